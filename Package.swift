@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+// swift-lars: a Swift deep-learning framework whose heavy arithmetic runs in OpenBLAS and whose
+// signature feature is LARS (You, Gitman & Ginsburg 2017).
+import PackageDescription
+
+let package = Package(
+    name: "swift-lars",
+    products: [
+        .library(name: "SwiftLARS", targets: ["SwiftLARS"]),
+        .library(name: "LARSKernels", targets: ["LARSKernels"]),
+        .library(name: "LARSCore", targets: ["LARSCore"]),
+        .library(name: "LARSNN", targets: ["LARSNN"]),
+        .library(name: "LARSOptimizers", targets: ["LARSOptimizers"]),
+        .library(name: "LARSData", targets: ["LARSData"]),
+        .library(name: "LARSTraining", targets: ["LARSTraining"]),
+        .executable(name: "lars-train", targets: ["lars-train"]),
+        .executable(name: "lars-bench", targets: ["lars-bench"]),
+        .executable(name: "lars-fit", targets: ["lars-fit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS (CBLAS) and LAPACKE. Only LARSKernels imports it.
+        .systemLibrary(
+            name: "CBLAS", path: "Modules/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkgconf"])]),
+        // zlib, for gzip-compressed IDX files. Only LARSData imports it.
+        .systemLibrary(
+            name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev", "pkgconf"])]),
+
+        .target(name: "LARSKernels", dependencies: ["CBLAS"]),
+        .target(name: "LARSCore", dependencies: ["LARSKernels"]),
+        .target(name: "LARSNN", dependencies: ["LARSCore"]),
+        .target(name: "LARSOptimizers", dependencies: ["LARSCore"]),
+        .target(name: "LARSData", dependencies: ["LARSCore", "CZlib"]),
+        .target(name: "LARSTraining", dependencies: ["LARSCore", "LARSNN", "LARSOptimizers", "LARSData"]),
+        .target(
+            name: "SwiftLARS",
+            dependencies: ["LARSKernels", "LARSCore", "LARSNN", "LARSOptimizers", "LARSData", "LARSTraining"]),
+
+        .executableTarget(
+            name: "lars-train",
+            dependencies: ["SwiftLARS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "lars-bench",
+            dependencies: ["SwiftLARS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // A user's program: a least-squares and logistic-regression fit through the public API only.
+        .executableTarget(name: "lars-fit", dependencies: ["SwiftLARS"], path: "Examples/LinearFit"),
+
+        .target(name: "LARSTestSupport", dependencies: ["LARSCore"], path: "Tests/LARSTestSupport"),
+        .testTarget(name: "LARSKernelsTests", dependencies: ["LARSKernels", "LARSCore", "LARSTestSupport"]),
+        .testTarget(name: "LARSCoreTests", dependencies: ["LARSCore", "LARSTestSupport"]),
+        .testTarget(name: "LARSNNTests", dependencies: ["LARSNN", "LARSTestSupport"]),
+        .testTarget(name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"]),
+        .testTarget(name: "LARSDataTests", dependencies: ["LARSData", "LARSTestSupport"]),
+        .testTarget(name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,34 @@
+@_exported import LARSKernels
+
+/// What a computation needs to know about where and how it runs, passed explicitly to every
+/// layer and optimizer call instead of living in a mutable global.
+public struct ExecutionContext: Sendable {
+    /// The kernels that run matrix multiplies, norms and vector updates.
+    public var backend: any KernelBackend
+    /// Whether layers are training (cache activations, use batch statistics, apply dropout).
+    public var isTraining: Bool
+    /// Threads for the Swift-side work (im2col, BatchNorm, pooling, activations).
+    public var threads: Int
+
+    /// Creates a context. The default is OpenBLAS, training mode, and two Swift threads.
+    public init(backend: any KernelBackend = OpenBLASBackend(), isTraining: Bool = true, threads: Int = 2) {
+        precondition(threads >= 1, "ExecutionContext needs at least one thread, got \(threads)")
+        self.backend = backend
+        self.isTraining = isTraining
+        self.threads = threads
+    }
+
+    /// The same context in evaluation mode.
+    public var evaluating: ExecutionContext {
+        var copy = self
+        copy.isTraining = false
+        return copy
+    }
+
+    /// The same context in training mode.
+    public var training: ExecutionContext {
+        var copy = self
+        copy.isTraining = true
+        return copy
+    }
+}

@@ -1,0 +1,133 @@
+/// An n-dimensional array of `Float` in row-major order, with value semantics.
+///
+/// Images are stored NCHW (batch, channels, height, width), matrices as (rows, columns). The
+/// storage is a Swift array, so copies are cheap until one side is mutated (copy-on-write) and
+/// the type is `Sendable`. Kernels reach the storage through `withUnsafeBufferPointer` and
+/// `withUnsafeMutableBufferPointer`.
+public struct Tensor: Sendable, Equatable, CustomStringConvertible {
+    /// The size of each dimension, outermost first.
+    public private(set) var shape: [Int]
+    /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
+    public var scalars: [Float]
+
+    /// Wraps `scalars` with the given shape; the counts must agree.
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        let count = shape.reduce(1, *)
+        precondition(
+            count == scalars.count,
+            "Tensor shape \(shape) holds \(count) elements but \(scalars.count) were given")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A tensor of `shape` with every element equal to `value`.
+    public init(repeating value: Float, shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        self.shape = shape
+        self.scalars = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of zeros.
+    public init(zeros shape: [Int]) { self.init(repeating: 0, shape: shape) }
+
+    /// A tensor of ones.
+    public init(ones shape: [Int]) { self.init(repeating: 1, shape: shape) }
+
+    /// A scalar (rank-0) tensor.
+    public init(scalar: Float) { self.init(shape: [], scalars: [scalar]) }
+
+    /// A one-dimensional tensor holding `values`.
+    public init(_ values: [Float]) { self.init(shape: [values.count], scalars: values) }
+
+    /// Uniform samples in `[lower, upper)` drawn from `generator`.
+    public init(uniform shape: [Int], lower: Float = 0, upper: Float = 1, generator: inout SeededGenerator) {
+        self.init(zeros: shape)
+        for i in scalars.indices { scalars[i] = generator.nextFloat(in: lower, upper) }
+    }
+
+    /// Normal samples with the given mean and standard deviation drawn from `generator`.
+    public init(normal shape: [Int], mean: Float = 0, standardDeviation: Float = 1, generator: inout SeededGenerator) {
+        self.init(zeros: shape)
+        for i in scalars.indices { scalars[i] = mean + standardDeviation * generator.nextNormal() }
+    }
+
+    /// The number of elements.
+    @inlinable public var count: Int { scalars.count }
+    /// The number of dimensions.
+    @inlinable public var rank: Int { shape.count }
+
+    /// The same elements viewed with another shape of equal element count. One dimension may be
+    /// `-1` and is then inferred.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var resolved = newShape
+        if let unknown = newShape.firstIndex(of: -1) {
+            let known = newShape.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
+            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            resolved[unknown] = count / known
+        }
+        precondition(
+            resolved.reduce(1, *) == count,
+            "cannot reshape a tensor of shape \(shape) (\(count) elements) to \(newShape)")
+        return Tensor(shape: resolved, scalars: scalars)
+    }
+
+    /// Reshapes in place (see `reshaped(_:)`).
+    public mutating func reshape(_ newShape: [Int]) { self = reshaped(newShape) }
+
+    /// Items `range` along the first (batch) dimension.
+    public func batch(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1, "batch(_:) needs a tensor of rank >= 1, got shape \(shape)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[0],
+            "batch range \(range) outside 0..<\(shape[0]) of shape \(shape)")
+        let itemSize = count / Swift.max(shape[0], 1)
+        var newShape = shape
+        newShape[0] = range.count
+        let slice = Array(scalars[(range.lowerBound * itemSize)..<(range.upperBound * itemSize)])
+        return Tensor(shape: newShape, scalars: slice)
+    }
+
+    /// The element at a multi-dimensional index (bounds-checked; not for hot loops).
+    public subscript(index: Int...) -> Float {
+        get { scalars[flatIndex(index)] }
+        set { scalars[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == rank, "index \(index) has rank \(index.count), tensor shape is \(shape)")
+        var flat = 0
+        for (axis, i) in index.enumerated() {
+            precondition(i >= 0 && i < shape[axis], "index \(index) out of bounds for shape \(shape)")
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+
+    /// Sets every element to `value`, keeping the storage.
+    public mutating func fill(_ value: Float) {
+        scalars.withUnsafeMutableBufferPointer { buffer in
+            buffer.update(repeating: value)
+        }
+    }
+
+    /// Read access to the storage for kernels.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try scalars.withUnsafeBufferPointer(body)
+    }
+
+    /// Write access to the storage for kernels.
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        try scalars.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// `Tensor(shape: [2, 3], first elements...)`, abbreviated after 8 elements.
+    public var description: String {
+        let shown = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), [\(shown)\(count > 8 ? ", ..." : "")])"
+    }
+}

@@ -1,0 +1,55 @@
+/// A building block of a model with an explicit forward and backward pass (as in Caffe and
+/// llm.c): no autodiff tape, just two methods that are easy to read and to check by finite
+/// differences.
+///
+/// Contract:
+/// - `forward` in training mode (`context.isTraining`) caches what `backward` needs.
+/// - `backward` takes dL/dy for the output of the latest training-mode `forward`,
+///   **accumulates** dL/dθ into each parameter's `grad` (call `zeroGrad()` between steps) and
+///   returns dL/dx.
+/// - Layers are reference types confined to one thread at a time; they are not `Sendable`.
+public protocol Layer: AnyObject {
+    /// The layer's dotted path in its model (`stage2.block0.conv1`), used in error messages and
+    /// as the prefix of its parameters' names. Containers set it on their children.
+    var path: String { get set }
+
+    /// Computes the layer's output for `input`.
+    func forward(_ input: Tensor, context: ExecutionContext) -> Tensor
+
+    /// Back-propagates `outputGradient` (dL/dy); returns dL/dx and accumulates parameter gradients.
+    func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor
+
+    /// The trainable parameters of this layer and its children, with dotted names.
+    var namedParameters: [NamedParameter] { get }
+
+    /// The non-trainable state (BatchNorm running statistics) of this layer and its children.
+    var namedBuffers: [NamedBuffer] { get }
+}
+
+extension Layer {
+    /// Layers without parameters have none.
+    public var namedParameters: [NamedParameter] { [] }
+    /// Layers without buffers have none.
+    public var namedBuffers: [NamedBuffer] { [] }
+
+    /// `forward`, spelled as a call.
+    public func callAsFunction(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        forward(input, context: context)
+    }
+
+    /// All trainable parameters, in a stable order.
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// Sets every parameter's gradient to zero.
+    public func zeroGrad() {
+        for p in namedParameters { p.parameter.zeroGrad() }
+    }
+
+    /// `path.name`, or `name` at the root.
+    public func qualified(_ name: String) -> String {
+        path.isEmpty ? name : "\(path).\(name)"
+    }
+}
