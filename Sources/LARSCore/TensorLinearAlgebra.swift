@@ -3,7 +3,7 @@
 extension Tensor {
     /// The matrix product `op(a) * op(b)` of two rank-2 tensors, where `op` transposes when asked.
     public static func matmul(
-        _ a: Tensor, transposed transA: Bool = false, _ b: Tensor, transposed transB: Bool = false,
+        _ a: Tensor, _ b: Tensor, transposeA transA: Bool = false, transposeB transB: Bool = false,
         backend: any KernelBackend = OpenBLASBackend()
     ) -> Tensor {
         precondition(a.rank == 2 && b.rank == 2, "matmul needs matrices, got shapes \(a.shape) and \(b.shape)")

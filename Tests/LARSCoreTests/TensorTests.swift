@@ -13,7 +13,7 @@ import LARSCore
         let a = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
         let b = Tensor(shape: [2, 2], scalars: [5, 6, 7, 8])
         #expect(Tensor.matmul(a, b).scalars == [19, 22, 43, 50])
-        #expect(Tensor.matmul(a, transposed: true, b).scalars == [26, 30, 38, 44])
-        #expect(Tensor.matmul(a, b, transposed: true).scalars == [17, 23, 39, 53])
+        #expect(Tensor.matmul(a, b, transposeA: true).scalars == [26, 30, 38, 44])
+        #expect(Tensor.matmul(a, b, transposeB: true).scalars == [17, 23, 39, 53])
     }
 }
