@@ -1,0 +1,72 @@
+/// Draws a run's logs into one self-contained HTML page with inline SVG charts: loss and
+/// accuracy for train and test, the learning-rate schedule, and the per-layer trust ratios.
+public enum TrainingReport {
+    /// Reads the logs in `files` and writes `files.report`. `title` and `details` (key, value)
+    /// describe the run at the top of the page.
+    public static func write(files: RunFiles, title: String, details: [(String, String)]) throws {
+        let html = try render(files: files, title: title, details: details)
+        try writeTextFileAtomically(html, to: files.report)
+    }
+
+    /// The report's HTML for the logs in `files`.
+    public static func render(files: RunFiles, title: String, details: [(String, String)]) throws -> String {
+        let metrics = try readCSV(files.metrics)
+        let steps = (try? readCSV(files.steps)) ?? ([], [])
+        let trust = (try? readCSV(files.trustRatios)) ?? ([], [])
+
+        func column(_ table: (header: [String], rows: [[String]]), _ name: String) -> [Double] {
+            guard let i = table.header.firstIndex(of: name) else { return [] }
+            return table.rows.map { Double($0[i]) ?? .nan }
+        }
+        let epochs = column(metrics, "epoch")
+        func series(_ name: String, _ label: String) -> LineChart.Series {
+            .init(name: label, points: Array(zip(epochs, column(metrics, name))).map { (x: $0.0, y: $0.1) })
+        }
+        let loss = LineChart(
+            title: "Loss", xLabel: "epoch", yLabel: "cross-entropy",
+            series: [series("train_loss", "train"), series("test_loss", "test")])
+        let accuracy = LineChart(
+            title: "Top-1 accuracy", xLabel: "epoch", yLabel: "accuracy",
+            series: [series("train_accuracy", "train"), series("test_accuracy", "test")])
+        let stepNumbers = column(steps, "step")
+        let lr = LineChart(
+            title: "Learning-rate schedule", xLabel: "step", yLabel: "global learning rate",
+            series: [.init(name: "learning rate", points: Array(zip(stepNumbers, column(steps, "learning_rate"))).map { (x: $0.0, y: $0.1) })])
+        let stepLoss = LineChart(
+            title: "Training loss per step", xLabel: "step", yLabel: "mini-batch loss",
+            series: [.init(name: "loss", points: Array(zip(stepNumbers, column(steps, "loss"))).map { (x: $0.0, y: $0.1) })])
+
+        // One line per adapted parameter, in the order the log first names them (input to output).
+        var order: [String] = []
+        var byName: [String: [(x: Double, y: Double)]] = [:]
+        if let s = trust.header.firstIndex(of: "step"), let p = trust.header.firstIndex(of: "parameter"),
+            let r = trust.header.firstIndex(of: "trust_ratio")
+        {
+            for row in trust.rows {
+                guard let x = Double(row[s]), let y = Double(row[r]) else { continue }
+                if byName[row[p]] == nil { order.append(row[p]) }
+                byName[row[p], default: []].append((x: x, y: y))
+            }
+        }
+        let trustChart = LineChart(
+            title: "Per-layer LARS trust ratio", xLabel: "step", yLabel: "trust ratio (log scale)",
+            series: order.map { .init(name: $0, points: byName[$0]!) }, logarithmicY: true)
+
+        var html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(escapeXML(title))</title>\n"
+        html += "<style>body{font-family:sans-serif;margin:24px;color:#222} table{border-collapse:collapse;margin-bottom:16px}"
+        html += " td{padding:2px 10px;border-bottom:1px solid #eee;font-size:13px} .charts{display:flex;flex-wrap:wrap;gap:12px}"
+        html += " p.note{max-width:1150px;font-size:13px;color:#444}</style></head><body>\n"
+        html += "<h1>\(escapeXML(title))</h1>\n<table>\n"
+        for (key, value) in details { html += "<tr><td>\(escapeXML(key))</td><td>\(escapeXML(value))</td></tr>\n" }
+        html += "</table>\n<div class=\"charts\">\n"
+        for chart in [loss, accuracy, lr, stepLoss] { html += chart.svg() + "\n" }
+        var wide = trustChart
+        wide.width = 1132
+        wide.height = 420
+        html += wide.svg() + "\n</div>\n"
+        html += "<p class=\"note\">The trust ratio is LARS's per-layer factor η‖w‖/(‖g‖+β‖w‖): each layer's step is the global learning "
+        html += "rate times this ratio. Layers whose gradients are small against their weights get larger ratios. Biases and BatchNorm "
+        html += "parameters are excluded from adaptation and are not drawn.</p>\n</body></html>\n"
+        return html
+    }
+}

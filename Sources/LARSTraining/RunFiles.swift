@@ -1,0 +1,31 @@
+/// The files a training run writes into its output directory, and their columns.
+public struct RunFiles: Sendable {
+    /// The output directory.
+    public let directory: String
+
+    /// Names the files of a run in `directory`.
+    public init(directory: String) { self.directory = directory }
+
+    /// Per-epoch metrics (CSV).
+    public var metrics: String { directory + "/metrics.csv" }
+    /// Per-step loss and learning rate (CSV).
+    public var steps: String { directory + "/steps.csv" }
+    /// Per-layer trust-ratio telemetry (CSV).
+    public var trustRatios: String { directory + "/trust_ratios.csv" }
+    /// The self-contained HTML report with inline SVG charts.
+    public var report: String { directory + "/report.html" }
+    /// The latest checkpoint (safetensors).
+    public var checkpoint: String { directory + "/checkpoint.safetensors" }
+
+    /// Columns of `metrics`.
+    public static let metricsColumns = [
+        "epoch", "step", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+        "learning_rate", "epoch_seconds", "images_per_second",
+    ]
+    /// Columns of `steps`.
+    public static let stepColumns = ["step", "epoch", "learning_rate", "loss"]
+    /// Columns of `trustRatios`.
+    public static let trustRatioColumns = [
+        "step", "parameter", "weight_norm", "grad_norm", "trust_ratio", "effective_learning_rate",
+    ]
+}
