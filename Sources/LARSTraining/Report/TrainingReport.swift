@@ -11,8 +11,8 @@ public enum TrainingReport {
     /// The report's HTML for the logs in `files`.
     public static func render(files: RunFiles, title: String, details: [(String, String)]) throws -> String {
         let metrics = try readCSV(files.metrics)
-        let steps = (try? readCSV(files.steps)) ?? ([], [])
-        let trust = (try? readCSV(files.trustRatios)) ?? ([], [])
+        let steps = (try? readCSV(files.steps)) ?? (header: [], rows: [])
+        let trust = (try? readCSV(files.trustRatios)) ?? (header: [], rows: [])
 
         func column(_ table: (header: [String], rows: [[String]]), _ name: String) -> [Double] {
             guard let i = table.header.firstIndex(of: name) else { return [] }
