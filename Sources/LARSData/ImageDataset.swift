@@ -1,0 +1,76 @@
+/// A labelled image data set held as raw bytes: `count` images of `channels x height x width`
+/// unsigned 8-bit pixels in NCHW order, and one class label per image.
+///
+/// Pixels stay `UInt8` (a quarter of the memory of `Float`); `BatchLoader` converts and
+/// normalises them one batch at a time.
+public struct ImageDataset: Sendable {
+    /// A short name for logs, such as `"fashion-mnist/train"`.
+    public var name: String
+    /// `count * channels * height * width` pixels, image-major then NCHW.
+    public let images: [UInt8]
+    /// `count` labels, each in `0..<classCount`.
+    public let labels: [Int]
+    /// The number of images.
+    public let count: Int
+    /// Colour channels per image (1 for grey-scale, 3 for RGB).
+    public let channels: Int
+    /// Image height in pixels.
+    public let height: Int
+    /// Image width in pixels.
+    public let width: Int
+    /// The number of classes; labels lie in `0..<classCount`.
+    public let classCount: Int
+    /// Human-readable class names, `classCount` of them, when the data set defines them.
+    public var classNames: [String]?
+
+    /// Wraps already validated pixels and labels. The sizes must agree and every label must lie
+    /// in `0..<classCount` (loaders check file contents and throw `DatasetError` before this).
+    public init(
+        name: String, images: [UInt8], labels: [Int], channels: Int, height: Int, width: Int,
+        classCount: Int, classNames: [String]? = nil
+    ) {
+        precondition(channels > 0 && height > 0 && width > 0, "ImageDataset \(name): empty image shape \(channels)x\(height)x\(width)")
+        precondition(classCount > 0, "ImageDataset \(name): classCount must be positive")
+        precondition(
+            images.count == labels.count * channels * height * width,
+            "ImageDataset \(name): \(images.count) pixels do not make \(labels.count) images of \(channels)x\(height)x\(width)")
+        precondition(labels.allSatisfy { $0 >= 0 && $0 < classCount }, "ImageDataset \(name): a label lies outside 0..<\(classCount)")
+        precondition(classNames == nil || classNames!.count == classCount, "ImageDataset \(name): \(classNames!.count) class names for \(classCount) classes")
+        self.name = name
+        self.images = images
+        self.labels = labels
+        self.count = labels.count
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.classCount = classCount
+        self.classNames = classNames
+    }
+
+    /// Pixels per image: `channels * height * width`.
+    public var imageSize: Int { channels * height * width }
+
+    /// The first `n` images (all of them when `n >= count`), for quick runs on a subset.
+    public func prefix(_ n: Int) -> ImageDataset {
+        precondition(n >= 0, "ImageDataset.prefix: negative count \(n)")
+        if n >= count { return self }
+        return ImageDataset(
+            name: "\(name)[:\(n)]", images: Array(images[0..<(n * imageSize)]), labels: Array(labels[0..<n]),
+            channels: channels, height: height, width: width, classCount: classCount, classNames: classNames)
+    }
+
+    /// How many images carry each label, indexed by class.
+    public var classHistogram: [Int] {
+        var histogram = [Int](repeating: 0, count: classCount)
+        for label in labels { histogram[label] += 1 }
+        return histogram
+    }
+}
+
+/// Which half of a data set to load.
+public enum DatasetSplit: String, Sendable, CaseIterable {
+    /// The training images.
+    case train
+    /// The held-out test images.
+    case test
+}
