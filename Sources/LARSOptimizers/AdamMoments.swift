@@ -1,0 +1,56 @@
+import LARSCore
+
+/// The Adam hyper-parameters shared by AdamW and LAMB.
+public struct AdamHyperparameters: Sendable, Equatable, Codable {
+    /// Decay of the first moment, beta1.
+    public var beta1: Float
+    /// Decay of the second moment, beta2.
+    public var beta2: Float
+    /// Added to sqrt(v_hat) in the denominator.
+    public var epsilon: Float
+    /// Whether m and v are divided by (1 - beta^t). LAMB paper v3 drops it (cybertronai
+    /// pytorch-lamb); optax, nnabla and gluon-nlp keep it by default, as we do.
+    public var biasCorrection: Bool
+
+    /// Creates the hyper-parameters.
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, biasCorrection: Bool = true) {
+        precondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 must be in [0, 1), got \(beta1)")
+        precondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 must be in [0, 1), got \(beta2)")
+        precondition(epsilon >= 0, "Adam: epsilon must be >= 0, got \(epsilon)")
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.biasCorrection = biasCorrection
+    }
+
+    /// (1 - beta1^t, 1 - beta2^t) for 1-based step `t`, or (1, 1) without bias correction.
+    func corrections(step t: Int) -> (Float, Float) {
+        guard biasCorrection else { return (1, 1) }
+        let c1 = 1 - _pow(Double(beta1), Double(t))
+        let c2 = 1 - _pow(Double(beta2), Double(t))
+        return (Float(c1), Float(c2))
+    }
+}
+
+/// Updates the moments in place and writes the Adam direction
+/// `r = (m/c1) / (sqrt(v/c2) + eps)` for every element:
+///
+///     m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g²
+@inline(__always)
+func adamDirection(
+    count n: Int, gradient g: UnsafePointer<Float>, first m: UnsafeMutablePointer<Float>,
+    second v: UnsafeMutablePointer<Float>, direction r: UnsafeMutablePointer<Float>,
+    hyper h: AdamHyperparameters, corrections: (Float, Float)
+) {
+    let b1 = h.beta1, b2 = h.beta2, eps = h.epsilon
+    let a1 = 1 - b1, a2 = 1 - b2
+    let (c1, c2) = corrections
+    for i in 0..<n {
+        let gi = g[i]
+        let mi = b1 * m[i] + a1 * gi
+        let vi = b2 * v[i] + a2 * (gi * gi)
+        m[i] = mi
+        v[i] = vi
+        r[i] = (mi / c1) / ((vi / c2).squareRoot() + eps)
+    }
+}
