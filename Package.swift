@@ -59,3 +59,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Data parallelism on Open MPI (Modules/CMPI, LARSDistributed), built only with SWIFT_LARS_MPI=1 so
+// that a machine without MPI builds and runs everything else. With it, lars-train also links
+// LARSDistributed and can pick the MPI group under mpirun (`#if canImport(LARSDistributed)`).
+if Context.environment["SWIFT_LARS_MPI"] == "1" {
+    package.products += [
+        .library(name: "LARSDistributed", targets: ["LARSDistributed"]),
+        .executable(name: "lars-mpi-check", targets: ["lars-mpi-check"]),
+    ]
+    package.targets += [
+        .systemLibrary(
+            name: "CMPI", path: "Modules/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin", "pkgconf"])]),
+        .target(name: "LARSDistributed", dependencies: ["LARSTraining", "CMPI"]),
+        .executableTarget(
+            name: "lars-mpi-check",
+            dependencies: ["LARSDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "LARSDistributedTests", dependencies: ["LARSDistributed", "lars-mpi-check"]),
+    ]
+    for target in package.targets where target.name == "lars-train" {
+        target.dependencies.append("LARSDistributed")
+    }
+}

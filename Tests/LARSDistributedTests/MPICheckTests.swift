@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Data parallelism on Open MPI, end to end: `mpirun -np 2 lars-mpi-check ...` on this machine.
+/// Serialized: each job already uses both cores.
+@Suite("MPI data parallelism", .serialized)
+struct MPICheckTests {
+    /// A job that must finish in about a second; far above that means it hung.
+    let hangLimit = 60.0
+
+    @Test("2 ranks at global batch B give the weights of 1 process at batch B")
+    func twoRanksMatchOneProcess() throws {
+        let result = try MPIRunner.run(["-np", "2", "{check}", "agreement", "--steps", "8", "--batch", "63"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("AGREEMENT OK"), "\(result.output)")
+        #expect(result.output.contains("ranks: 2"), "\(result.output)")
+        #expect(result.output.contains("rank spread (sum over ranks of max |w_r - w_0|): 0.0"), "\(result.output)")
+    }
+
+    @Test("3 ranks with an uneven split of the batch also agree")
+    func threeRanksUnevenShards() throws {
+        let result = try MPIRunner.run(["-np", "3", "{check}", "agreement", "--steps", "4", "--batch", "50"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("AGREEMENT OK"), "\(result.output)")
+    }
+
+    @Test("without the gradient allreduce the comparison fails (the check can fail)")
+    func skippingTheAllReduceIsDetected() throws {
+        let result = try MPIRunner.run(["-np", "2", "{check}", "agreement", "--skip-allreduce"])
+        #expect(result.status != 0, "\(result.output)")
+        #expect(result.output.contains("AGREEMENT FAILED"), "\(result.output)")
+    }
+
+    @Test("a rank that fails early ends the job quickly with a message", arguments: ["exit", "abort", "throw"])
+    func failingRankEndsTheJob(how: String) throws {
+        let result = try MPIRunner.run(
+            ["-np", "2", "{check}", "agreement", "--steps", "50", "--fail-rank", "1", "--fail-how", how],
+            timeLimit: hangLimit)
+        #expect(!result.timedOut, "the job hung for \(hangLimit) s after rank 1 failed and was killed:\n\(result.output)")
+        #expect(result.status != nil && result.status != 0, "\(result.output)")
+        #expect(result.output.contains("rank 1 fails on purpose at step 1 (--fail-how \(how))"), "\(result.output)")
+        #expect(!result.output.contains("AGREEMENT OK"), "\(result.output)")
+    }
+
+    @Test("ranks launched with different flags are refused at start, naming the difference")
+    func mismatchedFlagsAreRefused() throws {
+        let result = try MPIRunner.run(
+            ["-np", "1", "{check}", "agreement", "--steps", "3", ":", "-np", "1", "{check}", "agreement", "--steps", "4"],
+            timeLimit: hangLimit)
+        #expect(!result.timedOut, "\(result.output)")
+        #expect(result.status != nil && result.status != 0, "\(result.output)")
+        #expect(
+            result.output.contains("ranks were launched with different configurations: item 3 after `--steps`: rank 0 has `3`, rank 1 has `4`"),
+            "\(result.output)")
+        #expect(!result.output.contains("AGREEMENT"), "\(result.output)")
+    }
+}
