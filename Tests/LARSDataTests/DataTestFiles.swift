@@ -75,3 +75,9 @@ func datasetError(_ body: () throws -> Void) -> DatasetError? {
         return nil
     }
 }
+
+enum FileManagerShim {
+    static func makeDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+}
