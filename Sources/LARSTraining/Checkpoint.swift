@@ -1,0 +1,131 @@
+import Foundation
+
+/// Saving and restoring a run in the safetensors format: every parameter and buffer under its
+/// dotted name, the optimizer's buffers under `optimizer/<key>`, and in the metadata the epoch,
+/// step, schedule, generator state, normalisation and the run's configuration (JSON).
+///
+/// Python reads it with `safetensors.numpy.load_file(path)`; the metadata is in the header.
+extension Trainer {
+    /// The value of the `format` metadata entry.
+    public static let checkpointFormat = "swift-lars-checkpoint-1"
+
+    /// Writes the run's state to `path` atomically (temporary file, fsync, rename), so that a
+    /// run killed at any moment leaves the previous checkpoint intact.
+    public func saveCheckpoint(to path: String) throws {
+        var tensors: [(String, Tensor)] = []
+        for p in parameters { tensors.append((p.name, p.parameter.value)) }
+        for b in model.namedBuffers { tensors.append((b.name, b.buffer.value)) }
+        let state = optimizer.state()
+        for key in state.tensors.keys.sorted() { tensors.append(("optimizer/" + key, state.tensors[key]!)) }
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configJSON = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        let scalarsJSON = String(decoding: try encoder.encode(state.scalars), as: UTF8.self)
+        let metadata: [String: String] = [
+            "format": Self.checkpointFormat,
+            "epoch": "\(completedEpochs)",
+            "step": "\(optimizer.stepCount)",
+            "schedule": "\(schedule)",
+            "generator": generator.stateWords.map { "\($0)" }.joined(separator: ","),
+            "normalization": normalization.metadataString,
+            "optimizer": configuration.optimizer,
+            "optimizer_scalars": scalarsJSON,
+            "configuration": configJSON,
+        ]
+        try SafeTensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Restores parameters, buffers, optimizer state, epoch and generator from `path`. The
+    /// checkpoint must come from a run with the same trajectory-defining configuration and the
+    /// same model; otherwise nothing is changed and a `TrainingError` says what differs.
+    public func loadCheckpoint(from path: String) throws {
+        let file = try SafeTensors.read(path)
+        let meta = file.metadata
+        func required(_ key: String) throws -> String {
+            guard let value = meta[key] else {
+                throw TrainingError.invalidFile(path: path, problem: "metadata has no '\(key)' entry; not a swift-lars checkpoint")
+            }
+            return value
+        }
+        guard try required("format") == Self.checkpointFormat else {
+            throw TrainingError.invalidFile(path: path, problem: "format '\(meta["format"]!)', expected '\(Self.checkpointFormat)'")
+        }
+        let saved: TrainingConfiguration
+        do {
+            saved = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(try required("configuration").utf8))
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(error)")
+        }
+        let differences = Self.differences(saved.trajectoryFingerprint, configuration.trajectoryFingerprint)
+        guard differences.isEmpty else {
+            throw TrainingError.checkpointMismatch(
+                path: path, problem: "it was written with different settings: " + differences.joined(separator: "; "))
+        }
+        guard let epoch = Int(try required("epoch")), epoch >= 0, epoch <= configuration.epochs else {
+            throw TrainingError.invalidFile(path: path, problem: "epoch '\(meta["epoch"]!)' is not an epoch of this run")
+        }
+        let words = try required("generator").split(separator: ",").compactMap { UInt64($0) }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw TrainingError.invalidFile(path: path, problem: "generator state '\(meta["generator"]!)' is not four words")
+        }
+        let scalars: [String: Double]
+        do {
+            scalars = try JSONDecoder().decode([String: Double].self, from: Data(try required("optimizer_scalars").utf8))
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError.invalidFile(path: path, problem: "optimizer_scalars metadata is not valid: \(error)")
+        }
+
+        // Check everything before changing anything.
+        func value(_ name: String, shape: [Int]) throws -> Tensor {
+            guard let t = file.tensors[name] else {
+                throw TrainingError.checkpointMismatch(path: path, problem: "it has no tensor '\(name)'")
+            }
+            guard t.shape == shape else {
+                throw TrainingError.checkpointMismatch(path: path, problem: "'\(name)' has shape \(t.shape), the model has \(shape)")
+            }
+            return t
+        }
+        let parameterValues = try parameters.map { try value($0.name, shape: $0.parameter.value.shape) }
+        let buffers = model.namedBuffers
+        let bufferValues = try buffers.map { try value($0.name, shape: $0.buffer.value.shape) }
+        var optimizerTensors: [String: Tensor] = [:]
+        for (name, tensor) in file.tensors where name.hasPrefix("optimizer/") {
+            optimizerTensors[String(name.dropFirst("optimizer/".count))] = tensor
+        }
+        let known = Set(parameters.map(\.name)).union(buffers.map(\.name))
+        if let stray = file.tensors.keys.sorted().first(where: { !$0.hasPrefix("optimizer/") && !known.contains($0) }) {
+            throw TrainingError.checkpointMismatch(path: path, problem: "tensor '\(stray)' is not part of the model")
+        }
+        do {
+            try optimizer.restore(OptimizerState(tensors: optimizerTensors, scalars: scalars))
+        } catch {
+            throw TrainingError.checkpointMismatch(path: path, problem: "optimizer state: \(error)")
+        }
+        for (p, v) in zip(parameters, parameterValues) { p.parameter.value = v }
+        for (b, v) in zip(buffers, bufferValues) { b.buffer.value = v }
+        generator = SeededGenerator(state: words)
+        completedEpochs = epoch
+    }
+
+    /// Human-readable differences between two configurations, field by field.
+    static func differences(_ a: TrainingConfiguration, _ b: TrainingConfiguration) -> [String] {
+        guard a != b else { return [] }
+        let encoder = JSONEncoder()
+        guard let da = try? encoder.encode(a), let db = try? encoder.encode(b),
+            let ja = try? JSONSerialization.jsonObject(with: da) as? [String: Any],
+            let jb = try? JSONSerialization.jsonObject(with: db) as? [String: Any]
+        else { return ["configurations differ"] }
+        var out: [String] = []
+        for key in Set(ja.keys).union(jb.keys).sorted() {
+            let va = ja[key].map { "\($0)" } ?? "unset"
+            let vb = jb[key].map { "\($0)" } ?? "unset"
+            if va != vb { out.append("\(key) was \(va), now \(vb)") }
+        }
+        return out.isEmpty ? ["configurations differ"] : out
+    }
+}

@@ -1,0 +1,141 @@
+/// Everything that defines a training run: data, model, optimizer and its variants, schedule,
+/// batch sizes, seed and where to write. `lars-train` fills it from its flags; the trainer
+/// saves it in every checkpoint and compares it on resume.
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    // Data
+    /// Data set name (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `cifar100-coarse`).
+    public var dataset: String = "fashion-mnist"
+    /// Directory holding the data set files; `nil` for the data set's standard location.
+    public var dataDirectory: String?
+    /// Use only the first N training images (quick runs).
+    public var trainLimit: Int?
+    /// Use only the first N test images.
+    public var testLimit: Int?
+    /// Random crop with zero padding.
+    public var randomCrop: Bool = true
+    /// Padding of the random crop in pixels; `nil` for the data set's standard value.
+    public var cropPadding: Int?
+    /// Random horizontal flip.
+    public var horizontalFlip: Bool = true
+    /// Drop the last, smaller batch of each epoch.
+    public var dropLast: Bool = true
+
+    // Model
+    /// `small-cnn`, `resnet20`, `resnet32`, `resnet44` or `resnet56`.
+    public var model: String = "small-cnn"
+
+    // Optimizer
+    /// `lars`, `lamb`, `sgd` or `adamw`.
+    public var optimizer: String = "lars"
+    /// Base learning rate (gamma_0), before linear scaling.
+    public var learningRate: Float = 4.0
+    /// Apply the linear scaling rule `lr = learningRate * batch / 256`.
+    public var scaleLearningRate: Bool = false
+    /// Momentum (LARS, SGD) or beta1 (LAMB, AdamW).
+    public var momentum: Float = 0.9
+    /// Adam beta2 (LAMB, AdamW).
+    public var beta2: Float = 0.999
+    /// Weight decay beta of the adapted (weight) group.
+    public var weightDecay: Float = 5e-4
+    /// LARS trust coefficient eta.
+    public var trustCoefficient: Float = 0.001
+    /// Epsilon of the LARS trust ratio denominator, or Adam's epsilon.
+    public var epsilon: Float?
+    /// LARS denominator: `paper` (||g|| + beta ||w||) or `update-norm` (||g + beta w||).
+    public var larsDenominator: String = "paper"
+    /// Nesterov momentum.
+    public var nesterov: Bool = false
+    /// `inside` (paper, TF, optax) or `after` (PyTorch, timm, apex) the momentum buffer.
+    public var momentumPlacement: String = "inside"
+    /// LARC clipping: effective rate `min(lambda, gamma)`.
+    public var larcClip: Bool = false
+    /// `error` or `skip` for non-finite gradients.
+    public var nonFinite: String = "error"
+    /// Exclude biases and normalisation parameters from adaptation and decay (by kind).
+    public var excludeBiasAndNorm: Bool = true
+
+    // Schedule
+    /// `poly`, `cosine`, `step`, `multistep` or `constant`; warm-up goes in front of any.
+    public var schedule: String = "poly"
+    /// Linear warm-up length in epochs (may be fractional).
+    public var warmupEpochs: Double = 1
+    /// Power of the polynomial decay.
+    public var polyPower: Float = 2
+    /// Final learning rate of poly and cosine decay.
+    public var minLearningRate: Float = 0
+    /// Epochs between decays (`step`), or the milestones in epochs (`multistep`).
+    public var decayEpochs: [Double] = [30]
+    /// Factor applied at each decay (`step`, `multistep`).
+    public var decayRate: Float = 0.1
+
+    // Loop
+    /// Images per optimizer step (over all micro-batches and ranks).
+    public var batchSize: Int = 1024
+    /// Micro-batches summed into one step (Caffe's `iter_size`).
+    public var accumulationSteps: Int = 1
+    /// Epochs to train.
+    public var epochs: Int = 10
+    /// Label smoothing of the cross-entropy.
+    public var labelSmoothing: Float = 0
+    /// Seed of initialisation, shuffling and augmentation.
+    public var seed: UInt64 = 42
+    /// Threads for OpenBLAS and for the Swift-side work.
+    public var threads: Int = 2
+    /// `openblas`, `swift` (tuned) or `swift-naive`.
+    public var backend: String = "openblas"
+    /// Evaluate on the test set every N epochs (and always after the last).
+    public var evalEvery: Int = 1
+    /// Images per evaluation batch.
+    public var evalBatchSize: Int = 1000
+
+    // Output
+    /// Directory for logs, report and checkpoint.
+    public var outputDirectory: String = "runs/latest"
+
+    /// The default run: Fashion-MNIST, small CNN, LARS at batch 1024 with warm-up and poly decay.
+    public init() {}
+
+    /// Images per micro-batch on all ranks together.
+    public var microBatchSize: Int { batchSize / accumulationSteps }
+
+    /// The learning rate at the top of the schedule, after the linear scaling rule.
+    public var peakLearningRate: Float {
+        scaleLearningRate ? learningRate * Float(batchSize) / 256 : learningRate
+    }
+
+    /// Throws when options contradict each other or name unknown choices.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws {
+            if !ok { throw TrainingError.invalidConfiguration(message) }
+        }
+        try check(["small-cnn", "resnet20", "resnet32", "resnet44", "resnet56"].contains(model), "unknown model '\(model)' (small-cnn, resnet20, resnet32, resnet44, resnet56)")
+        try check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
+        try check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
+        try check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
+        try check(["paper", "update-norm"].contains(larsDenominator), "unknown LARS denominator '\(larsDenominator)' (paper, update-norm)")
+        try check(["inside", "after"].contains(momentumPlacement), "unknown momentum placement '\(momentumPlacement)' (inside, after)")
+        try check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")
+        try check(batchSize > 0, "batch size must be positive, got \(batchSize)")
+        try check(accumulationSteps > 0, "gradient accumulation steps must be positive, got \(accumulationSteps)")
+        try check(batchSize % accumulationSteps == 0, "batch size \(batchSize) is not divisible by \(accumulationSteps) accumulation steps")
+        try check(epochs > 0, "epochs must be positive, got \(epochs)")
+        try check(threads > 0, "threads must be positive, got \(threads)")
+        try check(evalEvery > 0, "evaluation interval must be positive, got \(evalEvery)")
+        try check(learningRate > 0, "learning rate must be positive, got \(learningRate)")
+        try check(warmupEpochs >= 0, "warm-up epochs must be >= 0, got \(warmupEpochs)")
+        try check(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), got \(labelSmoothing)")
+        try check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got \(momentum)")
+    }
+
+    /// The fields that must agree between a checkpoint and the run that resumes it: everything
+    /// that changes the trajectory (not the output directory, threads or evaluation cadence).
+    public var trajectoryFingerprint: TrainingConfiguration {
+        var copy = self
+        copy.outputDirectory = ""
+        copy.evalEvery = 1
+        copy.evalBatchSize = 0
+        copy.testLimit = nil
+        copy.threads = 0
+        return copy
+    }
+}
