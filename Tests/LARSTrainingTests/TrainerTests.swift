@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import LARSTraining
+
+/// A fresh temporary directory for one test's outputs.
+func temporaryDirectory(_ name: String) -> String {
+    let path = NSTemporaryDirectory() + "swift-lars-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A configuration for quick trainer tests on `syntheticImages`.
+func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguration {
+    var c = TrainingConfiguration()
+    c.dataset = "synthetic"
+    c.model = "small-cnn"
+    c.optimizer = "lars"
+    c.learningRate = 2
+    c.batchSize = 32
+    c.epochs = epochs
+    c.warmupEpochs = 0.5
+    c.randomCrop = false
+    c.horizontalFlip = false
+    c.threads = 2
+    c.outputDirectory = output
+    c.evalBatchSize = 64
+    return c
+}
+
+@Suite struct TrainerTests {
+    @Test func trainingLearnsAndWritesLogsReportAndCheckpoint() throws {
+        let output = temporaryDirectory("run")
+        let trainer = try Trainer(
+            configuration: quickConfiguration(output: output), trainSet: syntheticImages(count: 192, seed: 1),
+            testSet: syntheticImages(count: 64, seed: 2))
+        trainer.printsProgress = false
+        let metrics = try trainer.run()
+        #expect(metrics.count == 3)
+        let last = try #require(metrics.last)
+        // Four classes: chance is 25 %.
+        #expect((last.testAccuracy ?? 0) > 0.8)
+        #expect(metrics.first!.trainLoss > last.trainLoss)
+
+        let files = trainer.files
+        for path in [files.metrics, files.steps, files.trustRatios, files.report, files.checkpoint] {
+            #expect(FileManager.default.fileExists(atPath: path), "missing \(path)")
+        }
+        let metricsText = try String(contentsOfFile: files.metrics, encoding: .utf8)
+        #expect(metricsText.split(separator: "\n").count == 4)  // header + 3 epochs
+        let trustText = try String(contentsOfFile: files.trustRatios, encoding: .utf8)
+        // Conv and dense weights are adapted; BatchNorm and biases are not logged.
+        #expect(trustText.contains("conv1.weight"))
+        #expect(trustText.contains("fc2.weight"))
+        #expect(!trustText.contains("bn1.scale"))
+        let report = try String(contentsOfFile: files.report, encoding: .utf8)
+        #expect(report.contains("<svg"))
+        #expect(report.contains("Per-layer LARS trust ratio"))
+        #expect(report.contains("polyline"))
+    }
+
+    @Test func resumedRunEndsWithTheSameWeightsBitForBit() throws {
+        let train = syntheticImages(count: 128, seed: 3)
+        let test = syntheticImages(count: 32, seed: 4)
+
+        let straightDirectory = temporaryDirectory("straight")
+        let straight = try Trainer(configuration: quickConfiguration(output: straightDirectory, epochs: 4), trainSet: train, testSet: test)
+        straight.printsProgress = false
+        try straight.run()
+
+        let firstDirectory = temporaryDirectory("first-half")
+        let first = try Trainer(configuration: quickConfiguration(output: firstDirectory, epochs: 4), trainSet: train, testSet: test)
+        first.printsProgress = false
+        _ = try first.trainEpoch()
+        _ = try first.trainEpoch()
+        let checkpoint = firstDirectory + "/half.safetensors"
+        try first.saveCheckpoint(to: checkpoint)
+
+        let resumed = try Trainer(configuration: quickConfiguration(output: firstDirectory, epochs: 4), trainSet: train, testSet: test)
+        resumed.printsProgress = false
+        try resumed.loadCheckpoint(from: checkpoint)
+        #expect(resumed.completedEpochs == 2)
+        #expect(resumed.step == first.step)
+        try resumed.run()
+
+        #expect(resumed.step == straight.step)
+        for (a, b) in zip(straight.model.namedParameters, resumed.model.namedParameters) {
+            #expect(a.name == b.name)
+            #expect(a.parameter.value.scalars == b.parameter.value.scalars, "\(a.name) differs after resume")
+        }
+        for (a, b) in zip(straight.model.namedBuffers, resumed.model.namedBuffers) {
+            #expect(a.buffer.value.scalars == b.buffer.value.scalars, "\(a.name) differs after resume")
+        }
+    }
+
+    @Test func checkpointFromAnotherRunIsRefusedAndChangesNothing() throws {
+        let train = syntheticImages(count: 64, seed: 5)
+        let test = syntheticImages(count: 32, seed: 6)
+        let directory = temporaryDirectory("mismatch")
+        let source = try Trainer(configuration: quickConfiguration(output: directory, epochs: 2), trainSet: train, testSet: test)
+        source.printsProgress = false
+        _ = try source.trainEpoch()
+        try source.saveCheckpoint(to: directory + "/a.safetensors")
+
+        var other = quickConfiguration(output: directory, epochs: 2)
+        other.learningRate = 0.5
+        let target = try Trainer(configuration: other, trainSet: train, testSet: test)
+        let before = target.model.namedParameters.map(\.parameter.value)
+        #expect {
+            try target.loadCheckpoint(from: directory + "/a.safetensors")
+        } throws: { error in
+            "\(error)".contains("learningRate") && "\(error)".contains("a.safetensors")
+        }
+        #expect(target.model.namedParameters.map(\.parameter.value) == before)
+        #expect(target.completedEpochs == 0)
+
+        // A file that is not a checkpoint at all.
+        let junk = directory + "/junk.safetensors"
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: junk))
+        #expect(throws: (any Error).self) { try target.loadCheckpoint(from: junk) }
+    }
+
+    @Test func sameSeedAndFlagsGiveTheSameWeights() throws {
+        let train = syntheticImages(count: 64, seed: 7)
+        let test = syntheticImages(count: 32, seed: 8)
+        func finalWeights() throws -> [[Float]] {
+            let t = try Trainer(
+                configuration: quickConfiguration(output: temporaryDirectory("determinism"), epochs: 2), trainSet: train, testSet: test)
+            t.printsProgress = false
+            try t.run()
+            return t.model.namedParameters.map(\.parameter.value.scalars)
+        }
+        #expect(try finalWeights() == finalWeights())
+    }
+
+    @Test func inconsistentOptionsAreRejectedWithAMessage() {
+        var c = quickConfiguration(output: temporaryDirectory("bad"))
+        c.batchSize = 30
+        c.accumulationSteps = 4
+        #expect { try c.validate() } throws: { "\($0)".contains("not divisible") }
+        c = quickConfiguration(output: temporaryDirectory("bad"))
+        c.optimizer = "adagrad"
+        #expect { try c.validate() } throws: { "\($0)".contains("adagrad") }
+    }
+}
