@@ -124,13 +124,15 @@ enum TunedGEMM {
         let mr = Kernel.mr
         let nr = Kernel.nr
         let rowPanels = (rows + mr - 1) / mr
-        let packedCount = rowPanels * mr * depth
+        let panelCount = mr * Kernel.aCopies * depth
+        let packedCount = rowPanels * panelCount
         let packedA = UnsafeMutableRawPointer.allocate(byteCount: (packedCount + mr * nr) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: packedCount + mr * nr)
         defer { packedA.deallocate() }
         let edgeTile = packedA + packedCount
         GEMMPacking.packA(
-            transA: transA, a: a, lda: lda, i0: i0, rows: rows, p0: p0, depth: depth, mr: mr, into: packedA)
+            transA: transA, a: a, lda: lda, i0: i0, rows: rows, p0: p0, depth: depth, mr: mr,
+            copies: Kernel.aCopies, into: packedA)
         if alpha != 1 {
             for i in 0..<packedCount { packedA[i] *= alpha }
         }
@@ -138,7 +140,7 @@ enum TunedGEMM {
             let bPanel = packedB + jp * nr * depth
             let width = min(nr, columns - jp * nr)
             for ip in 0..<rowPanels {
-                let aPanel = UnsafePointer(packedA + ip * mr * depth)
+                let aPanel = UnsafePointer(packedA + ip * panelCount)
                 let height = min(mr, rows - ip * mr)
                 let cTile = c + ip * mr * ldc + jp * nr
                 if height == mr && width == nr {

@@ -5,6 +5,8 @@
 protocol GEMMMicroKernel: Sendable {
     static var mr: Int { get }
     static var nr: Int { get }
+    /// How many copies of each A value the packed panel holds (4: pre-broadcast for SSE).
+    static var aCopies: Int { get }
     static var name: String { get }
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int)
 }
@@ -12,6 +14,13 @@ protocol GEMMMicroKernel: Sendable {
 @inline(__always)
 private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Eight copies of the value at `p`, whose first four floats already hold it four times.
+@inline(__always)
+private func bcast(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    let quad = UnsafeRawPointer(p).load(as: SIMD4<Float>.self)
+    return SIMD8(lowHalf: quad, highHalf: quad)
 }
 
 @inline(__always)
@@ -26,6 +35,7 @@ enum MulAdd6x8: GEMMMicroKernel {
     static var mr: Int { 6 }
     static var nr: Int { 8 }
     static var name: String { "6x8 multiply+add" }
+    static var aCopies: Int { 4 }
 
     @inline(__always)
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -33,15 +43,17 @@ enum MulAdd6x8: GEMMMicroKernel {
         var c3 = SIMD8<Float>(), c4 = SIMD8<Float>(), c5 = SIMD8<Float>()
         var pa = a
         var pb = b
+        // A arrives pre-broadcast (4 copies per value), so each row's multiplier is one aligned
+        // SSE load instead of a load and a shuffle; the same register serves both halves.
         for _ in 0..<kc {
             let bv = load8(pb)
-            c0 = SIMD8(repeating: pa[0]) * bv + c0
-            c1 = SIMD8(repeating: pa[1]) * bv + c1
-            c2 = SIMD8(repeating: pa[2]) * bv + c2
-            c3 = SIMD8(repeating: pa[3]) * bv + c3
-            c4 = SIMD8(repeating: pa[4]) * bv + c4
-            c5 = SIMD8(repeating: pa[5]) * bv + c5
-            pa += 6
+            c0 = bcast(pa) * bv + c0
+            c1 = bcast(pa + 4) * bv + c1
+            c2 = bcast(pa + 8) * bv + c2
+            c3 = bcast(pa + 12) * bv + c3
+            c4 = bcast(pa + 16) * bv + c4
+            c5 = bcast(pa + 20) * bv + c5
+            pa += 24
             pb += 8
         }
         addStore8(c, c0)
@@ -59,6 +71,7 @@ enum FMA6x16: GEMMMicroKernel {
     static var mr: Int { 6 }
     static var nr: Int { 16 }
     static var name: String { "6x16 fused multiply-add" }
+    static var aCopies: Int { 1 }
 
     @inline(__always)
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int) {

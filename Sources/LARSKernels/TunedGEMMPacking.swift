@@ -5,7 +5,37 @@
 
 enum GEMMPacking {
     /// Packs rows `i0 ..< i0 + rows` and depth `p0 ..< p0 + depth` of op(A) into panels of `mr`
-    /// rows: panel `q` holds, for each depth step, the `mr` values of its rows.
+    /// rows: panel `q` holds, for each depth step, the `mr` values of its rows, each repeated
+    /// `copies` times (a pre-broadcast layout for kernels without a cheap broadcast).
+    @inline(__always)
+    static func packA(
+        transA: Bool, a: UnsafePointer<Float>, lda: Int, i0: Int, rows: Int, p0: Int, depth: Int,
+        mr: Int, copies: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        if copies == 1 {
+            packA(transA: transA, a: a, lda: lda, i0: i0, rows: rows, p0: p0, depth: depth, mr: mr, into: dst)
+            return
+        }
+        let step = mr * copies
+        var panelStart = 0
+        var out = dst
+        while panelStart < rows {
+            let height = min(mr, rows - panelStart)
+            if height < mr { out.update(repeating: 0, count: step * depth) }
+            for r in 0..<height {
+                let i = i0 + panelStart + r
+                var d = out + r * copies
+                for p in 0..<depth {
+                    let value = transA ? a[(p0 + p) * lda + i] : a[i * lda + p0 + p]
+                    for q in 0..<copies { d[q] = value }
+                    d += step
+                }
+            }
+            out += step * depth
+            panelStart += mr
+        }
+    }
+
     @inline(__always)
     static func packA(
         transA: Bool, a: UnsafePointer<Float>, lda: Int, i0: Int, rows: Int, p0: Int, depth: Int,
