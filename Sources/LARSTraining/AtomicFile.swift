@@ -22,10 +22,14 @@ public enum AtomicFile {
         return String(path[...slash]) + "." + String(path[path.index(after: slash)...]) + ".tmp-"
     }
 
-    /// `write`, with a test hook: when `crashAfter` is set, stop dead after writing that many
-    /// bytes of the temporary file, as a killed process would: no cleanup, no rename. Throws
-    /// `AtomicFileError` with step "simulated crash".
-    static func write(_ bytes: [UInt8], to path: String, crashAfter: Int?) throws {
+    /// `write`, with test hooks: when `crashAfter` is set, stop dead after writing that many
+    /// bytes of the temporary file, as a killed process would: no cleanup, no rename, and throw
+    /// `AtomicFileError` with step "simulated crash". `afterChunk` is called with the bytes
+    /// written so far after each write of at most `chunkSize` bytes (to slow a write down
+    /// so that a test can kill the process in the middle).
+    static func write(
+        _ bytes: [UInt8], to path: String, crashAfter: Int?, chunkSize: Int = Int.max, afterChunk: ((Int) -> Void)? = nil
+    ) throws {
         var random = SystemRandomNumberGenerator()
         let temporary = temporaryPrefix(for: path) + "\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -41,12 +45,13 @@ public enum AtomicFile {
         let limit = crashAfter.map { min($0, bytes.count) } ?? bytes.count
         var written = 0
         while written < limit {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, limit - written) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, min(limit - written, chunkSize)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw AtomicFileError(path: temporary, step: "writing", reason: lastError())
             }
             written += n
+            afterChunk?(written)
         }
         if crashAfter != nil {
             finished = true  // A killed process cleans nothing up.

@@ -39,14 +39,18 @@ public enum SafeTensors {
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
         while header.count % 8 != 0 { header.append(0x20) }
 
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(8 + header.count + offset)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: header)
-        for (_, tensor) in tensors {
-            tensor.withUnsafeBufferPointer { values in
-                for v in values {
-                    withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        let dataStart = 8 + header.count
+        var bytes = [UInt8](repeating: 0, count: dataStart + offset)
+        bytes.withUnsafeMutableBytes { out in
+            out.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self)
+            out.baseAddress!.advanced(by: 8).copyMemory(from: header, byteCount: header.count)
+            var at = dataStart
+            for (_, tensor) in tensors {
+                tensor.withUnsafeBufferPointer { values in
+                    for v in values {
+                        out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: at, as: UInt32.self)
+                        at += 4
+                    }
                 }
             }
         }

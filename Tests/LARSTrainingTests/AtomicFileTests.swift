@@ -2,6 +2,19 @@ import Foundation
 import Testing
 @testable import LARSTraining
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set in the child process of the SIGKILL test: the checkpoint path it overwrites slowly.
+private let killChildPath = ProcessInfo.processInfo.environment["LARS_ATOMIC_KILL_CHILD"]
+
+/// The checkpoint the killed child tries to write: 4 MB, written 16 kB every 10 ms, so the
+/// write would take 2.5 s.
+private func bigCheckpoint() -> [UInt8] {
+    SafeTensors.encode([("w", Tensor(repeating: 2, shape: [1_000_000]))], metadata: ["epoch": "2"])
+}
+
 private func scratchDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "lars-atomic-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -61,5 +74,54 @@ struct AtomicFileTests {
         }
         #expect(error.description.hasPrefix("/nonexistent-lars-dir/.ck.bin.tmp-"))
         #expect(error.description.contains("creating the temporary file failed: No such file or directory"))
+    }
+
+    @Test(
+        "helper run in a child process by the SIGKILL test: writes a checkpoint slowly",
+        .enabled(if: killChildPath != nil, "skipped: runs only as the child of the SIGKILL test"))
+    func slowChildWriter() throws {
+        try AtomicFile.write(bigCheckpoint(), to: killChildPath!, crashAfter: nil, chunkSize: 1 << 14) { _ in
+            usleep(10_000)
+        }
+    }
+
+    @Test("a process killed with SIGKILL while writing leaves the previous checkpoint intact")
+    func sigkillMidWrite() throws {
+        guard killChildPath == nil else { return }  // Not inside the child itself.
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/last.safetensors"
+        let old: [(String, Tensor)] = [("w", Tensor([1, 2, 3]))]
+        try SafeTensors.write(old, metadata: ["epoch": "1"], to: path)
+        let oldBytes = try contents(path)
+
+        // Run this test binary again, selecting only the slow writer, and kill it mid-write.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        child.arguments = ["--testing-library", "swift-testing", "--filter", "AtomicFileTests/slowChildWriter"]
+        child.environment = ProcessInfo.processInfo.environment.merging(["LARS_ATOMIC_KILL_CHILD": path]) { $1 }
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        let total = bigCheckpoint().count
+        var partial: (name: String, size: Int)?
+        let deadline = Date().addingTimeInterval(60)
+        while partial == nil && child.isRunning && Date() < deadline {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix(".last.safetensors.tmp-") {
+                let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? 0
+                if size >= 1 << 18 { partial = (name, size) }
+            }
+            usleep(5_000)
+        }
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        let caught = try #require(partial, "the child never got 256 kB into its write")
+        #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
+
+        #expect(try contents(path) == oldBytes)
+        let back = try SafeTensors.read(path)
+        #expect(back.metadata["epoch"] == "1" && back.tensors["w"] == old[0].1)
+        let leftover = try contents(dir + "/" + caught.name)
+        #expect(leftover.count >= caught.size && leftover.count < total)
     }
 }
