@@ -1,0 +1,205 @@
+import ArgumentParser
+import SwiftLARS
+
+#if canImport(LARSDistributed)
+import LARSDistributed
+#endif
+
+/// `lars-train`: trains a CIFAR-style model with LARS (or LAMB, SGD, AdamW) on Fashion-MNIST,
+/// MNIST, CIFAR-10 or CIFAR-100. With no flags it runs the project's default: Fashion-MNIST, the
+/// small CNN, LARS at batch 1024 with warm-up and polynomial decay.
+@main
+struct LarsTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lars-train",
+        abstract: "Train a CIFAR-style model with layer-wise adaptive rate scaling (LARS).",
+        discussion: """
+            Writes metrics.csv, steps.csv, trust_ratios.csv, report.html and checkpoint.safetensors \
+            into --output. Under mpirun (built with SWIFT_LARS_MPI=1) every rank trains a shard of \
+            each global batch and gradients are summed with MPI_Allreduce.
+            """)
+
+    // Data
+    @Option(help: "Data set: fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse.")
+    var dataset = "fashion-mnist"
+    @Option(name: .customLong("data-dir"), help: "Directory with the data set files (default: the data set's standard location).")
+    var dataDirectory: String?
+    @Option(name: .customLong("train-limit"), help: "Train on the first N training images only (quick runs).")
+    var trainLimit: Int?
+    @Option(name: .customLong("test-limit"), help: "Evaluate on the first N test images only.")
+    var testLimit: Int?
+    @Flag(name: .customLong("no-augment"), help: "Switch off random crop and horizontal flip.")
+    var noAugment = false
+    @Flag(name: .customLong("no-hflip"), help: "Switch off the horizontal flip.")
+    var noFlip = false
+    @Option(name: .customLong("crop-padding"), help: "Zero padding of the random crop in pixels (default: 2 for 28x28, 4 for 32x32).")
+    var cropPadding: Int?
+    @Flag(name: .customLong("keep-last"), help: "Keep the last, smaller batch of each epoch (default: drop it).")
+    var keepLast = false
+
+    // Model
+    @Option(help: "Model: small-cnn, resnet20, resnet32, resnet44, resnet56.")
+    var model = "small-cnn"
+
+    // Optimizer
+    @Option(name: .customLong("opt"), help: "Optimizer: lars, lamb, sgd, adamw.")
+    var optimizer = "lars"
+    @Option(name: .customLong("lr"), help: "Base learning rate (peak of the schedule unless --scale-lr).")
+    var learningRate: Float?
+    @Flag(name: .customLong("scale-lr"), help: "Linear scaling rule: peak rate = lr * batch-size / 256.")
+    var scaleLearningRate = false
+    @Option(help: "Momentum (LARS, SGD) or beta1 (LAMB, AdamW).")
+    var momentum: Float = 0.9
+    @Option(name: .customLong("weight-decay"), help: "Weight decay of conv and dense weights.")
+    var weightDecay: Float?
+    @Option(name: .customLong("trust-coefficient"), help: "LARS trust coefficient eta.")
+    var trustCoefficient: Float = 0.001
+    @Option(name: .customLong("opt-eps"), help: "Epsilon of the LARS denominator (default 0) or of Adam (LAMB 1e-6, AdamW 1e-8).")
+    var epsilon: Float?
+    @Option(name: .customLong("lars-denominator"), help: "paper: ||g|| + wd ||w|| (MLPerf, timm); update-norm: ||g + wd w|| (TF, optax).")
+    var larsDenominator = "paper"
+    @Flag(help: "Nesterov momentum.")
+    var nesterov = false
+    @Option(name: .customLong("momentum-placement"), help: "inside: lr inside the momentum buffer (paper, TF); after: PyTorch style (torchlars, timm).")
+    var momentumPlacement = "inside"
+    @Flag(name: .customLong("larc-clip"), help: "LARC clipping: per-layer rate min(trust ratio, lr) (apex LARC clip mode).")
+    var larcClip = false
+    @Option(name: .customLong("non-finite"), help: "On NaN or infinite gradients: error (stop, naming the parameter) or skip (skip the step).")
+    var nonFinite = "error"
+    @Flag(name: .customLong("no-exclude-bias-bn"), help: "Adapt and decay biases and BatchNorm parameters too (default: excluded by kind).")
+    var noExclude = false
+
+    // Schedule
+    @Option(name: .customLong("sched"), help: "Schedule after warm-up: poly, cosine, step, multistep, constant.")
+    var schedule = "poly"
+    @Option(name: .customLong("warmup-epochs"), help: "Linear warm-up, in epochs.")
+    var warmupEpochs: Double?
+    @Option(name: .customLong("poly-power"), help: "Power of the polynomial decay.")
+    var polyPower: Float = 2
+    @Option(name: .customLong("min-lr"), help: "Final learning rate of poly and cosine decay.")
+    var minLearningRate: Float = 0
+    @Option(name: .customLong("decay-epochs"), parsing: .upToNextOption, help: "Epochs between decays (step) or milestones (multistep).")
+    var decayEpochs: [Double] = [30]
+    @Option(name: .customLong("decay-rate"), help: "Factor at each decay (step, multistep).")
+    var decayRate: Float = 0.1
+
+    // Loop
+    @Option(name: [.customShort("b"), .customLong("batch-size")], help: "Images per optimizer step (all micro-batches and processes).")
+    var batchSize: Int = 1024
+    @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size).")
+    var accumulationSteps: Int = 1
+    @Option(help: "Epochs to train.")
+    var epochs: Int?
+    @Option(name: .customLong("smoothing"), help: "Label smoothing (MLPerf large-batch recipes use 0.1).")
+    var labelSmoothing: Float = 0
+    @Option(help: "Seed of initialisation, shuffling and augmentation.")
+    var seed: UInt64 = 42
+    @Option(help: "Threads for OpenBLAS and the Swift-side work (per process).")
+    var threads: Int?
+    @Option(help: "Kernel backend: openblas, swift (tuned), swift-naive.")
+    var backend = "openblas"
+    @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
+    var evalEvery: Int = 1
+
+    // Output
+    @Option(name: .customLong("output"), help: "Directory for logs, report and checkpoint.")
+    var outputDirectory = "runs/latest"
+    @Option(help: "Resume from this checkpoint (for example runs/latest/checkpoint.safetensors).")
+    var resume: String?
+    @Flag(name: .customLong("blas-info"), help: "Print the BLAS in use and exit.")
+    var blasInfo = false
+
+    func makeConfiguration(threads resolvedThreads: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.dataset = dataset
+        c.dataDirectory = dataDirectory
+        c.trainLimit = trainLimit
+        c.testLimit = testLimit
+        c.randomCrop = !noAugment
+        c.horizontalFlip = !noAugment && !noFlip
+        c.cropPadding = cropPadding
+        c.dropLast = !keepLast
+        c.model = model
+        c.optimizer = optimizer
+        c.learningRate = learningRate ?? RecipeDefaults.learningRate(optimizer: optimizer)
+        c.scaleLearningRate = scaleLearningRate
+        c.momentum = momentum
+        c.weightDecay = weightDecay ?? RecipeDefaults.weightDecay(optimizer: optimizer)
+        c.trustCoefficient = trustCoefficient
+        c.epsilon = epsilon
+        c.larsDenominator = larsDenominator
+        c.nesterov = nesterov
+        c.momentumPlacement = momentumPlacement
+        c.larcClip = larcClip
+        c.nonFinite = nonFinite
+        c.excludeBiasAndNorm = !noExclude
+        c.schedule = schedule
+        c.warmupEpochs = warmupEpochs ?? RecipeDefaults.warmupEpochs
+        c.polyPower = polyPower
+        c.minLearningRate = minLearningRate
+        c.decayEpochs = decayEpochs
+        c.decayRate = decayRate
+        c.batchSize = batchSize
+        c.accumulationSteps = accumulationSteps
+        c.epochs = epochs ?? RecipeDefaults.epochs
+        c.labelSmoothing = labelSmoothing
+        c.seed = seed
+        c.threads = resolvedThreads
+        c.backend = backend
+        c.evalEvery = evalEvery
+        c.outputDirectory = outputDirectory
+        return c
+    }
+
+    func run() throws {
+        let blas = BLASRuntime.useBestCore()
+        if blasInfo {
+            print(blas.summary)
+            return
+        }
+        let group = try makeProcessGroup()
+        let isRoot = group.rank == 0
+        // Each process gets the cores it may use; under MPI the default splits them between ranks.
+        let resolvedThreads = threads ?? max(1, availableCores() / group.size)
+        BLASRuntime.setThreads(resolvedThreads)
+        let configuration = makeConfiguration(threads: resolvedThreads)
+        try configuration.validate()
+        try checkSameConfigurationAcrossRanks(group, configuration)
+
+        guard let kind = DatasetKind(rawValue: configuration.dataset) else {
+            throw ValidationError("unknown data set '\(configuration.dataset)' (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
+        }
+        if isRoot { print("BLAS: \(blas.summary)") }
+        let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
+        let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
+        let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
+        if let resume {
+            try trainer.loadCheckpoint(from: resume)
+            if isRoot { print("resumed from \(resume) after epoch \(trainer.completedEpochs), step \(trainer.step)") }
+        }
+        if isRoot {
+            print(
+                "training \(configuration.model) (\(trainer.model.parameterCount) parameters) on \(configuration.dataset): "
+                    + "\(min(configuration.trainLimit ?? trainSet.count, trainSet.count)) training / "
+                    + "\(min(configuration.testLimit ?? testSet.count, testSet.count)) test images, "
+                    + "\(configuration.optimizer) at batch \(configuration.batchSize), \(configuration.epochs) epochs, "
+                    + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s)")
+            print("schedule: \(trainer.schedule)")
+        }
+        let start = monotonicSeconds()
+        try trainer.run()
+        let seconds = monotonicSeconds() - start
+        if isRoot, let last = trainer.history.last {
+            let images = trainer.history.reduce(0.0) { $0 + $1.imagesPerSecond * $1.seconds }
+            let trainSeconds = trainer.history.reduce(0.0) { $0 + $1.seconds }
+            print("")
+            print("final test accuracy: \(format((last.testAccuracy ?? 0) * 100, 2)) % (test loss \(format(last.testLoss ?? 0, 4)))")
+            print("wall time \(formatDuration(seconds)), training throughput \(format(images / max(trainSeconds, 1e-9), 0)) images/s")
+            let files = trainer.files
+            print("logs:       \(files.metrics), \(files.steps), \(files.trustRatios)")
+            print("report:     \(files.report)")
+            print("checkpoint: \(files.checkpoint)")
+        }
+        try finish(group)
+    }
+}
