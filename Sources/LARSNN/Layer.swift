@@ -24,6 +24,10 @@ public protocol Layer: AnyObject {
 
     /// The non-trainable state (BatchNorm running statistics) of this layer and its children.
     var namedBuffers: [NamedBuffer] { get }
+
+    /// Why `shape` cannot be this layer's input, as a message naming the layer, the expected and
+    /// the received shape; `nil` when it fits. `forward` stops with this message.
+    func validateInput(shape: [Int]) -> String?
 }
 
 extension Layer {
@@ -31,6 +35,8 @@ extension Layer {
     public var namedParameters: [NamedParameter] { [] }
     /// Layers without buffers have none.
     public var namedBuffers: [NamedBuffer] { [] }
+    /// Layers that accept any shape accept every shape.
+    public func validateInput(shape: [Int]) -> String? { nil }
 
     /// `forward`, spelled as a call.
     public func callAsFunction(_ input: Tensor, context: ExecutionContext) -> Tensor {
@@ -51,5 +57,21 @@ extension Layer {
     /// `path.name`, or `name` at the root.
     public func qualified(_ name: String) -> String {
         path.isEmpty ? name : "\(path).\(name)"
+    }
+
+    /// `stage1.block0.conv1 (Conv2D)`: how error messages name this layer.
+    public var layerDescription: String {
+        "\(path.isEmpty ? "<root>" : path) (\(type(of: self)))"
+    }
+
+    /// The standard shape-mismatch message: `<layer>: expected input <expected>, got <shape>`.
+    public func shapeMismatch(expected: String, got shape: [Int]) -> String {
+        "\(layerDescription): expected input \(expected), got \(shape)"
+    }
+
+    /// Stops with `validateInput`'s message when `shape` does not fit (a programmer error).
+    @inlinable
+    public func requireValidInput(_ shape: [Int]) {
+        if let message = validateInput(shape: shape) { preconditionFailure(message) }
     }
 }

@@ -1,0 +1,209 @@
+/// A 2D convolution over NCHW images (dilation 1, no groups) run as im2col + `gemm`.
+///
+/// Shapes: input `[N, inputChannels, H, W]`, weight `[outputChannels, inputChannels, k, k]`,
+/// output `[N, outputChannels, Hout, Wout]` with `Hout = (H + 2 padding - k) / stride + 1`.
+///
+/// The images of a chunk (the whole batch unless its patch matrix would exceed
+/// `columnBudget` floats) are laid side by side as columns (see `Im2Col`), so forward is one
+/// `gemm` `W[Cout, K] x cols[K, n*P]` and backward is one `gemm` for `dW += dY cols^T` and one
+/// for `dcols = W^T dY`, followed by `col2im`. The patch matrix is rebuilt in backward instead of
+/// cached, trading one cheap memory pass for not holding a `K x N*P` matrix per layer.
+public final class Conv2D: Layer {
+    /// Dotted path; parameters are `<path>.weight` and `<path>.bias`.
+    public var path: String = ""
+    /// Input channels `C`.
+    public let inputChannels: Int
+    /// Output channels `Cout`.
+    public let outputChannels: Int
+    /// Square kernel side `k`.
+    public let kernelSize: Int
+    /// Step between output pixels, in input pixels.
+    public let stride: Int
+    /// Zero pixels added on each side.
+    public let padding: Int
+    /// `[Cout, C, k, k]`, kind `.weight`.
+    public let weight: Parameter
+    /// `[Cout]`, kind `.bias`, or `nil`.
+    public let bias: Parameter?
+    /// Whether `backward` computes dL/dx. A model's first layer does not need it (its input is
+    /// data), which saves a `gemm` and a `col2im`; its parameter gradients are unaffected.
+    public var computesInputGradient = true
+    /// Largest patch matrix, in floats, built at once; bigger batches are split into chunks.
+    public var columnBudget = 1 << 23
+
+    private var cachedInput: Tensor?
+    private var columns = Scratch()
+    private var gemmOutput = Scratch()
+
+    /// Creates the layer; weights from `weightInitializer` (He normal with fan-in `C*k*k` by
+    /// default), bias zero.
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, weightInitializer: WeightInitializer = .heNormal, generator: inout SeededGenerator
+    ) {
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2D: invalid configuration \(inputChannels)->\(outputChannels), kernel \(kernelSize), stride \(stride), padding \(padding)")
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let area = kernelSize * kernelSize
+        self.weight = Parameter(
+            weightInitializer.make(
+                shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+                fanIn: inputChannels * area, fanOut: outputChannels * area, generator: &generator),
+            kind: .weight)
+        self.bias = bias ? Parameter(Tensor(zeros: [outputChannels]), kind: .bias) : nil
+    }
+
+    public var namedParameters: [NamedParameter] {
+        var list = [NamedParameter(name: qualified("weight"), parameter: weight)]
+        if let bias { list.append(NamedParameter(name: qualified("bias"), parameter: bias)) }
+        return list
+    }
+
+    public func validateInput(shape: [Int]) -> String? {
+        let minimum = max(1, kernelSize - 2 * padding)
+        if shape.count == 4 && shape[1] == inputChannels && shape[2] >= minimum && shape[3] >= minimum {
+            return nil
+        }
+        let spatial = minimum > 1 ? " with H, W >= \(minimum)" : ""
+        return shapeMismatch(expected: "[N, \(inputChannels), H, W]\(spatial)", got: shape)
+    }
+
+    /// The convolution's geometry for an input of `shape` (already validated).
+    func geometry(for shape: [Int]) -> ConvGeometry {
+        ConvGeometry(
+            channels: inputChannels, height: shape[2], width: shape[3], kernelHeight: kernelSize,
+            kernelWidth: kernelSize, strideHeight: stride, strideWidth: stride,
+            paddingHeight: padding, paddingWidth: padding)
+    }
+
+    private func imagesPerChunk(_ g: ConvGeometry, batch: Int) -> Int {
+        max(1, min(batch, columnBudget / max(1, g.patchSize * g.outputPixels)))
+    }
+
+    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        requireValidInput(input.shape)
+        let g = geometry(for: input.shape)
+        let n = input.shape[0]
+        let (pixels, k, cout) = (g.outputPixels, g.patchSize, outputChannels)
+        var output = Tensor.uninitialized([n, cout, g.outputHeight, g.outputWidth])
+        let chunk = imagesPerChunk(g, batch: n)
+        let threads = context.threads
+        input.withUnsafeBufferPointer { xb in
+            weight.value.withUnsafeBufferPointer { wb in
+                output.withUnsafeMutableBufferPointer { yb in
+                    guard let x = xb.baseAddress, let y = yb.baseAddress else { return }
+                    for start in Swift.stride(from: 0, to: n, by: chunk) {
+                        let count = min(chunk, n - start)
+                        let width = count * pixels
+                        columns.with(count: k * width) { cols in
+                            Im2Col.im2col(
+                                input: x + start * g.channels * g.inputPixels, imageCount: count, geometry: g,
+                                columns: cols, threads: threads)
+                            let target = y + start * cout * pixels
+                            if count == 1 {
+                                // One image: [Cout, P] is already its NCHW layout.
+                                context.backend.gemm(
+                                    transA: false, transB: false, m: cout, n: width, k: k,
+                                    a: wb.baseAddress!, b: cols, beta: 0, c: target)
+                            } else {
+                                gemmOutput.with(count: cout * width) { tmp in
+                                    context.backend.gemm(
+                                        transA: false, transB: false, m: cout, n: width, k: k,
+                                        a: wb.baseAddress!, b: cols, beta: 0, c: tmp)
+                                    ChannelPermute.batchMajor(
+                                        from: tmp, to: target, images: count, channels: cout, pixels: pixels,
+                                        threads: threads)
+                                }
+                            }
+                        }
+                    }
+                    if let bias {
+                        bias.value.withUnsafeBufferPointer { b in
+                            ChannelOps.addBias(
+                                b.baseAddress!, to: y, images: n, channels: cout, pixels: pixels, threads: threads)
+                        }
+                    }
+                }
+            }
+        }
+        cachedInput = context.isTraining ? input : nil
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+        guard let input = cachedInput else {
+            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+        }
+        let g = geometry(for: input.shape)
+        let n = input.shape[0]
+        let (pixels, k, cout) = (g.outputPixels, g.patchSize, outputChannels)
+        precondition(
+            outputGradient.shape == [n, cout, g.outputHeight, g.outputWidth],
+            "\(layerDescription): expected output gradient \([n, cout, g.outputHeight, g.outputWidth]), got \(outputGradient.shape)")
+        let wantsInput = computesInputGradient
+        var inputGradient = wantsInput ? Tensor(zeros: input.shape) : Tensor(zeros: [0])
+        let chunk = imagesPerChunk(g, batch: n)
+        let threads = context.threads
+        outputGradient.withUnsafeBufferPointer { dyb in
+            guard let dy = dyb.baseAddress else { return }
+            if let bias {
+                bias.grad.withUnsafeMutableBufferPointer { db in
+                    ChannelOps.accumulateChannelSums(
+                        of: dy, into: db.baseAddress!, images: n, channels: cout, pixels: pixels, threads: threads)
+                }
+            }
+            input.withUnsafeBufferPointer { xb in
+                weight.value.withUnsafeBufferPointer { wb in
+                    weight.grad.withUnsafeMutableBufferPointer { dwb in
+                        inputGradient.withUnsafeMutableBufferPointer { dxb in
+                            let x = xb.baseAddress!
+                            let dw = dwb.baseAddress!
+                            let dx = dxb.baseAddress
+                            for start in Swift.stride(from: 0, to: n, by: chunk) {
+                                let count = min(chunk, n - start)
+                                let width = count * pixels
+                                let dyChunk = dy + start * cout * pixels
+                                columns.with(count: k * width) { cols in
+                                    Im2Col.im2col(
+                                        input: x + start * g.channels * g.inputPixels, imageCount: count,
+                                        geometry: g, columns: cols, threads: threads)
+                                    let step = { (dyt: UnsafePointer<Float>) in
+                                        // dW += dY[Cout, n*P] x cols^T.
+                                        context.backend.gemm(
+                                            transA: false, transB: true, m: cout, n: k, k: width,
+                                            a: dyt, b: cols, beta: 1, c: dw)
+                                        guard wantsInput, let dx else { return }
+                                        // dcols = W^T dY, written over the patches we no longer need.
+                                        context.backend.gemm(
+                                            transA: true, transB: false, m: k, n: width, k: cout,
+                                            a: wb.baseAddress!, b: dyt, beta: 0, c: cols)
+                                        Im2Col.col2im(
+                                            columns: cols, imageCount: count, geometry: g,
+                                            output: dx + start * g.channels * g.inputPixels,
+                                            threads: threads)
+                                    }
+                                    if count == 1 {
+                                        step(dyChunk)
+                                    } else {
+                                        gemmOutput.with(count: cout * width) { tmp in
+                                            ChannelPermute.channelMajor(
+                                                from: dyChunk, to: tmp, images: count, channels: cout,
+                                                pixels: pixels, threads: threads)
+                                            step(tmp)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,53 @@
+/// The rectifier `y = max(x, 0)`, element-wise, any shape. Backward passes the gradient where
+/// the output is positive (the subgradient at 0 is taken as 0).
+public final class ReLU: Layer {
+    /// Dotted path in the model.
+    public var path: String = ""
+    private var cachedOutput: Tensor?
+
+    /// Creates the layer.
+    public init() {}
+
+    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        var output = Tensor.uninitialized(input.shape)
+        let count = input.count
+        let chunks = elementwiseChunks(count, threads: context.threads)
+        input.withUnsafeBufferPointer { xb in
+            output.withUnsafeMutableBufferPointer { yb in
+                guard count > 0 else { return }
+                let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
+                Parallel.forEach(chunks, threads: context.threads) { chunk in
+                    for i in chunkRange(chunk, of: chunks, count: count) { y.base[i] = max(x.base[i], 0) }
+                }
+            }
+        }
+        cachedOutput = context.isTraining ? output : nil
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+        guard let output = cachedOutput else {
+            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+        }
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(layerDescription): expected output gradient \(output.shape), got \(outputGradient.shape)")
+        var inputGradient = Tensor.uninitialized(output.shape)
+        let count = output.count
+        let chunks = elementwiseChunks(count, threads: context.threads)
+        output.withUnsafeBufferPointer { yb in
+            outputGradient.withUnsafeBufferPointer { gb in
+                inputGradient.withUnsafeMutableBufferPointer { db in
+                    guard count > 0 else { return }
+                    let (y, g, d) = (SendableConstPointer(yb.baseAddress!), SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
+                    Parallel.forEach(chunks, threads: context.threads) { chunk in
+                        for i in chunkRange(chunk, of: chunks, count: count) {
+                            d.base[i] = y.base[i] > 0 ? g.base[i] : 0
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,57 @@
+/// Runs named child layers one after another; backward runs them in reverse.
+///
+/// Each child's `path` is this container's path plus its name (`stage1.block0`), so its
+/// parameters get stable dotted names such as `stage1.block0.conv1.weight`.
+public final class Sequential: Layer {
+    /// Dotted path; setting it renames every descendant.
+    public var path: String = "" {
+        didSet { updateChildPaths() }
+    }
+    /// The children in execution order, with their names.
+    public private(set) var children: [(name: String, layer: any Layer)]
+
+    /// Creates a container from `(name, layer)` pairs; names must be unique, non-empty and
+    /// free of dots (the dot separates path components).
+    public init(_ children: [(String, any Layer)]) {
+        self.children = []
+        for (name, layer) in children { append(name, layer) }
+    }
+
+    /// Adds `layer` at the end under `name`.
+    public func append(_ name: String, _ layer: any Layer) {
+        precondition(!name.isEmpty && !name.contains("."), "Sequential: child name '\(name)' must be non-empty and contain no '.'")
+        precondition(
+            !children.contains { $0.name == name },
+            "\(layerDescription): a child named '\(name)' already exists")
+        layer.path = qualified(name)
+        children.append((name: name, layer: layer))
+    }
+
+    /// The child called `name`, if any.
+    public subscript(name: String) -> (any Layer)? {
+        children.first { $0.name == name }?.layer
+    }
+
+    private func updateChildPaths() {
+        for child in children { child.layer.path = qualified(child.name) }
+    }
+
+    public var namedParameters: [NamedParameter] { children.flatMap { $0.layer.namedParameters } }
+    public var namedBuffers: [NamedBuffer] { children.flatMap { $0.layer.namedBuffers } }
+
+    public func validateInput(shape: [Int]) -> String? {
+        children.first?.layer.validateInput(shape: shape)
+    }
+
+    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        var x = input
+        for child in children { x = child.layer.forward(x, context: context) }
+        return x
+    }
+
+    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+        var g = outputGradient
+        for child in children.reversed() { g = child.layer.backward(g, context: context) }
+        return g
+    }
+}

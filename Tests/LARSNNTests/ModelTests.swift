@@ -1,0 +1,93 @@
+import Testing
+import LARSNN
+import LARSTestSupport
+
+/// Model structure (parameter counts and names) and backend equality of a whole ResNet step.
+@Suite struct ModelTests {
+    @Test func resNet20HasTheExpectedParameterCount() {
+        var g = SeededGenerator(seed: 1)
+        let model = Models.resNet(depth: 20, generator: &g)
+        // stem 3*16*9 + BN 2*16; stage1: 3 blocks of two 16->16 convs + 2 BNs;
+        // stage2: block0 16->32 and 32->32 convs, projection 1x1 16->32 + BN, 2 more blocks;
+        // stage3 likewise with 64 channels; fc 64*10 + 10.
+        let stage1 = 3 * (2 * 16 * 16 * 9 + 2 * 2 * 16)
+        let stage2 = (16 * 32 * 9 + 32 * 32 * 9 + 2 * 2 * 32 + 16 * 32 + 2 * 32) + 2 * (2 * 32 * 32 * 9 + 2 * 2 * 32)
+        let stage3 = (32 * 64 * 9 + 64 * 64 * 9 + 2 * 2 * 64 + 32 * 64 + 2 * 64) + 2 * (2 * 64 * 64 * 9 + 2 * 2 * 64)
+        let expected = 3 * 16 * 9 + 2 * 16 + stage1 + stage2 + stage3 + 64 * 10 + 10
+        #expect(expected == 272_474)
+        #expect(model.parameterCount == 272_474)
+        // Deeper variants follow 6n + 2.
+        #expect(Models.resNet(depth: 32, generator: &g).parameterCount > model.parameterCount)
+    }
+
+    @Test func resNetNamesAreStableAndDotted() {
+        var g = SeededGenerator(seed: 1)
+        let model = Models.resNet(depth: 20, inputChannels: 1, imageSize: 28, generator: &g)
+        let names = model.namedParameters.map(\.name)
+        #expect(Set(names).count == names.count)
+        for name in ["stem.weight", "bn.scale", "stage1.block0.conv1.weight", "stage1.block2.bn2.shift",
+                     "stage2.block0.shortcut.conv.weight", "stage2.block0.shortcut.bn.scale",
+                     "stage3.block0.shortcut.bn.shift", "fc.weight", "fc.bias"] {
+            #expect(names.contains(name), "missing \(name)")
+        }
+        #expect(!names.contains("stage2.block1.shortcut.conv.weight"))
+        let buffers = model.namedBuffers.map(\.name)
+        #expect(buffers.contains("stage1.block0.bn1.runningMean"))
+        #expect(buffers.contains("stage3.block0.shortcut.bn.runningVariance"))
+        #expect(buffers.count == 2 * (1 + 9 * 2 + 2))
+        let kinds = Dictionary(model.namedParameters.map { ($0.name, $0.parameter.kind) }, uniquingKeysWith: { a, _ in a })
+        #expect(kinds["stage2.block0.shortcut.bn.scale"] == .normScale)
+        #expect(kinds["stage1.block0.conv1.weight"] == .weight)
+        #expect(kinds["fc.bias"] == .bias)
+    }
+
+    @Test func smallCNNShapesAndParameterCount() {
+        var g = SeededGenerator(seed: 2)
+        let model = Models.smallCNN(generator: &g)
+        #expect(model.parameterCount == 288 + 64 + 18_432 + 128 + (3136 * 128 + 128) + (128 * 10 + 10))
+        let y = model.forward(Tensor(normal: [2, 1, 28, 28], generator: &g), context: ExecutionContext(isTraining: false))
+        #expect(y.shape == [2, 10])
+        let cifar = Models.smallCNN(inputChannels: 3, imageSize: 32, generator: &g)
+        #expect(cifar.forward(Tensor(normal: [1, 3, 32, 32], generator: &g), context: ExecutionContext(isTraining: false)).shape == [1, 10])
+    }
+
+    @Test func resNetAcceptsTwentyEightPixelImages() {
+        var g = SeededGenerator(seed: 3)
+        let model = Models.resNet(depth: 20, inputChannels: 1, imageSize: 28, generator: &g)
+        let y = model.forward(Tensor(normal: [2, 1, 28, 28], generator: &g), context: ExecutionContext(isTraining: false))
+        #expect(y.shape == [2, 10])
+    }
+
+    @Test func sameSeedBuildsTheSameModel() {
+        var a = SeededGenerator(seed: 11)
+        var b = SeededGenerator(seed: 11)
+        let m1 = Models.resNet(depth: 20, generator: &a)
+        let m2 = Models.resNet(depth: 20, generator: &b)
+        #expect(m1.parameters.map(\.value) == m2.parameters.map(\.value))
+    }
+
+    @Test func resNet20StepAgreesBetweenOpenBLASAndTunedSwift() {
+        var g = SeededGenerator(seed: 42)
+        let x = Tensor(normal: [4, 3, 32, 32], generator: &g)
+        let labels = [3, 1, 4, 1]
+        var results: [(logits: Tensor, inputGrad: Tensor, grads: [Tensor])] = []
+        for backend in BackendChoice.allCases {
+            var seed = SeededGenerator(seed: 7)
+            let model = Models.resNet(depth: 20, generator: &seed)
+            let context = backend.context()
+            let logits = model.forward(x, context: context)
+            let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+            let dx = model.backward(dLogits, context: context)
+            results.append((logits, dx, model.parameters.map(\.grad)))
+        }
+        let (a, b) = (results[0], results[1])
+        #expect(maxRelativeError(a.logits.scalars, b.logits.scalars, floor: 1e-2) < 1e-3)
+        // The stem skips dL/dx, so the model returns an empty input gradient on both backends.
+        #expect(a.inputGrad.shape == b.inputGrad.shape)
+        for (ga, gb) in zip(a.grads, b.grads) {
+            // Scale by the tensor's largest entry: tiny entries carry only Float rounding.
+            let scale = max(ga.scalars.map(abs).max() ?? 0, 1e-6)
+            #expect(maxAbsoluteError(ga.scalars, gb.scalars) / scale < 2e-3)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Replaced by the real tests of this module.

@@ -1,0 +1,134 @@
+import LARSCore
+
+/// One entry whose analytic and finite-difference derivatives disagree.
+public struct GradientMismatch: CustomStringConvertible, Sendable {
+    /// `input` or the parameter's name.
+    public let tensor: String
+    /// Flat index of the entry.
+    public let index: Int
+    /// The derivative from `backward`.
+    public let analytic: Double
+    /// The central finite difference.
+    public let numeric: Double
+
+    public var description: String {
+        "\(tensor)[\(index)]: analytic \(analytic), numeric \(numeric)"
+    }
+}
+
+/// The outcome of `checkGradients`: how many entries were compared, the worst scaled error and
+/// every mismatch.
+public struct GradientCheckReport: CustomStringConvertible, Sendable {
+    /// Entries compared (input plus parameters).
+    public var checked = 0
+    /// Largest `|analytic - numeric| / scale` seen.
+    public var worstError: Double = 0
+    /// Entries beyond tolerance.
+    public var mismatches: [GradientMismatch] = []
+    /// Entries accepted through a one-sided difference (see `allowOneSided`).
+    public var oneSided = 0
+    /// True when no entry is beyond tolerance and something was checked.
+    public var passed: Bool { mismatches.isEmpty && checked > 0 }
+
+    public var description: String {
+        "checked \(checked), worst scaled error \(worstError), one-sided \(oneSided), mismatches \(mismatches.count)"
+            + (mismatches.isEmpty ? "" : ": " + mismatches.prefix(5).map(\.description).joined(separator: "; "))
+    }
+}
+
+/// Compares the gradients of a layer-like function with central finite differences.
+///
+/// The scalar loss is a fixed random projection of the output, `L = sum_i r_i y_i`, summed in
+/// Double so that the difference quotient is not drowned by the summation's rounding; then
+/// `dL/dy = r` is passed to `backward`. For each checked entry `v` of the input and of every
+/// parameter, `(L(v + h) - L(v - h)) / 2h` is compared with the analytic derivative; an entry
+/// fails when `|a - n| > tolerance * max(|a|, |n|, floor)`, with
+/// `floor = max(absoluteFloor, 0.01 * max |analytic| over that tensor)` so that the Float
+/// rounding of tiny entries does not count as an error.
+///
+/// - Parameters:
+///   - input: the point `x` at which to check.
+///   - parameters: the trainable parameters whose gradients `backward` accumulates (their
+///     gradients are zeroed first).
+///   - forward: `x -> y`; must be deterministic (call it in training mode for BatchNorm).
+///   - backward: `dL/dy -> dL/dx`, after the most recent `forward(x)`.
+///   - step: the finite-difference step `h`.
+///   - maxEntriesPerTensor: at most this many entries (seeded random choice) per tensor.
+///   - checkInput: whether to compare dL/dx (off for layers whose input gradient is not computed).
+public func checkGradients(
+    input: Tensor, parameters: [NamedParameter],
+    forward: (Tensor) -> Tensor, backward: (Tensor) -> Tensor,
+    step: Float = 1e-2, tolerance: Double = 1e-2, absoluteFloor: Double = 1e-3,
+    maxEntriesPerTensor: Int = 48, checkInput: Bool = true, allowOneSided: Bool = false, seed: UInt64 = 7
+) -> GradientCheckReport {
+    var generator = SeededGenerator(seed: seed)
+    let firstOutput = forward(input)
+    let projection = Tensor(normal: firstOutput.shape, generator: &generator)
+    func loss(_ x: Tensor) -> Double {
+        let y = forward(x)
+        var total: Double = 0
+        for i in 0..<y.count { total += Double(y.scalars[i]) * Double(projection.scalars[i]) }
+        return total
+    }
+    for p in parameters { p.parameter.zeroGrad() }
+    _ = forward(input)
+    let inputGradient = backward(projection)
+    // Copy the analytic gradients now: perturbed forwards below must not change them.
+    let analyticParameters = parameters.map { $0.parameter.grad.scalars }
+
+    var report = GradientCheckReport()
+    func entries(_ count: Int) -> [Int] {
+        if count <= maxEntriesPerTensor { return Array(0..<count) }
+        var chosen = Set<Int>()
+        while chosen.count < maxEntriesPerTensor { chosen.insert(generator.nextInt(below: count)) }
+        return chosen.sorted()
+    }
+    let h = Double(step)
+    let base = loss(input)
+    /// `numeric(i)` returns the losses at `v + h` and `v - h`.
+    func compare(_ name: String, analytic: [Float], indices: [Int], numeric: (Int) -> (Double, Double)) {
+        let largest = analytic.reduce(0) { Swift.max($0, Double(abs($1))) }
+        let floor = Swift.max(absoluteFloor, 0.01 * largest)
+        func scaledError(_ a: Double, _ n: Double) -> Double { abs(a - n) / Swift.max(abs(a), abs(n), floor) }
+        for i in indices {
+            let a = Double(analytic[i])
+            let (plus, minus) = numeric(i)
+            let n = (plus - minus) / (2 * h)
+            var error = scaledError(a, n)
+            report.checked += 1
+            if error > tolerance && allowOneSided {
+                let oneSided = Swift.min(scaledError(a, (plus - base) / h), scaledError(a, (base - minus) / h))
+                if oneSided <= tolerance {
+                    report.oneSided += 1
+                    error = oneSided
+                }
+            }
+            report.worstError = Swift.max(report.worstError, error)
+            if error > tolerance { report.mismatches.append(GradientMismatch(tensor: name, index: i, analytic: a, numeric: n)) }
+        }
+    }
+
+    if checkInput {
+        precondition(inputGradient.shape == input.shape, "checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
+        compare("input", analytic: inputGradient.scalars, indices: entries(input.count)) { i in
+            var x = input
+            x.scalars[i] = input.scalars[i] + step
+            let plus = loss(x)
+            x.scalars[i] = input.scalars[i] - step
+            return (plus, loss(x))
+        }
+    }
+    for (p, analytic) in zip(parameters, analyticParameters) {
+        let parameter = p.parameter
+        compare(p.name, analytic: analytic, indices: entries(parameter.value.count)) { i in
+            let original = parameter.value.scalars[i]
+            parameter.value.scalars[i] = original + step
+            let plus = loss(input)
+            parameter.value.scalars[i] = original - step
+            let minus = loss(input)
+            parameter.value.scalars[i] = original
+            return (plus, minus)
+        }
+    }
+    return report
+}
