@@ -73,7 +73,9 @@ enum DataFile {
         var code: Int32 = Z_OK
         let message = gzerror(file, &code)
         if code != Z_OK {
-            let text = message.map { String(cString: $0) } ?? "zlib error \(code)"
+            var text = message.map { String(cString: $0) } ?? "zlib error \(code)"
+            // zlib prefixes its message with the path, which our error already names.
+            if text.hasPrefix(path + ": ") { text.removeFirst(path.count + 2) }
             throw DatasetError(path: path, problem: .corruptCompression(reason: text))
         }
         return bytes
