@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import SwiftLARS
+
+/// `lars-bench`: OpenBLAS against the pure-Swift kernels, and the framework against the machine's
+/// ceiling. Every backend is checked against the naive reference before it is timed.
+@main
+struct LarsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lars-bench",
+        abstract: "Benchmark OpenBLAS against the pure-Swift kernels and the framework against the machine's ceiling.",
+        discussion: """
+            Groups: gemm (square and model shapes, plus the framework-overhead rows), vector (nrm2, dot, axpy),
+            conv (im2col/col2im and each ResNet-20 convolution layer), optimizer (SGD, LARS, LAMB steps over
+            ResNet-20's parameters), train (whole training steps). The ceiling (OpenBLAS gemm 2048 with one and all
+            threads, streaming triad) is always measured. Build with -c release.
+            """)
+
+    @Flag(help: "Fewer sizes and repetitions (finishes in under a minute).")
+    var quick = false
+
+    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train (default: all).")
+    var filter: String?
+
+    @Option(help: "Thread counts: 1, 2, all, or both (= 1 and all).")
+    var threads: String = "both"
+
+    @Flag(help: "Also run the OpenBLAS rows at the generic Prescott core (a child process with OPENBLAS_CORETYPE=Prescott).")
+    var genericCore = false
+
+    @Option(help: "Write the report as JSON to this path.")
+    var json: String?
+
+    @Option(help: "Write the rows as CSV to this path.")
+    var csv: String?
+
+    @Flag(help: "Do not print a progress line per row on stderr.")
+    var quiet = false
+
+    @Flag(help: .hidden)
+    var genericChild = false
+
+    static let groups = ["gemm", "vector", "conv", "optimizer", "train"]
+
+    func validate() throws {
+        _ = try threadCounts()
+        _ = try selectedGroups()
+    }
+
+    func threadCounts() throws -> [Int] {
+        let all = MachineInfo.processors
+        switch threads.lowercased() {
+        case "both": return all > 1 ? [1, all] : [1]
+        case "all": return [all]
+        default:
+            guard let n = Int(threads), n >= 1 else {
+                throw ValidationError("--threads must be 1, 2, all or both, not '\(threads)'")
+            }
+            return [min(n, all)]
+        }
+    }
+
+    func selectedGroups() throws -> [String] {
+        guard let filter else { return Self.groups }
+        let names = filter.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        for name in names where !Self.groups.contains(name) {
+            throw ValidationError("unknown group '\(name)' in --filter; choose from \(Self.groups.joined(separator: ", "))")
+        }
+        return names
+    }
+
+    func run() throws {
+        let threadCounts = try threadCounts()
+        let groups = try selectedGroups()
+        let blas = BLASControl.prepare(useBestCore: !genericChild)
+        let bench = BenchRunner(quick: quick, threadCounts: threadCounts, openBLASOnly: genericChild, verbose: !quiet)
+        let loadAtStart = MachineInfo.loadAverage
+        var header = BenchHeader(
+            cpu: MachineInfo.cpuDescription(), processors: MachineInfo.processors, blas: blas,
+            build: MachineInfo.buildDescription,
+            mode: "\(quick ? "quick" : "full"); groups \(groups.joined(separator: ",")); threads \(threadCounts.map(String.init).joined(separator: ","))",
+            date: ISO8601DateFormatter().string(from: Date()))
+        if !quiet && !genericChild {
+            FileHandle.standardError.write("CPU \(header.cpu)\nBLAS \(blas)\nmeasuring the ceiling...\n".data(using: .utf8)!)
+        }
+
+        let start = Date()
+        let ceilingThreads = MachineInfo.processors > 1 ? [1, MachineInfo.processors] : [1]
+        let ceiling = genericChild ? Ceiling() : try CeilingGroup.run(bench, threads: ceilingThreads)
+        for group in groups {
+            switch group {
+            case "gemm":
+                try GEMMGroup.run(bench)
+                try OverheadGroup.run(bench)
+            case "vector": try VectorGroup.run(bench)
+            case "conv": try ConvGroup.run(bench)
+            case "optimizer": try OptimizerGroup.run(bench)
+            case "train": try TrainGroup.run(bench)
+            default: break
+            }
+        }
+        if genericCore && !genericChild {
+            bench.append(contentsOf: try GenericCoreChild.run(groups: groups, quick: quick, threads: threads))
+        }
+
+        header.loadAverage = "\(loadAtStart) -> \(MachineInfo.loadAverage)"
+        let report = BenchReport(header: header, ceiling: ceiling, rows: Report.derive(bench.rows, ceiling: ceiling))
+        if let json { try Report.json(report).write(to: URL(fileURLWithPath: json)) }
+        if let csv { try Report.csv(report).write(toFile: csv, atomically: true, encoding: .utf8) }
+        if !genericChild {
+            print(Report.table(report))
+            print(String(format: "total %.1f s", Date().timeIntervalSince(start)))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import SwiftLARS
+
+/// One optimizer step of SGD (momentum 0.9), LARS and LAMB over ResNet-20's 272k parameters
+/// (grouped by kind: weights adapted and decayed, biases and BatchNorm parameters excluded).
+/// Rates are in GB/s of a nominal 20 bytes per parameter (SGD's minimal traffic: read w, g, v,
+/// write w, v), so every row is comparable; the note gives each step's cost relative to SGD's.
+enum OptimizerGroup {
+    /// The optimizers in table order; LARS twice, with the default safety checks and telemetry and
+    /// without them (SGD's default does not check gradients).
+    static let kinds = ["SGD momentum", "LARS", "LARS (unchecked, no telemetry)", "LAMB"]
+
+    static func make(_ kind: String, _ parameters: [NamedParameter]) -> any Optimizer {
+        let groups = ParameterGroup.byKind(parameters, weightDecay: 5e-4)
+        switch kind {
+        case "SGD momentum": return SGD(groups: groups, momentum: 0.9)
+        case "LARS": return LARS(groups: groups)
+        case "LARS (unchecked, no telemetry)":
+            return LARS(groups: groups, options: LARS.Options(nonFiniteGradients: .unchecked, recordsTelemetry: false))
+        default: return LAMB(groups: groups)
+        }
+    }
+
+    /// ResNet-20 with random gradients in every parameter.
+    static func model(seed: UInt64) -> Sequential {
+        var generator = SeededGenerator(seed: seed)
+        let net = Models.resNet(depth: 20, generator: &generator)
+        for p in net.parameters {
+            p.grad = Tensor(normal: p.value.shape, standardDeviation: 0.01, generator: &generator)
+        }
+        return net
+    }
+
+    static func run(_ bench: BenchRunner) throws {
+        var backends: [(String, any KernelBackend)] = [(bench.openBLASName, OpenBLASBackend())]
+        if !bench.openBLASOnly { backends.append(("swift", SwiftBackend.tuned)) }
+        try check()
+        let net = model(seed: 51)
+        let count = net.parameterCount
+        let shape = "resnet20, \(count) parameters"
+        for threads in bench.threadCounts {
+            BLASControl.setThreads(threads)
+            for (name, backend) in backends {
+                if name == "swift" && threads != 1 { continue }  // the Swift vector kernels are single-threaded
+                let context = ExecutionContext(backend: backend, threads: threads)
+                var sgdSeconds: Double?
+                for kind in kinds {
+                    let optimizer = make(kind, net.namedParameters)
+                    var failure: (any Error)?
+                    let row = bench.time("optimizer", "\(kind) step", shape: shape, backend: name, threads: threads,
+                                         work: Double(20 * count), unit: .gbytes) {
+                        do { try optimizer.step(learningRate: 1e-4, context: context) } catch { failure = error }
+                    }
+                    if let failure { throw BenchCheckError(message: "\(kind) step failed: \(failure)") }
+                    if kind.hasPrefix("SGD") { sgdSeconds = row.timing?.median }
+                    if let sgd = sgdSeconds, let t = row.timing?.median, !kind.hasPrefix("SGD") {
+                        bench.annotateLast(String(format: "%.2fx the SGD step", t / sgd))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each optimizer's step on OpenBLAS must match the step on the naive Swift backend.
+    static func check() throws {
+        for kind in kinds {
+            let a = model(seed: 52), b = model(seed: 52)
+            let oa = make(kind, a.namedParameters), ob = make(kind, b.namedParameters)
+            for _ in 0..<2 {
+                try oa.step(learningRate: 0.1, context: ExecutionContext(backend: OpenBLASBackend(), threads: 1))
+                try ob.step(learningRate: 0.1, context: ExecutionContext(backend: SwiftBackend.naive, threads: 1))
+            }
+            for (pa, pb) in zip(a.namedParameters, b.namedParameters) {
+                let diff = zip(pa.parameter.value.scalars, pb.parameter.value.scalars).map { abs($0 - $1) }.max() ?? 0
+                let scale = pa.parameter.value.scalars.map(abs).max() ?? 1
+                if diff > 1e-5 * max(scale, 1e-3) {
+                    throw BenchCheckError(message: "\(kind): \(pa.name) differs between openblas and swift-naive by \(diff)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import SwiftLARS
+
+/// Whole training steps (zero gradients, forward, softmax cross-entropy, backward, LARS step) of
+/// the small CNN at batch 256 and ResNet-20 at batch 128, in images per second, on OpenBLAS and
+/// on the tuned Swift gemm. The FLOP rate behind each row counts the gemms the layers issue
+/// (`ModelSpec.trainingFLOPsPerImage`), which is what the share of the gemm ceiling compares.
+enum TrainGroup {
+    /// One benchmarked model: its spec, a builder and the input image shape.
+    struct Case {
+        var spec: ModelSpec
+        var imageShape: [Int]
+        var build: (inout SeededGenerator) -> Sequential
+    }
+
+    static var cases: [Case] { [
+        Case(spec: .smallCNN, imageShape: [1, 28, 28]) { Models.smallCNN(generator: &$0) },
+        Case(spec: .resNet20, imageShape: [3, 32, 32]) { Models.resNet(depth: 20, generator: &$0) },
+    ] }
+
+    /// A model with its optimizer and a fixed random batch, ready to step.
+    final class Session {
+        let model: Sequential
+        let optimizer: any Optimizer
+        let images: Tensor
+        let labels: [Int]
+
+        init(_ c: Case, batch: Int, seed: UInt64) {
+            var generator = SeededGenerator(seed: seed)
+            model = c.build(&generator)
+            optimizer = LARS(groups: ParameterGroup.byKind(model.namedParameters, weightDecay: 5e-4))
+            images = Tensor(normal: [batch] + c.imageShape, generator: &generator)
+            labels = (0..<batch).map { _ in generator.nextInt(below: 10) }
+        }
+
+        /// One training step; returns the logits and the loss.
+        @discardableResult
+        func step(_ context: ExecutionContext) throws -> (Tensor, Float) {
+            model.zeroGrad()
+            let logits = model.forward(images, context: context)
+            let (loss, gradient) = softmaxCrossEntropy(logits: logits, labels: labels)
+            _ = model.backward(gradient, context: context)
+            try optimizer.step(learningRate: 0.1, context: context)
+            return (logits, loss)
+        }
+    }
+
+    static func run(_ bench: BenchRunner) throws {
+        // A step takes seconds on this machine; quick mode runs the all-threads case only.
+        let threadCounts = bench.quick ? [bench.threadCounts.max()!] : bench.threadCounts
+        for c in cases {
+            let batch = c.spec.batch
+            let flopsPerImage = c.spec.trainingFLOPsPerImage
+            let shape = "batch \(batch), \(String(format: "%.1f", flopsPerImage / 1e6)) MFLOP/image"
+            for threads in threadCounts {
+                for (name, backend) in bench.gemmBackends(threads: threads) {
+                    if name == "swift-naive" {
+                        bench.skip("train", "\(c.spec.name) step", shape: shape, backend: name, threads: threads, unit: .images,
+                                   String(format: "naive: %.0f GFLOP per step", flopsPerImage * Double(batch) / 1e9))
+                        continue
+                    }
+                    let context = ExecutionContext(backend: backend, threads: threads)
+                    try check(c, backend: backend, name: name, threads: threads)
+                    let session = Session(c, batch: batch, seed: 71)
+                    var failure: (any Error)?
+                    bench.time("train", "\(c.spec.name) step", shape: shape, backend: name, threads: threads,
+                               work: Double(batch), unit: .images, flopsPerImage: flopsPerImage, plan: bench.heavyPlan) {
+                        do { try session.step(context) } catch { failure = error }
+                    }
+                    if let failure { throw BenchCheckError(message: "\(c.spec.name) training step failed: \(failure)") }
+                }
+            }
+        }
+    }
+
+    /// Two training steps on four images must give the same logits and loss as the naive gemm.
+    static func check(_ c: Case, backend: any KernelBackend, name: String, threads: Int) throws {
+        let reference = Session(c, batch: 4, seed: 72)
+        let candidate = Session(c, batch: 4, seed: 72)
+        for stepIndex in 0..<2 {
+            let (rl, rLoss) = try reference.step(ExecutionContext(backend: SwiftBackend.naive, threads: threads))
+            let (cl, cLoss) = try candidate.step(ExecutionContext(backend: backend, threads: threads))
+            let scale = rl.scalars.map(abs).max() ?? 1
+            let diff = zip(rl.scalars, cl.scalars).map { abs($0 - $1) }.max() ?? 0
+            if !(diff <= 1e-3 * max(scale, 1e-3)) || !(abs(rLoss - cLoss) <= 1e-3 * max(abs(rLoss), 1)) {
+                throw BenchCheckError(message: """
+                    \(c.spec.name) training step \(stepIndex + 1), \(name) \(threads) threads: logits differ from the \
+                    naive gemm by \(diff) (scale \(scale)), loss \(cLoss) vs \(rLoss)
+                    """)
+            }
+        }
+    }
+}
