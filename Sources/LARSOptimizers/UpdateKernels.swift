@@ -54,14 +54,34 @@ func momentumStep(
 @inline(__always)
 func isSafeSumOfSquares(_ s: Float) -> Bool { s >= 0x1p-100 && s <= 0x1p120 }
 
-/// The Euclidean norm through the kernel interface, fast and overflow-safe: `sqrt(dot(x, x))`
-/// (one SIMD pass, about 2x faster than `snrm2` on this machine's OpenBLAS) whenever the sum of
-/// squares is safely inside Float's range, and the scaled, overflow-free `nrm2` otherwise
-/// (huge or tiny elements, NaN, infinity, or all zeros).
+/// The Euclidean norm, fast and overflow-safe: the square root of a Float SIMD sum of squares
+/// whenever that sum is safely inside Float's range, and the backend's scaled, overflow-free
+/// `nrm2` otherwise (huge or tiny elements, NaN, infinity, or all zeros). Measured on this
+/// machine's OpenBLAS (Zen), `snrm2` is about 2x slower than the SIMD sum, and `sdot` about 1.2x.
 @inline(__always)
 func euclideanNorm(count n: Int, _ x: UnsafePointer<Float>, backend: any KernelBackend) -> Float {
-    let sumOfSquares = backend.dot(n: n, x: x, y: x)
-    return isSafeSumOfSquares(sumOfSquares) ? sumOfSquares.squareRoot() : backend.nrm2(n: n, x: x)
+    let s = sumOfSquaresFloat(count: n, x)
+    return isSafeSumOfSquares(s) ? s.squareRoot() : backend.nrm2(n: n, x: x)
+}
+
+/// Σx² in Float lanes (16 partial sums); see `squaredNormsFloat` for the range caveats.
+@inline(__always)
+func sumOfSquaresFloat(count n: Int, _ x: UnsafePointer<Float>) -> Float {
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+    let raw = UnsafeRawPointer(x)
+    let step = MemoryLayout<SIMD8<Float>>.size
+    var i = 0
+    while i + 16 <= n {
+        let offset = i * MemoryLayout<Float>.stride
+        let a = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        let b = raw.loadUnaligned(fromByteOffset: offset + step, as: SIMD8<Float>.self)
+        s0 += a * a
+        s1 += b * b
+        i += 16
+    }
+    var s = (s0 + s1).sum()
+    while i < n { s += x[i] * x[i]; i += 1 }
+    return s
 }
 
 /// ‖w‖ and ‖g‖ in one pass over both tensors (`squaredNormsFloat`), each falling back to the
