@@ -8,7 +8,7 @@ struct LARSMPICheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lars-mpi-check",
         abstract: "Checks data-parallel training on MPI against a single-process run.",
-        subcommands: [Agreement.self, AllReduceBench.self],
+        subcommands: [Agreement.self, AllReduceBench.self, StepBench.self],
         defaultSubcommand: Agreement.self)
 }
 
@@ -28,12 +28,17 @@ extension LARSMPICheck {
         @Option(help: "This rank fails on purpose at --fail-step.") var failRank: Int?
         @Option(help: "The step at which --fail-rank fails.") var failStep = 1
         @Option(help: "How --fail-rank fails: exit, abort or throw.") var failHow = "exit"
+        @Option(help: "inline (a hand-written MLP and LARS) or layers (LARSNN Dense/ReLU and LARSOptimizers.LARS).")
+        var model = "inline"
         @Option(help: "Any text; launch ranks with different tags to see the configuration check refuse them.")
         var configTag = ""
 
         func run() throws {
             guard let mode = FailureMode(rawValue: failHow) else {
                 throw ValidationError("--fail-how must be one of \(FailureMode.allCases.map(\.rawValue))")
+            }
+            guard ["inline", "layers"].contains(model) else {
+                throw ValidationError("--model must be inline or layers, got \(model)")
             }
             var settings = AgreementSettings()
             settings.steps = steps
@@ -46,7 +51,8 @@ extension LARSMPICheck {
             settings.failureMode = mode
             let agrees = MPIProcessGroup.withWorld { group in
                 try group.requireSameConfiguration(Array(CommandLine.arguments.dropFirst()))
-                return try runAgreement(settings, group: group)
+                return model == "layers"
+                    ? try runLayersAgreement(settings, group: group) : try runAgreement(settings, group: group)
             }
             if !agrees { throw ExitCode(1) }
         }
@@ -56,7 +62,7 @@ extension LARSMPICheck {
         static let configuration = CommandConfiguration(
             commandName: "allreduce-bench", abstract: "Times allReduceSum on a Float buffer (rank 0 prints).")
 
-        @Option(help: "Floats per allreduce (small CNN 421,834, ResNet-20 ~0.27M).") var count = 421_834
+        @Option(help: "Floats per allreduce (small CNN 421,738, ResNet-20 272,474).") var count = 421_738
         @Option(help: "Timed calls.") var repeats = 200
         @Option(help: "Untimed calls first.") var warmup = 10
 
@@ -64,6 +70,32 @@ extension LARSMPICheck {
             MPIProcessGroup.withWorld { group in
                 try group.requireSameConfiguration(Array(CommandLine.arguments.dropFirst()))
                 try runAllReduceBench(count: count, repeats: repeats, warmup: warmup, group: group)
+            }
+        }
+    }
+}
+
+extension LARSMPICheck {
+    struct StepBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step-bench",
+            abstract: "Times data-parallel training steps of the small CNN or ResNet-20 (rank 0 prints images/s). "
+                + "Set OPENBLAS_NUM_THREADS to --threads.")
+
+        @Option(help: "small-cnn or resnet20.") var model = "small-cnn"
+        @Option(help: "Global batch, split over the ranks.") var batch = 256
+        @Option(help: "Timed steps.") var steps = 10
+        @Option(help: "Untimed steps first.") var warmup = 2
+        @Option(help: "Swift threads per rank (set OPENBLAS_NUM_THREADS to match).") var threads = 1
+
+        func run() throws {
+            guard let kind = BenchModel(rawValue: model) else {
+                throw ValidationError("--model must be one of \(BenchModel.allCases.map(\.rawValue))")
+            }
+            MPIProcessGroup.withWorld { group in
+                try group.requireSameConfiguration(Array(CommandLine.arguments.dropFirst()))
+                try runStepBench(
+                    model: kind, globalBatch: batch, steps: steps, warmup: warmup, threads: threads, group: group)
             }
         }
     }

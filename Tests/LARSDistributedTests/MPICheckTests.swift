@@ -17,6 +17,17 @@ struct MPICheckTests {
         #expect(result.output.contains("rank spread (sum over ranks of max |w_r - w_0|): 0.0"), "\(result.output)")
     }
 
+    @Test("the library's Dense layers and LARS optimizer: 2 ranks match 1 process, and the check can fail")
+    func layersAndLARSMatchOneProcess() throws {
+        let result = try MPIRunner.run(["-np", "2", "{check}", "agreement", "--model", "layers", "--steps", "8", "--batch", "63"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("LARSOptimizers.LARS, ranks: 2"), "\(result.output)")
+        #expect(result.output.contains("AGREEMENT OK"), "\(result.output)")
+        let control = try MPIRunner.run(["-np", "2", "{check}", "agreement", "--model", "layers", "--skip-allreduce"])
+        #expect(control.status != 0, "\(control.output)")
+        #expect(control.output.contains("AGREEMENT FAILED"), "\(control.output)")
+    }
+
     @Test("3 ranks with an uneven split of the batch also agree")
     func threeRanksUnevenShards() throws {
         let result = try MPIRunner.run(["-np", "3", "{check}", "agreement", "--steps", "4", "--batch", "50"])

@@ -20,7 +20,12 @@ struct MPISetupError: Error, CustomStringConvertible {
 enum MPIRunner {
     /// The options every job needs here: more ranks than cores is fine (CI has 2), and CI runs as
     /// root, which Open MPI refuses unless told twice.
-    static let baseOptions = ["--oversubscribe", "--allow-run-as-root"]
+    static let baseOptions = [
+        "--oversubscribe", "--allow-run-as-root",
+        // Containers often forbid the cross-process memory reads (CMA) of the shared-memory
+        // transport's single-copy path; copying through shared buffers always works.
+        "--mca", "btl_vader_single_copy_mechanism", "none",
+    ]
 
     /// `mpirun` from PATH.
     static func mpirun() throws -> String {
