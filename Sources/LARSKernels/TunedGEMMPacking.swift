@@ -22,13 +22,25 @@ enum GEMMPacking {
         while panelStart < rows {
             let height = min(mr, rows - panelStart)
             if height < mr { out.update(repeating: 0, count: step * depth) }
-            for r in 0..<height {
-                let i = i0 + panelStart + r
-                var d = out + r * copies
+            if transA {
+                // Each depth step reads `height` contiguous values of a stored row.
                 for p in 0..<depth {
-                    let value = transA ? a[(p0 + p) * lda + i] : a[i * lda + p0 + p]
-                    for q in 0..<copies { d[q] = value }
-                    d += step
+                    let src = a + (p0 + p) * lda + i0 + panelStart
+                    let d = out + p * step
+                    for r in 0..<height {
+                        let value = src[r]
+                        for q in 0..<copies { d[r * copies + q] = value }
+                    }
+                }
+            } else {
+                for r in 0..<height {
+                    let src = a + (i0 + panelStart + r) * lda + p0
+                    var d = out + r * copies
+                    for p in 0..<depth {
+                        let value = src[p]
+                        for q in 0..<copies { d[q] = value }
+                        d += step
+                    }
                 }
             }
             out += step * depth
