@@ -4,7 +4,7 @@ import Foundation
 /// library loads, so the only portable way is a child process started with
 /// `OPENBLAS_CORETYPE=Prescott`; it writes its rows as JSON and the parent merges them.
 enum GenericCoreChild {
-    static func run(groups: [String], quick: Bool, threads: String) throws -> [BenchRow] {
+    static func run(groups: [String], quick: Bool, threads: String) throws -> (rows: [BenchRow], blas: String) {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("lars-bench-generic-\(ProcessInfo.processInfo.processIdentifier).json")
         let process = Process()
@@ -25,11 +25,12 @@ enum GenericCoreChild {
         defer { try? FileManager.default.removeItem(at: output) }
         let report = try JSONDecoder().decode(BenchReport.self, from: Data(contentsOf: output))
         // The child's own ceiling is not measured; shares are against the parent's (best-core) ceiling.
-        return report.rows.map { row in
+        let rows = report.rows.map { row in
             var r = row
             r.ratioToOpenBLAS = nil
             r.ceilingShare = nil
             return r
         }
+        return (rows, report.header.blas)
     }
 }

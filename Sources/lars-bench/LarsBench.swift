@@ -100,7 +100,9 @@ struct LarsBench: ParsableCommand {
             }
         }
         if genericCore && !genericChild {
-            bench.append(contentsOf: try GenericCoreChild.run(groups: groups, quick: quick, threads: threads))
+            let child = try GenericCoreChild.run(groups: groups, quick: quick, threads: threads)
+            bench.append(contentsOf: child.rows)
+            header.blas += "\nBLAS (openblas-generic rows, child process): \(child.blas)"
         }
 
         header.loadAverage = "\(loadAtStart) -> \(MachineInfo.loadAverage)"

@@ -46,7 +46,7 @@ enum TrainGroup {
     }
 
     static func run(_ bench: BenchRunner) throws {
-        // A step takes seconds on this machine; quick mode runs the all-threads case only.
+        // A step takes seconds on this machine; quick mode runs OpenBLAS with all threads only.
         let threadCounts = bench.quick ? [bench.threadCounts.max()!] : bench.threadCounts
         for c in cases {
             let batch = c.spec.batch
@@ -54,6 +54,11 @@ enum TrainGroup {
             let shape = "batch \(batch), \(String(format: "%.1f", flopsPerImage / 1e6)) MFLOP/image"
             for threads in threadCounts {
                 for (name, backend) in bench.gemmBackends(threads: threads) {
+                    if bench.quick && name != bench.openBLASName {
+                        bench.skip("train", "\(c.spec.name) step", shape: shape, backend: name, threads: threads, unit: .images,
+                                   "not in --quick")
+                        continue
+                    }
                     if name == "swift-naive" {
                         bench.skip("train", "\(c.spec.name) step", shape: shape, backend: name, threads: threads, unit: .images,
                                    String(format: "naive: %.0f GFLOP per step", flopsPerImage * Double(batch) / 1e9))
