@@ -69,7 +69,9 @@ enum MPIRunner {
         let check = try checkExecutable()
         let logURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("lars-mpi-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
+            throw MPISetupError(description: "cannot create the job log \(logURL.path)")
+        }
         defer { try? FileManager.default.removeItem(at: logURL) }
         // A file rather than a pipe: a job that prints a lot cannot block on a full pipe.
         let log = try FileHandle(forWritingTo: logURL)
