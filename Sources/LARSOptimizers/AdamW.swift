@@ -9,12 +9,15 @@ import LARSCore
 ///
 /// The decay is not part of the gradient, so it never enters the moments.
 public final class AdamW: Optimizer {
+    /// The parameter groups, fixed at creation.
     public let groups: [ParameterGroup]
     /// beta1, beta2, epsilon, bias correction (defaults 0.9, 0.999, 1e-8, on).
     public let hyperparameters: AdamHyperparameters
     /// What to do with NaN or infinite gradients (`.unchecked` by default: checking costs a pass).
     public let nonFiniteGradients: NonFiniteGradientPolicy
+    /// Completed (not skipped) steps: the schedule position.
     public private(set) var stepCount = 0
+    /// The telemetry of the latest `step`.
     public private(set) var lastReport: StepReport?
 
     private let slots: [ParameterSlot]
@@ -34,6 +37,8 @@ public final class AdamW: Optimizer {
         self.second = zeroBuffers(for: slots)
     }
 
+    /// Applies one update at global rate `learningRate` (see the type's formula); throws
+    /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
         if let skip = try checkGradients(slots, policy: nonFiniteGradients, optimizer: "AdamW") {
@@ -81,6 +86,8 @@ public final class AdamW: Optimizer {
         return state
     }
 
+    /// Loads buffers and the step count written by `state()`; throws naming a missing,
+    /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
         let m = try importBuffers(from: state, prefix: "adamw.m", slots: slots, optimizer: "AdamW")
         let v = try importBuffers(from: state, prefix: "adamw.v", slots: slots, optimizer: "AdamW")

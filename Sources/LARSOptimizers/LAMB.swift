@@ -14,6 +14,7 @@ import LARSCore
 /// Defaults beta1 0.9, beta2 0.999, eps 1e-6 (paper, optax). Groups without the trust ratio get
 /// AdamW with their own decay (0 for the default `excluded` group).
 public final class LAMB: Optimizer {
+    /// The parameter groups, fixed at creation.
     public let groups: [ParameterGroup]
     /// beta1, beta2, epsilon, bias correction.
     public let hyperparameters: AdamHyperparameters
@@ -21,7 +22,9 @@ public final class LAMB: Optimizer {
     public let weightNormClamp: ClosedRange<Float>?
     /// What to do with NaN or infinite gradients.
     public let nonFiniteGradients: NonFiniteGradientPolicy
+    /// Completed (not skipped) steps: the schedule position.
     public private(set) var stepCount = 0
+    /// The telemetry of the latest `step`.
     public private(set) var lastReport: StepReport?
 
     private let slots: [ParameterSlot]
@@ -46,6 +49,8 @@ public final class LAMB: Optimizer {
         self.direction = Array(repeating: 0, count: slots.map { $0.parameter.value.count }.max() ?? 0)
     }
 
+    /// Applies one update at global rate `learningRate` (see the type's formula); throws
+    /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
         let backend = context.backend
@@ -127,6 +132,8 @@ public final class LAMB: Optimizer {
         return state
     }
 
+    /// Loads buffers and the step count written by `state()`; throws naming a missing,
+    /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
         let m = try importBuffers(from: state, prefix: "lamb.m", slots: slots, optimizer: "LAMB")
         let v = try importBuffers(from: state, prefix: "lamb.v", slots: slots, optimizer: "LAMB")

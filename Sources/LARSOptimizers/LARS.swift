@@ -85,10 +85,13 @@ public final class LARS: Optimizer {
         }
     }
 
+    /// The parameter groups, fixed at creation.
     public let groups: [ParameterGroup]
     /// The options this optimizer was created with.
     public let options: Options
+    /// Completed (not skipped) steps: the schedule position.
     public private(set) var stepCount = 0
+    /// The telemetry of the latest `step`.
     public private(set) var lastReport: StepReport?
 
     private let slots: [ParameterSlot]
@@ -114,6 +117,8 @@ public final class LARS: Optimizer {
         return options.trustCoefficient * nw / (denominator + options.epsilon)
     }
 
+    /// Applies one update at global rate `learningRate` (see the type's formula); throws
+    /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
         let backend = context.backend
@@ -221,6 +226,8 @@ public final class LARS: Optimizer {
         return state
     }
 
+    /// Loads buffers and the step count written by `state()`; throws naming a missing,
+    /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
         let buffers = try importBuffers(from: state, prefix: "lars.momentum", slots: slots, optimizer: "LARS")
         let count = try importCounter(from: state, key: "lars.stepCount", optimizer: "LARS")

@@ -11,6 +11,7 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
     /// `restore` found a counter that is negative, fractional or too large.
     case invalidStateValue(optimizer: String, key: String, value: Double)
 
+    /// A message naming the optimizer and the parameter or entry.
     public var description: String {
         switch self {
         case let .nonFiniteGradient(optimizer, parameter):

@@ -11,6 +11,7 @@ import LARSCore
 /// It runs the same fused loop as LARS (`momentumStep`), so LARS with every parameter excluded and
 /// the same placement produces identical bits.
 public final class SGD: Optimizer {
+    /// The parameter groups, fixed at creation.
     public let groups: [ParameterGroup]
     /// Momentum m (0 for plain SGD).
     public let momentum: Float
@@ -20,7 +21,9 @@ public final class SGD: Optimizer {
     public let placement: MomentumPlacement
     /// What to do with NaN or infinite gradients (`.unchecked` by default: checking costs a pass).
     public let nonFiniteGradients: NonFiniteGradientPolicy
+    /// Completed (not skipped) steps: the schedule position.
     public private(set) var stepCount = 0
+    /// The telemetry of the latest `step`.
     public private(set) var lastReport: StepReport?
 
     private let slots: [ParameterSlot]
@@ -41,6 +44,8 @@ public final class SGD: Optimizer {
         self.velocity = zeroBuffers(for: slots)
     }
 
+    /// Applies one update at global rate `learningRate` (see the type's formula); throws
+    /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
         if let skip = try checkGradients(slots, policy: nonFiniteGradients, optimizer: "SGD") {
@@ -79,6 +84,8 @@ public final class SGD: Optimizer {
         return state
     }
 
+    /// Loads buffers and the step count written by `state()`; throws naming a missing,
+    /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
         let buffers = try importBuffers(from: state, prefix: "sgd.momentum", slots: slots, optimizer: "SGD")
         let count = try importCounter(from: state, key: "sgd.stepCount", optimizer: "SGD")
