@@ -169,7 +169,7 @@ struct LarsTrain: ParsableCommand {
         guard let kind = DatasetKind(rawValue: configuration.dataset) else {
             throw ValidationError("unknown data set '\(configuration.dataset)' (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
         }
-        if isRoot { print("BLAS: \(blas.summary)") }
+        if isRoot { print(blas.summary) }
         let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
         let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// Runs the shipped `lars-train` as a user would, on a small subset of the real Fashion-MNIST
+/// (Debian's `dataset-fashion-mnist`, installed by `.ci/run`).
+@Suite(.serialized) struct LarsTrainExecutableTests {
+    static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
+
+    /// `lars-train` in the build products directory, next to the test runner.
+    static func executable() throws -> URL {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = me.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("lars-train")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        struct Missing: Error, CustomStringConvertible {
+            let near: String
+            var description: String { "lars-train was not found near \(near); build it first (`swift build --product lars-train`)" }
+        }
+        throw Missing(near: me.path)
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func trainsOnASubsetOfFashionMNISTAndWritesEverything() throws {
+        try #require(
+            FileManager.default.fileExists(atPath: Self.fashionMNIST + "/train-images-idx3-ubyte.gz"),
+            "Fashion-MNIST is missing: apt-get install dataset-fashion-mnist")
+        let output = temporaryDirectory("lars-train")
+        let (status, text) = try Self.run([
+            "--train-limit", "1200", "--test-limit", "500", "--batch-size", "100", "--epochs", "2",
+            "--warmup-epochs", "0.5", "--output", output,
+        ])
+        #expect(status == 0, "lars-train failed:\n\(text)")
+        // The BLAS line names a core, and the run ends with where its files are.
+        #expect(text.contains("OpenBLAS"))
+        #expect(text.contains("epoch 2/2"))
+        let accuracyLine = try #require(text.split(separator: "\n").first { $0.hasPrefix("final test accuracy:") })
+        let percent = Double(accuracyLine.split(separator: " ")[3]) ?? 0
+        // Ten classes: chance is 10 %.
+        #expect(percent > 50, "accuracy \(percent) % is not far above chance:\n\(text)")
+        for name in ["metrics.csv", "steps.csv", "trust_ratios.csv", "report.html", "checkpoint.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: output + "/" + name), "\(name) was not written")
+            #expect(text.contains(output + "/" + name), "the closing lines do not say where \(name) is")
+        }
+
+        // Resuming the finished run's checkpoint with more epochs is a different trajectory: refused.
+        let (resumeStatus, resumeText) = try Self.run([
+            "--train-limit", "1200", "--test-limit", "500", "--batch-size", "100", "--epochs", "3",
+            "--warmup-epochs", "0.5", "--output", output, "--resume", output + "/checkpoint.safetensors",
+        ])
+        #expect(resumeStatus != 0)
+        #expect(resumeText.contains("epochs was 2, now 3"), "\(resumeText)")
+    }
+
+    @Test func missingDataNamesTheFileAndThePackage() throws {
+        let (status, text) = try Self.run(["--data-dir", "/nonexistent/fashion", "--epochs", "1"])
+        #expect(status != 0)
+        #expect(text.contains("/nonexistent/fashion"), "\(text)")
+        #expect(text.contains("dataset-fashion-mnist"), "\(text)")
+    }
+
+    @Test func unknownChoicesAreRejected() throws {
+        let (status, text) = try Self.run(["--opt", "adagrad"])
+        #expect(status != 0)
+        #expect(text.contains("adagrad"), "\(text)")
+    }
+}
