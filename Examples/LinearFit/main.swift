@@ -3,7 +3,7 @@
 // gradient descent (matrix products through the BLAS), on synthetic data with known
 // coefficients, and prints what it recovered next to the truth.
 //
-// Usage: lars-fit [--blas-info] [--seed N]
+// Usage: lars-fit [--blas-info] [--blas-threads N] [--seed N]
 
 #if canImport(Glibc)
 import Glibc
@@ -29,19 +29,38 @@ func report(_ names: [String], truth: [Float], estimate: [Float]) {
     }
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
 // First thing: make OpenBLAS run its best kernel for this CPU, and say which one it runs.
-let blas = BLASRuntime.useBestCore()
-if arguments.contains("--blas-info") {
+var blas = BLASRuntime.useBestCore()
+
+let usage = "usage: lars-fit [--blas-info] [--blas-threads N] [--seed N]"
+var seed: UInt64 = 2017
+var showBLASInfo = false
+var arguments = Array(CommandLine.arguments.dropFirst()).makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--blas-info":
+        showBLASInfo = true
+    case "--blas-threads":
+        guard let value = arguments.next().flatMap({ Int($0) }), value >= 1 else {
+            print("\(usage)\n--blas-threads needs a positive number")
+            exit(2)
+        }
+        BLASRuntime.setThreads(value)
+        blas.threads = BLASRuntime.threads
+    case "--seed":
+        guard let value = arguments.next().flatMap({ UInt64($0) }) else {
+            print("\(usage)\n--seed needs a non-negative integer")
+            exit(2)
+        }
+        seed = value
+    default:
+        print("\(usage)\nunexpected argument \(argument)")
+        exit(2)
+    }
+}
+if showBLASInfo {
     print(blas.description)
     exit(0)
-}
-var seed: UInt64 = 2017
-if let index = arguments.firstIndex(of: "--seed"), index + 1 < arguments.count, let value = UInt64(arguments[index + 1]) {
-    seed = value
-} else if let unknown = arguments.first {
-    print("usage: lars-fit [--blas-info] [--seed N]   (unexpected argument \(unknown))")
-    exit(2)
 }
 print(blas.summary)
 var generator = SeededGenerator(seed: seed)

@@ -80,3 +80,13 @@ extension LarsFitExecutableTests {
         #expect(output.contains("generic fallback: no"), "\(output)")
     }
 }
+
+extension LarsFitExecutableTests {
+    @Test func threadCountIsSettable() throws {
+        let (status, output) = try Self.run(["--blas-threads", "1", "--blas-info"], coreType: nil)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(", 1 thread ("), "\(output)")
+        let (_, fromEnvironment) = try Self.run(["--blas-info"], coreType: nil, extraEnvironment: ["OPENBLAS_NUM_THREADS": "1"])
+        #expect(fromEnvironment.contains(", 1 thread ("), "\(fromEnvironment)")
+    }
+}
