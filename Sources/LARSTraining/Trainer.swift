@@ -204,9 +204,9 @@ public final class Trainer {
         let start = now()
         var lossSum: Double = 0, correct: Double = 0, seen: Double = 0
         var lastRate: Float = 0
-        // Each micro-batch's mean-loss gradient is scaled by 1/(k * ranks): summed over the k
-        // micro-batches and the ranks it is the mean-loss gradient of the whole global batch.
-        let gradientScale = 1 / Float(k * group.size)
+        // A rank's mean-loss gradient over its shard is weighted by shard/global size and by
+        // 1/k: summed over the ranks and the k micro-batches it is the mean-loss gradient of
+        // the whole global batch, so LARS sees the same norms whatever the process count.
         var training = context
         training.isTraining = true
         for stepIndex in 0..<steps {
@@ -219,6 +219,7 @@ public final class Trainer {
                 let logits = model.forward(batch.images, context: training)
                 var (loss, gradient) = softmaxCrossEntropy(
                     logits: logits, labels: batch.labels, labelSmoothing: c.labelSmoothing)
+                let gradientScale = Float(batch.count) / Float(max(batch.globalCount, 1)) / Float(k)
                 gradient.withUnsafeMutableBufferPointer { g in
                     for i in 0..<g.count { g[i] *= gradientScale }
                 }
