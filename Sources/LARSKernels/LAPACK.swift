@@ -56,10 +56,12 @@ public enum LAPACK {
     /// - `b`: `max(m, n) x nrhs`, row stride `ldb`; on entry the first `m` rows hold the right-hand
     ///   sides, on return the first `n` rows hold the solutions.
     /// - `rankTolerance`: besides LAPACK's own check (an exactly zero diagonal of the triangular
-    ///   factor, `info > 0`), a diagonal entry below `rankTolerance` times the largest one is also
-    ///   reported as rank deficiency, since rounding rarely leaves an exact zero. The default,
-    ///   `max(m, n) * Float.ulpOfOne`, flags matrices whose condition number is beyond what Float
-    ///   can resolve. Pass 0 for LAPACK's check alone.
+    ///   factor, `info > 0`), diagonal entry `i` is also reported as rank deficiency when it is
+    ///   below `rankTolerance` times the norm of column `i` of `A` (row `i` when `m < n`), since
+    ///   rounding rarely leaves an exact zero. That ratio is the sine of the angle between the
+    ///   column and the span of the columns before it, so the test ignores column scaling. The
+    ///   default, `max(m, n) * Float.ulpOfOne`, flags columns that Float cannot tell apart from a
+    ///   combination of the others. Pass 0 for LAPACK's check alone.
     ///
     /// Throws `LAPACKError` (`sgels`) with `info = i > 0` when `A` is (numerically) rank deficient
     /// at diagonal element `i` (1-based), or `info < 0` for an illegal argument.
@@ -70,6 +72,17 @@ public enum LAPACK {
         precondition(lda >= max(1, n), "solveLeastSquares: lda=\(lda) smaller than n=\(n)")
         precondition(ldb >= max(1, nrhs), "solveLeastSquares: ldb=\(ldb) smaller than nrhs=\(nrhs)")
         if m == 0 || n == 0 || nrhs == 0 { return }
+        // Norms of A's columns (QR, m >= n) or rows (LQ, m < n), before sgels overwrites A.
+        let diagonal = min(m, n)
+        var norms = [Float](repeating: 0, count: diagonal)
+        for i in 0..<diagonal {
+            var sum: Double = 0
+            for j in 0..<max(m, n) {
+                let value = Double(m >= n ? a[j * lda + i] : a[i * lda + j])
+                sum += value * value
+            }
+            norms[i] = Float(sum.squareRoot())
+        }
         let info = LAPACKE_sgels(
             LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), lapackInt(m, "m"), lapackInt(n, "n"),
             lapackInt(nrhs, "nrhs"), a, lapackInt(lda, "lda"), b, lapackInt(ldb, "ldb"))
@@ -82,15 +95,12 @@ public enum LAPACK {
         if info < 0 { throw LAPACKError(routine: "sgels", info: Int(info)) }
         let tolerance = rankTolerance ?? Float(max(m, n)) * Float.ulpOfOne
         if tolerance > 0 {
-            let diagonal = min(m, n)
-            var largest: Float = 0
-            for i in 0..<diagonal { largest = max(largest, abs(a[i * lda + i])) }
-            for i in 0..<diagonal where abs(a[i * lda + i]) <= tolerance * largest {
+            for i in 0..<diagonal where abs(a[i * lda + i]) <= tolerance * norms[i] {
                 throw LAPACKError(
                     routine: "sgels", info: i + 1,
                     explanation: "diagonal element \(i + 1) of the triangular factor of A is \(abs(a[i * lda + i])), "
-                        + "below \(tolerance) x the largest (\(largest)): A (\(m) x \(n)) is numerically rank "
-                        + "deficient, so the solution would be dominated by rounding error")
+                        + "below \(tolerance) x the norm of \(m >= n ? "column" : "row") \(i + 1) (\(norms[i])): "
+                        + "A (\(m) x \(n)) is numerically rank deficient, so the solution would be dominated by rounding error")
             }
         }
     }

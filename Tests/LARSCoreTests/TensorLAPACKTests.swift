@@ -64,6 +64,16 @@ import LARSCore
         #expect(abs(c.scalars[0] - 1) < 1e-6 && abs(c.scalars[1] - 1) < 1e-6)
     }
 
+    @Test func badlyScaledFullRankColumnsAreNotMistakenForRankDeficiency() throws {
+        // The second column is in units a million times smaller; the rank check must ignore scale.
+        let a = Tensor(shape: [4, 2], scalars: [1, 2e-6, 1, -1e-6, 1, 3e-6, 1, 0])
+        let x = Tensor([0.5, 2e6])
+        let b = Tensor.matmul(a, x.reshaped([2, 1])).reshaped([4])
+        let solved = try Tensor.leastSquares(a, b)
+        #expect(abs(solved.scalars[0] - 0.5) < 1e-4)
+        #expect(abs(solved.scalars[1] - 2e6) < 2e6 * 1e-4)
+    }
+
     @Test func rankDeficientMatrixThrowsLAPACKError() {
         // A zero column: sgels itself reports info > 0.
         let zeroColumn = Tensor(shape: [3, 2], scalars: [1, 0, 2, 0, 3, 0])
