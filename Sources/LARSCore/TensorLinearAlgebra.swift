@@ -15,6 +15,8 @@ extension Tensor {
             k == kb,
             "matmul: inner dimensions differ: op(a) is \(m)x\(k), op(b) is \(kb)x\(n) (shapes \(a.shape), \(b.shape))")
         var c = Tensor(zeros: [m, n])
+        // An empty product is all zeros; BLAS also wants strides of at least 1.
+        if m == 0 || n == 0 || k == 0 { return c }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in

@@ -94,6 +94,12 @@ import LARSCore
         #expect(t.scalars.allSatisfy { $0 == 0.5 })
     }
 
+    @Test func matmulWithAnEmptyDimension() {
+        #expect(Tensor.matmul(Tensor(zeros: [2, 0]), Tensor(zeros: [0, 3])) == Tensor(zeros: [2, 3]))
+        #expect(Tensor.matmul(Tensor(zeros: [0, 4]), Tensor(ones: [4, 3])).shape == [0, 3])
+        #expect(Tensor.matmul(Tensor(ones: [2, 4]), Tensor(zeros: [3, 4]), transposeB: true) == Tensor(zeros: [2, 3]))
+    }
+
     @Test func transposedAndMatmulAgreeAcrossBackends() {
         var generator = SeededGenerator(seed: 12)
         let a = Tensor(normal: [7, 5], generator: &generator)
