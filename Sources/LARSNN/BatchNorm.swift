@@ -86,17 +86,13 @@ public final class BatchNorm: Layer {
                                 var sum: Double = 0
                                 for i in 0..<n {
                                     let row = x.base + (i * c + ch) * pixels
-                                    var partial: Float = 0
-                                    for p in 0..<pixels { partial += row[p] }
-                                    sum += Double(partial)
+                                    sum += Double(VectorLoops.sum(row, pixels))
                                 }
                                 let mu = Float(sum / Double(m))
                                 var squares: Double = 0
                                 for i in 0..<n {
                                     let row = x.base + (i * c + ch) * pixels
-                                    var partial: Float = 0
-                                    for p in 0..<pixels { let d = row[p] - mu; partial += d * d }
-                                    squares += Double(partial)
+                                    squares += Double(VectorLoops.squaredDeviations(row, pixels, mean: mu))
                                 }
                                 let v = Float(squares / Double(m))
                                 meanP.base[ch] = mu
@@ -160,7 +156,7 @@ public final class BatchNorm: Layer {
                                 let (scaleC, shiftC) = (ap.base[ch], bp.base[ch])
                                 let xr = x.base + row * pixels
                                 let yr = y.base + row * pixels
-                                for p in 0..<pixels { yr[p] = xr[p] * scaleC + shiftC }
+                                VectorLoops.affine(xr, yr, pixels, a: scaleC, b: shiftC)
                             }
                         }
                     }
@@ -204,12 +200,7 @@ public final class BatchNorm: Layer {
                                             for i in 0..<n {
                                                 let offset = (i * c + ch) * pixels
                                                 let (xr, gr) = (x.base + offset, dy.base + offset)
-                                                var pd: Float = 0
-                                                var pdx: Float = 0
-                                                for p in 0..<pixels {
-                                                    pd += gr[p]
-                                                    pdx += gr[p] * (xr[p] - mu)
-                                                }
+                                                let (pd, pdx) = VectorLoops.sumAndCentredDot(gr, xr, pixels, mean: mu)
                                                 sumDy += Double(pd)
                                                 sumDyXhat += Double(pdx)
                                             }
@@ -223,9 +214,8 @@ public final class BatchNorm: Layer {
                                             for i in 0..<n {
                                                 let offset = (i * c + ch) * pixels
                                                 let (xr, gr, dr) = (x.base + offset, dy.base + offset, dx.base + offset)
-                                                for p in 0..<pixels {
-                                                    dr[p] = k * (gr[p] - meanDy - (xr[p] - mu) * slope)
-                                                }
+                                                VectorLoops.batchNormInputGradient(
+                                                    gr, xr, dr, pixels, k: k, meanG: meanDy, mean: mu, slope: slope)
                                             }
                                         }
                                     }

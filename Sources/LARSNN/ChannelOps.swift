@@ -61,9 +61,7 @@ enum ChannelOps {
             var total: Double = 0
             for n in 0..<images {
                 let row = d.base + (n * channels + c) * pixels
-                var partial: Float = 0
-                for p in 0..<pixels { partial += row[p] }
-                total += Double(partial)
+                total += Double(VectorLoops.sum(row, pixels))
             }
             s.base[c] += Float(total)
         }

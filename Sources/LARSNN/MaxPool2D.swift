@@ -49,9 +49,12 @@ public final class MaxPool2D: Layer {
                                 var best = xp[bestIndex]
                                 for i in 0..<k {
                                     let rowIndex = (oy * st + i) * w + ox * st
-                                    for j in 0..<k where xp[rowIndex + j] > best {
-                                        best = xp[rowIndex + j]
-                                        bestIndex = rowIndex + j
+                                    for j in 0..<k {
+                                        // Selects instead of a branch: which element wins is data-dependent.
+                                        let v = xp[rowIndex + j]
+                                        let better = v > best
+                                        best = better ? v : best
+                                        bestIndex = better ? rowIndex + j : bestIndex
                                     }
                                 }
                                 yp[oy * ow + ox] = best

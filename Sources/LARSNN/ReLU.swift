@@ -17,7 +17,8 @@ public final class ReLU: Layer {
                 guard count > 0 else { return }
                 let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
                 Parallel.forEach(chunks, threads: context.threads) { chunk in
-                    for i in chunkRange(chunk, of: chunks, count: count) { y.base[i] = max(x.base[i], 0) }
+                    let r = chunkRange(chunk, of: chunks, count: count)
+                    VectorLoops.relu(x.base + r.lowerBound, y.base + r.lowerBound, r.count)
                 }
             }
         }
@@ -41,9 +42,8 @@ public final class ReLU: Layer {
                     guard count > 0 else { return }
                     let (y, g, d) = (SendableConstPointer(yb.baseAddress!), SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
                     Parallel.forEach(chunks, threads: context.threads) { chunk in
-                        for i in chunkRange(chunk, of: chunks, count: count) {
-                            d.base[i] = y.base[i] > 0 ? g.base[i] : 0
-                        }
+                        let r = chunkRange(chunk, of: chunks, count: count)
+                        VectorLoops.reluBackward(y.base + r.lowerBound, g.base + r.lowerBound, d.base + r.lowerBound, r.count)
                     }
                 }
             }

@@ -84,10 +84,28 @@ import LARSTestSupport
         #expect(maxRelativeError(a.logits.scalars, b.logits.scalars, floor: 1e-2) < 1e-3)
         // The stem skips dL/dx, so the model returns an empty input gradient on both backends.
         #expect(a.inputGrad.shape == b.inputGrad.shape)
+        // Relative L2 error per gradient tensor, with a floor from the model's typical gradient
+        // size for tensors whose own norm is small. Summation order differs between the
+        // backends, and with 4 images a ReLU input within rounding of zero can switch on one
+        // backend only: that moves a few entries upstream of it (measured: 0.56% on
+        // stage1.block0.bn2.shift, 0.3% before it, 1e-6 everywhere else), so the bound is 1e-2;
+        // a wrong backward pass gives errors of order 1.
+        var squares: Double = 0
+        var entries = 0
+        for ga in a.grads { for v in ga.scalars { squares += Double(v) * Double(v) }; entries += ga.count }
+        let typical = (squares / Double(entries)).squareRoot()
+        var worst: Double = 0
         for (ga, gb) in zip(a.grads, b.grads) {
-            // Scale by the tensor's largest entry: tiny entries carry only Float rounding.
-            let scale = max(ga.scalars.map(abs).max() ?? 0, 1e-6)
-            #expect(maxAbsoluteError(ga.scalars, gb.scalars) / scale < 2e-3)
+            var difference: Double = 0
+            var norm: Double = 0
+            for i in 0..<ga.count {
+                let d = Double(ga.scalars[i]) - Double(gb.scalars[i])
+                difference += d * d
+                norm += Double(ga.scalars[i]) * Double(ga.scalars[i])
+            }
+            let floor = 0.1 * typical * Double(ga.count).squareRoot()
+            worst = max(worst, difference.squareRoot() / max(norm.squareRoot(), floor))
         }
+        #expect(worst < 1e-2, "worst relative L2 gradient difference \(worst)")
     }
 }
