@@ -19,11 +19,12 @@ import LARSCore
 /// ResNet-50 reference (with its epsilon 0) and flax's legacy LARS. Groups without the trust
 /// ratio get plain momentum SGD with their own decay through the same loop (`momentumStep`).
 ///
-/// Cost: per tensor, one pass for the norms and one fused update pass run back to back, so the
-/// update finds the tensor in cache; with a non-finite check (the default) ‖g‖ of every tensor is
-/// taken first, so that a bad gradient stops the step before anything moves. Norms are Float sums
-/// of squares that fall back to the backend's overflow-safe `nrm2` outside a safe range
-/// (`euclideanNorm`, `euclideanNorms`). The same norms feed the telemetry in `lastReport`.
+/// Cost: one pass over each tensor's `w` and `g` for both norms, then one fused update pass. With
+/// the non-finite check (the default) all norms are taken before anything moves, so a bad
+/// gradient stops the step with nothing changed; unchecked, each tensor's norms are taken right
+/// before its update. Norms are Float SIMD sums of squares that fall back to the backend's
+/// overflow-safe `nrm2` outside a safe range (`euclideanNorms`). The same norms feed the
+/// telemetry in `lastReport`.
 public final class LARS: Optimizer {
     /// How the gradient term of the trust-ratio denominator is formed.
     public enum Denominator: String, Sendable, Codable, CaseIterable {
@@ -96,6 +97,7 @@ public final class LARS: Optimizer {
 
     private let slots: [ParameterSlot]
     private var velocity: [Tensor]
+    private var weightNorms: [Float]
     private var gradientNorms: [Float]
 
     /// Creates LARS over `groups` (for example `ParameterGroup.byKind(model.namedParameters,
@@ -105,6 +107,7 @@ public final class LARS: Optimizer {
         self.options = options
         self.slots = makeSlots(groups, optimizer: "LARS")
         self.velocity = zeroBuffers(for: slots)
+        self.weightNorms = Array(repeating: 0, count: slots.count)
         self.gradientNorms = Array(repeating: 0, count: slots.count)
     }
 
@@ -124,12 +127,15 @@ public final class LARS: Optimizer {
         let backend = context.backend
         let checks = options.nonFiniteGradients != .unchecked
 
-        // Pass 1 (only when checking): every ‖g‖ before anything moves, so that a non-finite
+        // Pass 1 (only when checking): every norm before anything moves, so that a non-finite
         // gradient anywhere can stop or skip the whole step.
         if checks {
             for (i, slot) in slots.enumerated() {
-                let ng = slot.parameter.grad.withUnsafeBufferPointer {
-                    euclideanNorm(count: $0.count, $0.baseAddress!, backend: backend)
+                let p = slot.parameter
+                let (nw, ng) = p.value.withUnsafeBufferPointer { w in
+                    p.grad.withUnsafeBufferPointer { g in
+                        euclideanNorms(count: w.count, w.baseAddress!, g.baseAddress!, backend: backend)
+                    }
                 }
                 if !ng.isFinite {
                     if options.nonFiniteGradients == .throwError {
@@ -138,6 +144,7 @@ public final class LARS: Optimizer {
                     lastReport = StepReport(step: stepCount, learningRate: learningRate, skippedBecauseOf: slot.name)
                     return lastReport!
                 }
+                weightNorms[i] = nw
                 gradientNorms[i] = ng
             }
         }
@@ -156,19 +163,13 @@ public final class LARS: Optimizer {
             let nesterov = options.nesterov
             let wantsNorms = adapted || options.recordsTelemetry
             let denominatorForm = options.denominator
-            let knownGradientNorm: Float? = checks ? gradientNorms[i] : nil
+            let known: (Float, Float)? = checks ? (weightNorms[i], gradientNorms[i]) : nil
             p.value.withUnsafeMutableBufferPointer { wBuffer in
                 p.grad.withUnsafeBufferPointer { gBuffer in
                     let w = wBuffer.baseAddress!, g = gBuffer.baseAddress!
-                    var nw: Float = 0
-                    var ng: Float = knownGradientNorm ?? 0
-                    if wantsNorms {
-                        if let known = knownGradientNorm {
-                            nw = euclideanNorm(count: n, w, backend: backend)
-                            ng = known
-                        } else {
-                            (nw, ng) = euclideanNorms(count: n, w, g, backend: backend)
-                        }
+                    var (nw, ng): (Float, Float) = known ?? (0, 0)
+                    if wantsNorms && known == nil {
+                        (nw, ng) = euclideanNorms(count: n, w, g, backend: backend)
                     }
                     var lambda: Float = 1
                     // effective: the factor on this step's direction; inside/outside: momentumStep's a and c.
