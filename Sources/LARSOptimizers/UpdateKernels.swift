@@ -60,8 +60,7 @@ func isSafeSumOfSquares(_ s: Float) -> Bool { s >= 0x1p-100 && s <= 0x1p120 }
 /// machine's OpenBLAS (Zen), `snrm2` is about 2x slower than the SIMD sum, and `sdot` about 1.2x.
 @inline(__always)
 func euclideanNorm(count n: Int, _ x: UnsafePointer<Float>, backend: any KernelBackend) -> Float {
-    let s = sumOfSquaresFloat(count: n, x)
-    return isSafeSumOfSquares(s) ? s.squareRoot() : backend.nrm2(n: n, x: x)
+    checkedRoot(sumOfSquaresFloat(count: n, x), count: n, x, backend: backend)
 }
 
 /// Σx² in Float lanes (16 partial sums); see `squaredNormsFloat` for the range caveats.
@@ -91,9 +90,16 @@ func euclideanNorms(
     count n: Int, _ w: UnsafePointer<Float>, _ g: UnsafePointer<Float>, backend: any KernelBackend
 ) -> (Float, Float) {
     let (sw, sg) = squaredNormsFloat(count: n, w, g)
-    let nw = isSafeSumOfSquares(sw) ? sw.squareRoot() : backend.nrm2(n: n, x: w)
-    let ng = isSafeSumOfSquares(sg) ? sg.squareRoot() : backend.nrm2(n: n, x: g)
-    return (nw, ng)
+    return (checkedRoot(sw, count: n, w, backend: backend), checkedRoot(sg, count: n, g, backend: backend))
+}
+
+/// sqrt(s) when the Float sum of squares `s` of `x` is safe; NaN when it is NaN (a NaN element:
+/// no need to trust every `nrm2` to propagate it); the backend's `nrm2` otherwise.
+@inline(__always)
+func checkedRoot(_ s: Float, count n: Int, _ x: UnsafePointer<Float>, backend: any KernelBackend) -> Float {
+    if isSafeSumOfSquares(s) { return s.squareRoot() }
+    if s.isNaN { return .nan }
+    return backend.nrm2(n: n, x: x)
 }
 
 /// ‖g + beta*w‖ without materialising the sum, accumulated in Double so that it can neither

@@ -88,6 +88,25 @@ import Testing
         }
     }
 
+    @Test(arguments: nonFinite, backends)
+    func nonFiniteInsideALongVectorIsFound(_ bad: Float, _ backend: String) throws {
+        // 100 elements: the bad value sits in the SIMD part of the sums, not the scalar tail.
+        var gradient = [Float](repeating: 0.01, count: 100)
+        gradient[37] = bad
+        let params = Self.single([Float](repeating: 1, count: 100), grad: gradient)
+        for options in [LARS.Options(), LARS.Options(nonFiniteGradients: .skipStep)] {
+            let lars = LARS(groups: ParameterGroup.byKind(params, weightDecay: 1e-4), options: options)
+            if options.nonFiniteGradients == .throwError {
+                #expect(throws: OptimizerError.nonFiniteGradient(optimizer: "LARS", parameter: "layer.weight")) {
+                    try lars.step(learningRate: 1, context: Self.context(backend))
+                }
+            } else {
+                #expect(try lars.step(learningRate: 1, context: Self.context(backend)).skipped)
+            }
+            #expect(params[0].parameter.value.scalars.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test func skipStepLeavesEverythingUnchanged() throws {
         let params = Fixture.parameters()
         let lars = LARS(groups: ParameterGroup.byKind(params, weightDecay: 0.01), options: .init(nonFiniteGradients: .skipStep))
@@ -104,22 +123,30 @@ import Testing
         #expect(lars.stepCount == 1)
     }
 
-    @Test func hugeButFiniteGradientsAreNotMistakenForOverflow() throws {
+    static let backends: [String] = ["openblas", "swift"]
+
+    static func context(_ backend: String) -> ExecutionContext {
+        backend == "swift" ? ExecutionContext(backend: SwiftBackend.tuned) : ExecutionContext()
+    }
+
+    @Test(arguments: backends)
+    func hugeButFiniteGradientsAreNotMistakenForOverflow(_ backend: String) throws {
         // Squares of 1e30 overflow Float; the norm must fall back to the scaled nrm2.
         let params = Self.single([1e30, -1e30], grad: [3e30, 4e30])
         let lars = LARS(groups: ParameterGroup.byKind(params, weightDecay: 0))
-        let report = try lars.step(learningRate: 1, context: ExecutionContext())
+        let report = try lars.step(learningRate: 1, context: Self.context(backend))
         let record = report.parameters[0]
         #expect(abs(record.gradientNorm / 5e30 - 1) < 1e-6)
         #expect(abs(record.weightNorm / (1e30 * Float(2).squareRoot()) - 1) < 1e-6)
         #expect(abs(record.trustRatio - 0.001 * record.weightNorm / record.gradientNorm) < 1e-9)
     }
 
-    @Test func tinyWeightsKeepAccurateNorms() throws {
+    @Test(arguments: backends)
+    func tinyWeightsKeepAccurateNorms(_ backend: String) throws {
         // Squares of 1e-25 underflow to zero in Float; the norm must still be ~1.414e-25.
         let params = Self.single([1e-25, 1e-25], grad: [1, 0])
         let lars = LARS(groups: ParameterGroup.byKind(params, weightDecay: 0))
-        let report = try lars.step(learningRate: 1, context: ExecutionContext())
+        let report = try lars.step(learningRate: 1, context: Self.context(backend))
         #expect(abs(report.parameters[0].weightNorm / (1e-25 * Float(2).squareRoot()) - 1) < 1e-6)
     }
 }
