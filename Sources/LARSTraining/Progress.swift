@@ -53,10 +53,10 @@ public struct ProgressDisplay {
 /// `value` with `digits` decimals.
 public func format(_ value: Double, _ digits: Int) -> String {
     var buffer = [CChar](repeating: 0, count: 64)
-    _ = buffer.withUnsafeMutableBufferPointer { p in
-        withVaList([digits, value]) { vsnprintf(p.baseAddress, 64, "%.*f", $0) }
+    let length = buffer.withUnsafeMutableBufferPointer { p in
+        withVaList([digits, value]) { Int(vsnprintf(p.baseAddress, 64, "%.*f", $0)) }
     }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix(max(0, min(length, 63))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Seconds as `m:ss` or `h:mm:ss`.
