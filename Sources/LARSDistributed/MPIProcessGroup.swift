@@ -33,8 +33,16 @@ public final class MPIProcessGroup: ProcessGroup {
     private let world: MPI_Comm
     private var isFinalized = false
 
-    /// The largest element count passed to one MPI call: MPI counts are C `int`s.
-    static let maximumChunk = Int(Int32.max)
+    /// The largest element count passed to one MPI call; longer buffers go in several calls.
+    /// MPI counts are C `int`s, so it is at most `Int32.max` (the default); smaller values exist
+    /// to test the chunking.
+    public var maximumChunk = Int(Int32.max) {
+        didSet {
+            precondition(
+                (1...Int(Int32.max)).contains(maximumChunk),
+                "MPIProcessGroup.maximumChunk must be in 1...Int32.max, got \(maximumChunk)")
+        }
+    }
 
     /// Initialises MPI (if needed) and joins `MPI_COMM_WORLD`. Outside `mpirun` this is a
     /// singleton group of size 1.
@@ -135,7 +143,7 @@ public final class MPIProcessGroup: ProcessGroup {
         let start = MPIProcessGroup.now()
         var offset = 0
         while offset < bytes.count {
-            let chunk = min(MPIProcessGroup.maximumChunk, bytes.count - offset)
+            let chunk = min(maximumChunk, bytes.count - offset)
             try MPIProcessGroup.check(
                 MPI_Bcast(base + offset, Int32(chunk), cmpi_byte(), Int32(root), world), "MPI_Bcast")
             offset += chunk
@@ -176,7 +184,7 @@ public final class MPIProcessGroup: ProcessGroup {
         let start = MPIProcessGroup.now()
         var offset = 0
         while offset < values.count {
-            let chunk = min(MPIProcessGroup.maximumChunk, values.count - offset)
+            let chunk = min(maximumChunk, values.count - offset)
             try MPIProcessGroup.check(
                 MPI_Allreduce(cmpi_in_place(), base + offset, Int32(chunk), datatype, cmpi_op_sum(), world),
                 "MPI_Allreduce")

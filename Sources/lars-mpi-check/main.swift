@@ -28,6 +28,8 @@ extension LARSMPICheck {
         @Option(help: "This rank fails on purpose at --fail-step.") var failRank: Int?
         @Option(help: "The step at which --fail-rank fails.") var failStep = 1
         @Option(help: "How --fail-rank fails: exit, abort or throw.") var failHow = "exit"
+        @Option(help: "Split every allreduce and broadcast into MPI calls of at most this many elements.")
+        var maxChunk: Int?
         @Option(help: "inline (a hand-written MLP and LARS) or layers (LARSNN Dense/ReLU and LARSOptimizers.LARS).")
         var model = "inline"
         @Option(help: "Any text; launch ranks with different tags to see the configuration check refuse them.")
@@ -36,6 +38,9 @@ extension LARSMPICheck {
         func run() throws {
             guard let mode = FailureMode(rawValue: failHow) else {
                 throw ValidationError("--fail-how must be one of \(FailureMode.allCases.map(\.rawValue))")
+            }
+            if let maxChunk, !(1...Int(Int32.max)).contains(maxChunk) {
+                throw ValidationError("--max-chunk must be in 1...\(Int32.max), got \(maxChunk)")
             }
             guard ["inline", "layers"].contains(model) else {
                 throw ValidationError("--model must be inline or layers, got \(model)")
@@ -51,6 +56,7 @@ extension LARSMPICheck {
             settings.failureMode = mode
             let agrees = MPIProcessGroup.withWorld { group in
                 try group.requireSameConfiguration(Array(CommandLine.arguments.dropFirst()))
+                if let maxChunk { group.maximumChunk = maxChunk }
                 return model == "layers"
                     ? try runLayersAgreement(settings, group: group) : try runAgreement(settings, group: group)
             }

@@ -28,6 +28,14 @@ struct MPICheckTests {
         #expect(control.output.contains("AGREEMENT FAILED"), "\(control.output)")
     }
 
+    @Test("allreduce and broadcast split into many MPI calls give the same agreement")
+    func chunkedCollectivesAgree() throws {
+        // 837 parameters in chunks of 100: 9 MPI_Allreduce calls per step, the last one short.
+        let result = try MPIRunner.run(["-np", "2", "{check}", "agreement", "--steps", "4", "--max-chunk", "100"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("AGREEMENT OK"), "\(result.output)")
+    }
+
     @Test("3 ranks with an uneven split of the batch also agree")
     func threeRanksUnevenShards() throws {
         let result = try MPIRunner.run(["-np", "3", "{check}", "agreement", "--steps", "4", "--batch", "50"])
