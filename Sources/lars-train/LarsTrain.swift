@@ -158,6 +158,17 @@ struct LarsTrain: ParsableCommand {
             return
         }
         let group = try makeProcessGroup()
+        do {
+            try train(in: group, blas: blas)
+        } catch where group.size > 1 {
+            // Ending this rank alone would leave the others waiting in the next collective:
+            // abort the whole job with the reason. The last checkpoint was written atomically.
+            group.abort(message: "lars-train stopped: \(error)", code: 1)
+        }
+    }
+
+    /// The run itself, on every rank of `group`.
+    func train(in group: any ProcessGroup, blas: BLASDescription) throws {
         let isRoot = group.rank == 0
         // Each process gets the cores it may use; under MPI the default splits them between ranks.
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
