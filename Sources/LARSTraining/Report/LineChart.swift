@@ -128,11 +128,15 @@ func niceTicks(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
     return ticks
 }
 
-/// Whole-decade ticks in log10 space.
+/// Ticks in log10 space: whole decades, plus 2x and 5x marks when the range spans few decades.
 func decadeTicks(_ low: Double, _ high: Double) -> [Double] {
     let first = Int(low.rounded(.down)), last = Int(high.rounded(.up))
     let stride = max(1, (last - first) / 6)
-    return Swift.stride(from: first, through: last, by: stride).map(Double.init)
+    var ticks = Swift.stride(from: first, through: last, by: stride).map(Double.init)
+    if last - first <= 2 {
+        for decade in first...last { ticks += [Double(decade) + log10(2), Double(decade) + log10(5)] }
+    }
+    return ticks.sorted()
 }
 
 func tickLabel(_ value: Double) -> String {
@@ -143,8 +147,10 @@ func tickLabel(_ value: Double) -> String {
         let mantissa = value / pow10(Double(exponent))
         return (abs(mantissa - mantissa.rounded()) < 1e-6 ? "\(Int(mantissa.rounded()))" : format(mantissa, 1)) + "e\(exponent)"
     }
-    if a == a.rounded() { return "\(Int(value))" }
-    return a >= 1 ? format(value, 2) : format(value, 3)
+    if abs(a - a.rounded()) < 1e-9 * max(1, a) { return "\(Int(value.rounded()))" }
+    var text = a >= 1 ? format(value, 2) : format(value, 4)
+    while text.hasSuffix("0") { text.removeLast() }
+    return text
 }
 
 func fmt(_ x: Double) -> String { format(x, 1) }
