@@ -1,3 +1,5 @@
+import SwiftLARS
+
 /// A convolution of one of the benchmarked models, with the sizes its layer sees.
 struct ConvSpec: Sendable {
     /// Where it sits, such as `resnet20 stage1 3x3 16->16`.
@@ -20,9 +22,13 @@ struct ConvSpec: Sendable {
     /// Whether the layer computes dL/dx (a model's first layer does not: its input is data).
     var computesInputGradient = true
 
-    /// Largest patch matrix `Conv2D` builds at once, in floats (its `columnBudget` default);
-    /// bigger batches are split into chunks of whole images, which changes the gemm's `N`.
-    static let columnBudget = 1 << 23
+    /// Largest patch matrix `Conv2D` builds at once, in floats (read from a fresh layer, so the
+    /// bench follows the layer's default); bigger batches are split into chunks of whole images,
+    /// which changes the gemm's `N`.
+    static var columnBudget: Int {
+        var generator = SeededGenerator(seed: 0)
+        return Conv2D(inputChannels: 1, outputChannels: 1, kernelSize: 1, generator: &generator).columnBudget
+    }
 
     /// Images per chunk, by `Conv2D`'s rule.
     func imagesPerChunk(batch: Int) -> Int {
