@@ -43,19 +43,29 @@ enum OptimizerGroup {
             for (name, backend) in backends {
                 if name == "swift" && threads != 1 { continue }  // the Swift vector kernels are single-threaded
                 let context = ExecutionContext(backend: backend, threads: threads)
-                var sgdSeconds: Double?
-                for kind in kinds {
-                    let optimizer = make(kind, net.namedParameters)
-                    var failure: (any Error)?
-                    let row = bench.time("optimizer", "\(kind) step", shape: shape, backend: name, threads: threads,
-                                         work: Double(20 * count), unit: .gbytes) {
-                        do { try optimizer.step(learningRate: 1e-4, context: context) } catch { failure = error }
+                let optimizers = kinds.map { make($0, net.namedParameters) }
+                // Interleaved: one step of each optimizer per round, so that the shared machine's
+                // drift hits all of them alike and the ratios to SGD hold.
+                let plan = bench.plan
+                let rounds = bench.quick ? 41 : 201
+                var samples = [[Double]](repeating: [], count: kinds.count)
+                for optimizer in optimizers { for _ in 0..<max(1, plan.warmup) { try optimizer.step(learningRate: 1e-4, context: context) } }
+                for _ in 0..<rounds {
+                    for (i, optimizer) in optimizers.enumerated() {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        try optimizer.step(learningRate: 1e-4, context: context)
+                        samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
                     }
-                    if let failure { throw BenchCheckError(message: "\(kind) step failed: \(failure)") }
-                    if kind.hasPrefix("SGD") { sgdSeconds = row.timing?.median }
-                    if let sgd = sgdSeconds, let t = row.timing?.median, !kind.hasPrefix("SGD") {
-                        bench.annotateLast(String(format: "%.2fx the SGD step", t / sgd))
-                    }
+                }
+                let timings = samples.map { times -> TimingSample in
+                    let t = times.sorted()
+                    let q = { (p: Double) in t[Int((p * Double(t.count - 1)).rounded())] }
+                    return TimingSample(median: q(0.5), min: t.first!, max: t.last!, q1: q(0.25), q3: q(0.75), reps: t.count)
+                }
+                for (i, kind) in kinds.enumerated() {
+                    bench.add(BenchRow(group: "optimizer", name: "\(kind) step", shape: shape, backend: name, threads: threads,
+                                       timing: timings[i], work: Double(20 * count), unit: .gbytes))
+                    if i > 0 { bench.annotateLast(String(format: "%.2fx the SGD step", timings[i].median / timings[0].median)) }
                 }
             }
         }
