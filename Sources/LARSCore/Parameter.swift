@@ -19,36 +19,15 @@ public final class Parameter {
 
     /// The role of this parameter.
     public let kind: Kind
-    /// The current value. Every assignment or in-place mutation (including through
-    /// `withUnsafeMutableBufferPointer`) advances `valueVersion`.
-    public var value: Tensor {
-        get { storedValue }
-        set {
-            storedValue = newValue
-            valueVersion &+= 1
-        }
-        // An explicit modify accessor, not a `didSet`: with an observer Swift mutates a temporary
-        // copy and writes it back, so the array is shared during the mutation and every in-place
-        // update would copy the whole tensor (measured). Yielding the storage keeps the mutation
-        // in place; `defer` advances the version even when the caller's access ends by throwing
-        // (the storage may be partly written by then).
-        _modify {
-            defer { valueVersion &+= 1 }
-            yield &storedValue
-        }
-    }
-    private var storedValue: Tensor
-    /// A counter that changes whenever `value` is assigned or mutated, so that a cache derived
-    /// from the value (such as an optimizer's weight norm) can tell that it is stale. Only
-    /// equality between two readings means anything; the number itself is arbitrary.
-    public private(set) var valueVersion: UInt64 = 0
+    /// The current value.
+    public var value: Tensor
     /// dL/dvalue, accumulated by `backward` until `zeroGrad()`.
     public var grad: Tensor
 
     /// Creates a parameter with the given value and a zero gradient of the same shape.
     public init(_ value: Tensor, kind: Kind) {
         self.kind = kind
-        self.storedValue = value
+        self.value = value
         self.grad = Tensor(zeros: value.shape)
     }
 

@@ -19,14 +19,12 @@ import LARSCore
 /// ResNet-50 reference (with its epsilon 0) and flax's legacy LARS. Groups without the trust
 /// ratio get plain momentum SGD with their own decay through the same loop (`momentumStep`).
 ///
-/// Cost: one pass over each tensor's `g` for ‖g‖, then one fused update pass that also sums the
-/// squares of the new weights: that sum is the next step's ‖w‖, as long as the parameter's
-/// `valueVersion` shows that nothing else wrote the weights in between (otherwise, and on the
-/// first step or after `restore`, ‖w‖ is measured again in the same pass as ‖g‖). With the
-/// non-finite check (the default) all norms are taken before anything moves, so a bad gradient
-/// stops the step with nothing changed; unchecked, each tensor's norms are taken right before its
-/// update. Norms are Float SIMD sums of squares that fall back to the backend's overflow-safe
-/// `nrm2` outside a safe range (`checkedRoot`). The same norms feed the telemetry in `lastReport`.
+/// Cost: one pass over each tensor's `w` and `g` for both norms, then one fused update pass. With
+/// the non-finite check (the default) all norms are taken before anything moves, so a bad
+/// gradient stops the step with nothing changed; unchecked, each tensor's norms are taken right
+/// before its update. Norms are Float SIMD sums of squares that fall back to the backend's
+/// overflow-safe `nrm2` outside a safe range (`euclideanNorms`). The same norms feed the
+/// telemetry in `lastReport`.
 public final class LARS: Optimizer {
     /// How the gradient term of the trust-ratio denominator is formed.
     public enum Denominator: String, Sendable, Codable, CaseIterable {
@@ -101,12 +99,6 @@ public final class LARS: Optimizer {
     private var velocity: [Tensor]
     private var weightNorms: [Float]
     private var gradientNorms: [Float]
-    /// Σw² of each tensor's weights as this optimizer's last update wrote them (summed inside the
-    /// update pass), valid only while the parameter's `valueVersion` still equals
-    /// `weightSquaresVersion[i]`: any other write to the weights (checkpoint load, broadcast,
-    /// user code) changes the version and the next step measures ‖w‖ again.
-    private var weightSquares: [Float]
-    private var weightSquaresVersion: [UInt64?]
 
     /// Creates LARS over `groups` (for example `ParameterGroup.byKind(model.namedParameters,
     /// weightDecay: 5e-4)`), with zero momentum buffers.
@@ -117,30 +109,6 @@ public final class LARS: Optimizer {
         self.velocity = zeroBuffers(for: slots)
         self.weightNorms = Array(repeating: 0, count: slots.count)
         self.gradientNorms = Array(repeating: 0, count: slots.count)
-        self.weightSquares = Array(repeating: 0, count: slots.count)
-        self.weightSquaresVersion = Array(repeating: nil, count: slots.count)
-    }
-
-    /// Σw² of slot `i` left by the previous update, or nil when the weights have changed since
-    /// (or there was no previous update, or the state was restored).
-    @inline(__always)
-    func cachedWeightSquares(_ i: Int) -> Float? {
-        guard let version = weightSquaresVersion[i], version == slots[i].parameter.valueVersion else { return nil }
-        return weightSquares[i]
-    }
-
-    /// ‖w‖ and ‖g‖ of one tensor: ‖w‖ from the sum of squares the previous update left when it is
-    /// still valid (only g is read), both in one pass otherwise. Either root falls back to the
-    /// overflow-safe `nrm2` when its sum is outside the safe range.
-    @inline(__always)
-    private func norms(
-        count n: Int, _ w: UnsafePointer<Float>, _ g: UnsafePointer<Float>, cached: Float?,
-        backend: any KernelBackend
-    ) -> (Float, Float) {
-        if let sw = cached {
-            return (checkedRoot(sw, count: n, w, backend: backend), euclideanNorm(count: n, g, backend: backend))
-        }
-        return euclideanNorms(count: n, w, g, backend: backend)
     }
 
     /// The trust ratio lambda from the norms, with the zero-norm rule.
@@ -164,14 +132,9 @@ public final class LARS: Optimizer {
         if checks {
             for (i, slot) in slots.enumerated() {
                 let p = slot.parameter
-                // ‖w‖ is needed only for the trust ratio or the telemetry; the check needs ‖g‖.
-                let wantsWeightNorm = groups[slot.group].usesTrustRatio || options.recordsTelemetry
-                let cached = wantsWeightNorm ? cachedWeightSquares(i) : nil
                 let (nw, ng) = p.value.withUnsafeBufferPointer { w in
                     p.grad.withUnsafeBufferPointer { g in
-                        wantsWeightNorm
-                            ? norms(count: w.count, w.baseAddress!, g.baseAddress!, cached: cached, backend: backend)
-                            : (0, euclideanNorm(count: g.count, g.baseAddress!, backend: backend))
+                        euclideanNorms(count: w.count, w.baseAddress!, g.baseAddress!, backend: backend)
                     }
                 }
                 if !ng.isFinite {
@@ -201,13 +164,12 @@ public final class LARS: Optimizer {
             let wantsNorms = adapted || options.recordsTelemetry
             let denominatorForm = options.denominator
             let known: (Float, Float)? = checks ? (weightNorms[i], gradientNorms[i]) : nil
-            let cached = known == nil && wantsNorms ? cachedWeightSquares(i) : nil
             p.value.withUnsafeMutableBufferPointer { wBuffer in
                 p.grad.withUnsafeBufferPointer { gBuffer in
                     let w = wBuffer.baseAddress!, g = gBuffer.baseAddress!
                     var (nw, ng): (Float, Float) = known ?? (0, 0)
                     if wantsNorms && known == nil {
-                        (nw, ng) = norms(count: n, w, g, cached: cached, backend: backend)
+                        (nw, ng) = euclideanNorms(count: n, w, g, backend: backend)
                     }
                     var lambda: Float = 1
                     // effective: the factor on this step's direction; inside/outside: momentumStep's a and c.
@@ -239,15 +201,9 @@ public final class LARS: Optimizer {
                         outside = rate
                     }
                     velocity[i].withUnsafeMutableBufferPointer { v in
-                        if wantsNorms {
-                            weightSquares[i] = momentumStepMeasuringWeights(
-                                count: n, weights: w, gradient: g, velocity: v.baseAddress!,
-                                decay: beta, inside: inside, momentum: m, outside: outside, nesterov: nesterov)
-                        } else {
-                            momentumStep(
-                                count: n, weights: w, gradient: g, velocity: v.baseAddress!,
-                                decay: beta, inside: inside, momentum: m, outside: outside, nesterov: nesterov)
-                        }
+                        momentumStep(
+                            count: n, weights: w, gradient: g, velocity: v.baseAddress!,
+                            decay: beta, inside: inside, momentum: m, outside: outside, nesterov: nesterov)
                     }
                     if options.recordsTelemetry {
                         records.append(
@@ -257,8 +213,6 @@ public final class LARS: Optimizer {
                     }
                 }
             }
-            // Read after the mutable access has ended: that access advanced the version.
-            weightSquaresVersion[i] = wantsNorms ? p.valueVersion : nil
         }
         let report = StepReport(step: stepCount, learningRate: learningRate, parameters: records)
         stepCount += 1
@@ -280,6 +234,5 @@ public final class LARS: Optimizer {
         let count = try importCounter(from: state, key: "lars.stepCount", optimizer: "LARS")
         velocity = buffers
         stepCount = count
-        weightSquaresVersion = Array(repeating: nil, count: slots.count)
     }
 }

@@ -22,95 +22,29 @@ func momentumStep(
 ) {
     // Explicit 8-lane vectors: the optimiser cannot prove that w, g and v do not alias, so the
     // scalar loop stays scalar. Lane-wise IEEE arithmetic gives the same bits as the scalar tail.
-    let update = MomentumLanes(beta: beta, a: a, m: m, c: c, nesterov: nesterov)
-    let rw = UnsafeMutableRawPointer(w), rg = UnsafeRawPointer(g), rv = UnsafeMutableRawPointer(v)
     var i = 0
+    let vb = SIMD8<Float>(repeating: beta), va = SIMD8<Float>(repeating: a)
+    let vm = SIMD8<Float>(repeating: m), vc = SIMD8<Float>(repeating: c)
+    let rw = UnsafeMutableRawPointer(w), rg = UnsafeRawPointer(g), rv = UnsafeMutableRawPointer(v)
+    let stride = MemoryLayout<SIMD8<Float>>.size
     while i + 8 <= n {
-        _ = update.apply(rw, rg, rv, i * MemoryLayout<Float>.stride)
-        i += 8
-    }
-    while i < n {
-        _ = update.apply(w, g, v, i)
-        i += 1
-    }
-}
-
-/// `momentumStep`, also returning Σw² of the new weights. LARS keeps it as next step's ‖w‖: the
-/// weights are in registers as they are written, so the sum costs two vector operations per 8
-/// elements instead of another pass over w.
-///
-/// The sum is accumulated in exactly the order of `sumOfSquaresFloat` and of the w half of
-/// `squaredNormsFloat` (two 8-lane partial sums over 16-element blocks, then the scalar tail), so
-/// the cached norm has the same bits as a fresh measurement of the same weights: a resumed run,
-/// which starts without the cache, continues bit for bit.
-@inline(__always)
-func momentumStepMeasuringWeights(
-    count n: Int, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-    velocity v: UnsafeMutablePointer<Float>, decay beta: Float, inside a: Float,
-    momentum m: Float, outside c: Float, nesterov: Bool
-) -> Float {
-    let update = MomentumLanes(beta: beta, a: a, m: m, c: c, nesterov: nesterov)
-    let rw = UnsafeMutableRawPointer(w), rg = UnsafeRawPointer(g), rv = UnsafeMutableRawPointer(v)
-    let half = MemoryLayout<SIMD8<Float>>.size
-    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
-    var i = 0
-    while i + 16 <= n {
         let offset = i * MemoryLayout<Float>.stride
-        let w0 = update.apply(rw, rg, rv, offset)
-        let w1 = update.apply(rw, rg, rv, offset + half)
-        s0 += w0 * w0
-        s1 += w1 * w1
-        i += 16
-    }
-    var sum = (s0 + s1).sum()
-    while i < n {
-        let wNew = update.apply(w, g, v, i)
-        sum += wNew * wNew
-        i += 1
-    }
-    return sum
-}
-
-/// The constants of one momentum update and its two element kernels (8 lanes, one scalar); both
-/// compute the same IEEE operations in the same order, so they give the same bits.
-private struct MomentumLanes {
-    let beta: Float, a: Float, m: Float, c: Float, nesterov: Bool
-    let vb: SIMD8<Float>, va: SIMD8<Float>, vm: SIMD8<Float>, vc: SIMD8<Float>
-
-    @inline(__always)
-    init(beta: Float, a: Float, m: Float, c: Float, nesterov: Bool) {
-        self.beta = beta; self.a = a; self.m = m; self.c = c; self.nesterov = nesterov
-        vb = SIMD8(repeating: beta); va = SIMD8(repeating: a)
-        vm = SIMD8(repeating: m); vc = SIMD8(repeating: c)
-    }
-
-    /// Updates the 8 elements at byte `offset`; returns the new weights.
-    @inline(__always)
-    func apply(
-        _ rw: UnsafeMutableRawPointer, _ rg: UnsafeRawPointer, _ rv: UnsafeMutableRawPointer, _ offset: Int
-    ) -> SIMD8<Float> {
         let wi = rw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
         let gi = rg.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
         let d = gi + vb * wi
         let vi = vm * rv.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + va * d
         rv.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
         let s = nesterov ? vm * vi + va * d : vi
-        let wNew = wi - vc * s
-        rw.storeBytes(of: wNew, toByteOffset: offset, as: SIMD8<Float>.self)
-        return wNew
+        rw.storeBytes(of: wi - vc * s, toByteOffset: offset, as: SIMD8<Float>.self)
+        i += 8
     }
-
-    /// Updates element `i`; returns the new weight.
-    @inline(__always)
-    func apply(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ i: Int
-    ) -> Float {
+    _ = stride
+    while i < n {
         let d = g[i] + beta * w[i]
         let vi = m * v[i] + a * d
         v[i] = vi
-        let wNew = w[i] - c * (nesterov ? m * vi + a * d : vi)
-        w[i] = wNew
-        return wNew
+        w[i] -= c * (nesterov ? m * vi + a * d : vi)
+        i += 1
     }
 }
 
@@ -129,9 +63,7 @@ func euclideanNorm(count n: Int, _ x: UnsafePointer<Float>, backend: any KernelB
     checkedRoot(sumOfSquaresFloat(count: n, x), count: n, x, backend: backend)
 }
 
-/// Σx² in Float lanes (16 partial sums); see `squaredNormsFloat` for the range caveats. Its
-/// summation order is shared with `squaredNormsFloat` and `momentumStepMeasuringWeights`: LARS
-/// relies on all three giving the same bits for the same data, so change them together.
+/// Σx² in Float lanes (16 partial sums); see `squaredNormsFloat` for the range caveats.
 @inline(__always)
 func sumOfSquaresFloat(count n: Int, _ x: UnsafePointer<Float>) -> Float {
     var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
@@ -212,8 +144,8 @@ func allFinite(count n: Int, _ x: UnsafePointer<Float>) -> Bool {
     return acc.sum() == 0 && tail == 0
 }
 
-/// Σw² and Σg² in one pass in Float lanes (16 partial sums each, in `sumOfSquaresFloat`'s order,
-/// so rounding error stays near 1e-6 relative for ResNet-sized tensors). A sum can overflow (elements beyond ~1e19) or lose
+/// Σw² and Σg² in one pass in Float lanes (16 partial sums each, so rounding error stays near
+/// 1e-6 relative for ResNet-sized tensors). A sum can overflow (elements beyond ~1e19) or lose
 /// tiny elements; callers check `isSafeSumOfSquares` and fall back to `nrm2`. Accumulating in
 /// Double instead was measured 2x slower (the conversions make the loop compute-bound).
 @inline(__always)
