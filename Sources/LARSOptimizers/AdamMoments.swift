@@ -45,12 +45,14 @@ func adamDirection(
     let b1 = h.beta1, b2 = h.beta2, eps = h.epsilon
     let a1 = 1 - b1, a2 = 1 - b2
     let (c1, c2) = corrections
+    // Reciprocals hoisted: one division per element instead of three.
+    let inverseC1 = 1 / c1, inverseC2 = 1 / c2
     for i in 0..<n {
         let gi = g[i]
         let mi = b1 * m[i] + a1 * gi
         let vi = b2 * v[i] + a2 * (gi * gi)
         m[i] = mi
         v[i] = vi
-        r[i] = (mi / c1) / ((vi / c2).squareRoot() + eps)
+        r[i] = (mi * inverseC1) / ((vi * inverseC2).squareRoot() + eps)
     }
 }

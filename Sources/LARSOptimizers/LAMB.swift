@@ -92,13 +92,11 @@ public final class LAMB: Optimizer {
                                 adamDirection(
                                     count: n, gradient: g.baseAddress!, first: m.baseAddress!, second: v.baseAddress!,
                                     direction: r.baseAddress!, hyper: h, corrections: corrections)
-                                // r += beta*w, and Σr² in Double: r is large where v is tiny.
-                                var sumOfSquares: Double = 0
-                                for j in 0..<n {
-                                    let rj = r[j] + beta * w[j]
-                                    r[j] = rj
-                                    sumOfSquares += Double(rj) * Double(rj)
-                                }
+                                // r += beta*w, and Σr² in Double (r is large where v is tiny), over
+                                // four independent partial sums so the loop is not one long
+                                // chain of dependent Double additions.
+                                let sumOfSquares = addDecayAndSumSquares(
+                                    count: n, direction: r.baseAddress!, weights: UnsafePointer(w.baseAddress!), decay: beta)
                                 nw = euclideanNorm(count: n, UnsafePointer(w.baseAddress!), backend: backend)
                                 if group.usesTrustRatio {
                                     var phi = nw
@@ -142,4 +140,29 @@ public final class LAMB: Optimizer {
         second = v
         stepCount = count
     }
+}
+
+/// `r += beta * w` over `n` elements; returns Σr² accumulated in Double.
+@inline(__always)
+func addDecayAndSumSquares(
+    count n: Int, direction r: UnsafeMutablePointer<Float>, weights w: UnsafePointer<Float>, decay beta: Float
+) -> Double {
+    var partial = SIMD4<Double>()
+    var j = 0
+    while j + 4 <= n {
+        let rj = SIMD4<Float>(r[j], r[j + 1], r[j + 2], r[j + 3])
+            + beta * SIMD4<Float>(w[j], w[j + 1], w[j + 2], w[j + 3])
+        r[j] = rj[0]; r[j + 1] = rj[1]; r[j + 2] = rj[2]; r[j + 3] = rj[3]
+        let d = SIMD4<Double>(Double(rj[0]), Double(rj[1]), Double(rj[2]), Double(rj[3]))
+        partial = partial + d * d
+        j += 4
+    }
+    var total = partial.sum()
+    while j < n {
+        let rj = r[j] + beta * w[j]
+        r[j] = rj
+        total += Double(rj) * Double(rj)
+        j += 1
+    }
+    return total
 }
