@@ -8,6 +8,8 @@ import LARSTestSupport
     enum Case: String, CaseIterable, Sendable, CustomStringConvertible {
         case dense, denseNoBias
         case conv3x3Stride1Pad1, conv3x3Stride2Pad1, conv3x3Stride1Pad0, conv1x1Stride2, convChunked
+        // Stride 1, same padding, Cout <= C: dL/dx runs as a convolution with the flipped kernel.
+        case conv3x3SameWidthChunked, conv1x1Narrowing
         case batchNorm2D, batchNormVector
         case relu, maxPool, maxPoolOverlapping, avgPool, globalAvgPool, flatten
         case residualIdentity, residualProjection
@@ -39,6 +41,13 @@ import LARSTestSupport
                 let conv = Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 1, padding: 1, bias: true, generator: &g)
                 conv.columnBudget = 1
                 return (conv, Tensor(normal: [3, 2, 4, 4], generator: &g))
+            case .conv3x3SameWidthChunked:
+                let conv = Conv2D(inputChannels: 3, outputChannels: 3, kernelSize: 3, stride: 1, padding: 1, bias: true, generator: &g)
+                conv.columnBudget = 27 * 20 * 2  // two images per chunk, then one
+                return (conv, Tensor(normal: [3, 3, 4, 5], generator: &g))
+            case .conv1x1Narrowing:
+                let conv = Conv2D(inputChannels: 4, outputChannels: 2, kernelSize: 1, stride: 1, padding: 0, bias: false, generator: &g)
+                return (conv, Tensor(normal: [2, 4, 3, 5], generator: &g))
             case .batchNorm2D:
                 let bn = BatchNorm(featureCount: 3)
                 bn.scale.value = Tensor(normal: [3], mean: 1, standardDeviation: 0.3, generator: &g)
