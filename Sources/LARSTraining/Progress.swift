@@ -38,6 +38,7 @@ public struct ProgressDisplay {
             lastPlainDecile = decile
             if done < total {
                 print("  epoch \(epoch)/\(epochs): \(done)/\(total) images, \(format(rate, 0)) img/s, loss \(format(loss, 4)), ETA \(formatDuration(eta))")
+                fflush(nil)
             }
         }
     }

@@ -269,7 +269,10 @@ public final class Trainer {
             metrics.testAccuracy = accuracy
         }
         history.append(metrics)
-        if isRoot && printsProgress { print(summaryLine(metrics)) }
+        if isRoot && printsProgress {
+            print(summaryLine(metrics))
+            fflush(nil)  // a log file or pipe sees each epoch as it ends, not at exit
+        }
         return metrics
     }
 

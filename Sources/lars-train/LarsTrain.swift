@@ -1,6 +1,10 @@
 import ArgumentParser
 import SwiftLARS
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 #if canImport(LARSDistributed)
 import LARSDistributed
 #endif
@@ -196,6 +200,7 @@ struct LarsTrain: ParsableCommand {
                     + "\(configuration.optimizer) at batch \(configuration.batchSize), \(configuration.epochs) epochs, "
                     + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s)")
             print("schedule: \(trainer.schedule)")
+            fflush(nil)
         }
         let start = monotonicSeconds()
         try trainer.run()
