@@ -43,6 +43,10 @@ public final class MaxPool2D: Layer {
                     Parallel.forEach(planes, threads: context.threads) { plane in
                         let xp = x.base + plane * h * w
                         let yp = y.base + plane * oh * ow
+                        if k == 2 && st == 2 {
+                            Self.forward2x2(xp, width: w, yp, argmax: a.base + plane * oh * ow, outputHeight: oh, outputWidth: ow)
+                            return
+                        }
                         for oy in 0..<oh {
                             for ox in 0..<ow {
                                 var bestIndex = oy * st * w + ox * st
@@ -79,7 +83,9 @@ public final class MaxPool2D: Layer {
         precondition(
             outputGradient.shape == [s[0], s[1], oh, ow],
             "\(layerDescription): expected output gradient \([s[0], s[1], oh, ow]), got \(outputGradient.shape)")
-        var inputGradient = Tensor(zeros: s)
+        // 2x2 windows with stride 2 tile the plane: every input pixel is written, so no zero fill.
+        let tiled = kernelSize == 2 && stride == 2
+        var inputGradient = tiled ? Tensor.uninitialized(s) : Tensor(zeros: s)
         let planes = s[0] * s[1]
         outputGradient.withUnsafeBufferPointer { gb in
             inputGradient.withUnsafeMutableBufferPointer { db in
@@ -89,11 +95,127 @@ public final class MaxPool2D: Layer {
                     // Each plane scatters only into its own input plane.
                     Parallel.forEach(planes, threads: context.threads) { plane in
                         let dp = d.base + plane * h * w
+                        if tiled {
+                            Self.backward2x2(
+                                g.base + plane * oh * ow, argmax: a.base + plane * oh * ow, dp, height: h, width: w,
+                                outputHeight: oh, outputWidth: ow)
+                            return
+                        }
                         for o in (plane * oh * ow)..<((plane + 1) * oh * ow) { dp[Int(a.base[o])] += g.base[o] }
                     }
                 }
             }
         }
         return inputGradient
+    }
+
+    /// The 2x2, stride-2 forward of one plane (the models' only pooling): the four candidates
+    /// in row-major order, the first maximum winning ties as in the general loop.
+    ///
+    /// Eight (or four) windows at a time: the even and odd lanes of two row loads are the four
+    /// candidates, and selects keep the maximum (which candidate wins is random, so a branch
+    /// would mispredict about half the time). A row whose width is not a multiple of the vector
+    /// ends with a vector that overlaps the previous one, which rewrites the same values.
+    @inline(__always)
+    private static func forward2x2(
+        _ x: UnsafePointer<Float>, width w: Int, _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
+        outputHeight oh: Int, outputWidth ow: Int
+    ) {
+        for oy in 0..<oh {
+            let top = 2 * oy * w
+            let (yRow, aRow) = (y + oy * ow, argmax + oy * ow)
+            if ow >= 8 {
+                var ox = 0
+                while true {
+                    let start = min(ox, ow - 8)
+                    windows8(x, top: top, width: w, column: start, yRow, aRow)
+                    ox += 8
+                    if start == ow - 8 { break }
+                }
+            } else if ow >= 4 {
+                windows4(x, top: top, width: w, column: 0, yRow, aRow)
+                windows4(x, top: top, width: w, column: ow - 4, yRow, aRow)
+            } else {
+                for ox in 0..<ow {
+                    var index = top + 2 * ox
+                    if x[top + 2 * ox + 1] > x[index] { index = top + 2 * ox + 1 }
+                    if x[top + w + 2 * ox] > x[index] { index = top + w + 2 * ox }
+                    if x[top + w + 2 * ox + 1] > x[index] { index = top + w + 2 * ox + 1 }
+                    yRow[ox] = x[index]
+                    aRow[ox] = Int32(index)
+                }
+            }
+        }
+    }
+
+    /// Windows `column ..< column + 8` of the row pair starting at `top`.
+    @inline(__always)
+    private static func windows8(
+        _ x: UnsafePointer<Float>, top: Int, width w: Int, column: Int,
+        _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>
+    ) {
+        let j = 2 * column
+        let a = UnsafeRawPointer(x + top + j).loadUnaligned(as: SIMD16<Float>.self)
+        let b = UnsafeRawPointer(x + top + w + j).loadUnaligned(as: SIMD16<Float>.self)
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(top + j)
+        var best = a.evenHalf
+        var index = lanes
+        var better = a.oddHalf .> best
+        best.replace(with: a.oddHalf, where: better)
+        index.replace(with: lanes &+ 1, where: better)
+        better = b.evenHalf .> best
+        best.replace(with: b.evenHalf, where: better)
+        index.replace(with: lanes &+ Int32(w), where: better)
+        better = b.oddHalf .> best
+        best.replace(with: b.oddHalf, where: better)
+        index.replace(with: lanes &+ Int32(w + 1), where: better)
+        UnsafeMutableRawPointer(y + column).storeBytes(of: best, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(argmax + column).storeBytes(of: index, as: SIMD8<Int32>.self)
+    }
+
+    /// Windows `column ..< column + 4` of the row pair starting at `top`.
+    @inline(__always)
+    private static func windows4(
+        _ x: UnsafePointer<Float>, top: Int, width w: Int, column: Int,
+        _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>
+    ) {
+        let j = 2 * column
+        let a = UnsafeRawPointer(x + top + j).loadUnaligned(as: SIMD8<Float>.self)
+        let b = UnsafeRawPointer(x + top + w + j).loadUnaligned(as: SIMD8<Float>.self)
+        let lanes = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(top + j)
+        var best = a.evenHalf
+        var index = lanes
+        var better = a.oddHalf .> best
+        best.replace(with: a.oddHalf, where: better)
+        index.replace(with: lanes &+ 1, where: better)
+        better = b.evenHalf .> best
+        best.replace(with: b.evenHalf, where: better)
+        index.replace(with: lanes &+ Int32(w), where: better)
+        better = b.oddHalf .> best
+        best.replace(with: b.oddHalf, where: better)
+        index.replace(with: lanes &+ Int32(w + 1), where: better)
+        UnsafeMutableRawPointer(y + column).storeBytes(of: best, as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(argmax + column).storeBytes(of: index, as: SIMD4<Int32>.self)
+    }
+
+    /// The 2x2, stride-2 backward of one plane: writes every input pixel (the gradient at the
+    /// window's maximum, zero elsewhere, zero in a last odd row or column no window covers).
+    @inline(__always)
+    private static func backward2x2(
+        _ g: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, _ dx: UnsafeMutablePointer<Float>,
+        height h: Int, width w: Int, outputHeight oh: Int, outputWidth ow: Int
+    ) {
+        for oy in 0..<oh {
+            let top = 2 * oy * w
+            let r0 = dx + top
+            let r1 = r0 + w
+            for ox in 0..<ow {
+                let j = 2 * ox
+                (r0[j], r0[j + 1], r1[j], r1[j + 1]) = (0, 0, 0, 0)
+                dx[Int(argmax[oy * ow + ox])] = g[oy * ow + ox]
+            }
+            if w > 2 * ow { r0[w - 1] = 0; r1[w - 1] = 0 }
+        }
+        if h > 2 * oh { (dx + (h - 1) * w).update(repeating: 0, count: w) }
     }
 }

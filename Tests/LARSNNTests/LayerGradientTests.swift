@@ -11,7 +11,7 @@ import LARSTestSupport
         // Stride 1, same padding, Cout <= C: dL/dx runs as a convolution with the flipped kernel.
         case conv3x3SameWidthChunked, conv1x1Narrowing
         case batchNorm2D, batchNormVector
-        case relu, maxPool, maxPoolOverlapping, avgPool, globalAvgPool, flatten
+        case relu, maxPool, maxPoolOddHeight, maxPoolOverlapping, avgPool, globalAvgPool, flatten
         case residualIdentity, residualProjection
         case smallSequential
 
@@ -61,6 +61,8 @@ import LARSTestSupport
                 return (ReLU(), awayFromZero([2, 3, 4], generator: &g))
             case .maxPool:
                 return (MaxPool2D(kernelSize: 2), distinctValues([2, 2, 4, 5], generator: &g))
+            case .maxPoolOddHeight:
+                return (MaxPool2D(kernelSize: 2), distinctValues([2, 1, 5, 4], generator: &g))
             case .maxPoolOverlapping:
                 return (MaxPool2D(kernelSize: 3, stride: 2), distinctValues([1, 2, 5, 5], generator: &g))
             case .avgPool:
