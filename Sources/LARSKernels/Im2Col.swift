@@ -175,13 +175,19 @@ public enum Im2Col {
 
     @inline(__always)
     static func copyFloats(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 8 <= count {
+        @inline(__always) func copy8(_ i: Int) {
             UnsafeMutableRawPointer(target + i).storeBytes(
                 of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-            i += 8
         }
-        while i < count { target[i] = source[i]; i += 1 }
+        if count < 8 {
+            for i in 0..<count { target[i] = source[i] }
+            return
+        }
+        var i = 0
+        while i + 8 <= count { copy8(i); i += 8 }
+        // A padded row copies 31 of 32 pixels: finish with one vector that overlaps the last
+        // one (rewriting equal values) instead of seven scalar moves.
+        if i < count { copy8(count - 8) }
     }
 
     @inline(__always)

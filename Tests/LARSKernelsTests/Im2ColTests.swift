@@ -7,6 +7,8 @@ import LARSCore
     static let geometries: [(c: Int, h: Int, w: Int, k: Int, s: Int, p: Int)] = [
         (2, 5, 5, 3, 1, 1), (3, 6, 7, 3, 2, 1), (2, 5, 6, 3, 1, 0), (3, 7, 5, 3, 2, 0),
         (4, 4, 4, 1, 1, 0), (2, 6, 6, 1, 2, 0), (1, 3, 3, 3, 1, 2),
+        // Rows of 8 and more pixels take the vector copies, including the overlapping last vector.
+        (2, 4, 19, 3, 1, 1), (1, 3, 33, 3, 1, 1), (3, 3, 8, 1, 1, 0), (2, 4, 21, 3, 2, 1),
     ]
 
     static func geometry(_ t: (c: Int, h: Int, w: Int, k: Int, s: Int, p: Int)) -> ConvGeometry {
