@@ -104,8 +104,9 @@ public final class Trainer {
         if let kind = DatasetKind(rawValue: configuration.dataset) {
             augmentation = kind.standardAugmentation
         }
-        augmentation.randomCrop = configuration.randomCrop
         if let padding = configuration.cropPadding { augmentation.padding = padding }
+        // A crop with no padding is the identity: treat padding 0 as "no random crop".
+        augmentation.randomCrop = configuration.randomCrop && augmentation.padding > 0
         augmentation.horizontalFlip = configuration.horizontalFlip
         trainLoader = BatchLoader(
             dataset: trainSet,
