@@ -30,6 +30,14 @@ public final class BatchNorm: Layer {
     private var cachedInput: Tensor?
     private var batchMean: [Float] = []
     private var batchInverseStd: [Float] = []
+    /// Values per channel behind `batchMean`: over all processes when synchronised.
+    private var batchCount: Double = 0
+
+    /// Sums the training statistics over the processes of a data-parallel job (synchronised
+    /// BatchNorm), or `nil` for this process's own batch statistics (the default, as in
+    /// PyTorch DDP). With a reducer, every process must run the same training-mode forward
+    /// and backward calls; evaluation never calls it. Parameter gradients stay local sums.
+    public var statisticsReducer: (any BatchStatisticsReducer)?
 
     /// Creates the layer with scale 1, shift 0, running mean 0 and running variance 1.
     public init(featureCount: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -69,42 +77,38 @@ public final class BatchNorm: Layer {
         var output = Tensor.uninitialized(shape)
         let threads = context.threads
         if context.isTraining {
-            precondition(m > 1, "\(layerDescription): training needs more than one value per channel, got input \(shape)")
+            precondition(m > 0, "\(layerDescription): training needs at least one value per channel, got input \(shape)")
+            let reducer = statisticsReducer
+            // Two passes (mean, then squared deviations) avoid the cancellation of
+            // E[x^2] - E[x]^2. Each pass is one parallel loop over channels, so that a
+            // reducer can sum its per-channel results over the processes in between.
+            // sums[c] carries the value count, so one reduction gives the global count too.
+            var sums = [Double](repeating: 0, count: c + 1)
+            channelReduction(input, into: &sums, threads: threads) { row, _ in
+                Double(VectorLoops.sum(row, pixels))
+            }
+            sums[c] = Double(m)
+            if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+            let total = sums[c]
+            precondition(total > 1, "\(layerDescription): training needs more than one value per channel, got input \(shape)\(reducer == nil ? "" : " (\(Int(total)) values over all processes)")")
             var mean = [Float](repeating: 0, count: c)
-            var inverseStd = [Float](repeating: 0, count: c)
-            var variance = [Float](repeating: 0, count: c)
-            input.withUnsafeBufferPointer { xb in
-                mean.withUnsafeMutableBufferPointer { meanB in
-                    inverseStd.withUnsafeMutableBufferPointer { istdB in
-                        variance.withUnsafeMutableBufferPointer { varB in
-                            let x = SendableConstPointer(xb.baseAddress!)
-                            let (meanP, istdP, varP) = (SendablePointer(meanB.baseAddress!), SendablePointer(istdB.baseAddress!), SendablePointer(varB.baseAddress!))
-                            let eps = epsilon
-                            Parallel.forEach(c, threads: threads) { ch in
-                                // Two passes (mean, then squared deviations) avoid the
-                                // cancellation of E[x^2] - E[x]^2.
-                                var sum: Double = 0
-                                for i in 0..<n {
-                                    let row = x.base + (i * c + ch) * pixels
-                                    sum += Double(VectorLoops.sum(row, pixels))
-                                }
-                                let mu = Float(sum / Double(m))
-                                var squares: Double = 0
-                                for i in 0..<n {
-                                    let row = x.base + (i * c + ch) * pixels
-                                    squares += Double(VectorLoops.squaredDeviations(row, pixels, mean: mu))
-                                }
-                                let v = Float(squares / Double(m))
-                                meanP.base[ch] = mu
-                                varP.base[ch] = v
-                                istdP.base[ch] = 1 / (v + eps).squareRoot()
-                            }
-                        }
-                    }
+            for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
+            var squares = [Double](repeating: 0, count: c)
+            mean.withUnsafeBufferPointer { meanB in
+                let meanP = SendableConstPointer(meanB.baseAddress!)
+                channelReduction(input, into: &squares, threads: threads) { row, ch in
+                    Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
                 }
             }
+            if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+            var variance = [Float](repeating: 0, count: c)
+            var inverseStd = [Float](repeating: 0, count: c)
+            for ch in 0..<c {
+                variance[ch] = Float(squares[ch] / total)
+                inverseStd[ch] = 1 / (variance[ch] + epsilon).squareRoot()
+            }
             // Running statistics (PyTorch convention, unbiased variance).
-            let unbiased = Float(m) / Float(m - 1)
+            let unbiased = Float(total) / Float(total - 1)
             let mom = momentum
             runningMean.value.withUnsafeMutableBufferPointer { rm in
                 runningVariance.value.withUnsafeMutableBufferPointer { rv in
@@ -118,6 +122,7 @@ public final class BatchNorm: Layer {
             cachedInput = input
             batchMean = mean
             batchInverseStd = inverseStd
+            batchCount = total
         } else {
             let mean = runningMean.value.scalars
             let inverseStd = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
@@ -125,6 +130,28 @@ public final class BatchNorm: Layer {
             cachedInput = nil
         }
         return output
+    }
+
+    /// `out[ch] = sum over the N rows of channel ch of body(row, ch)`, in Double, one parallel
+    /// task per channel; `row` points at the `pixels` values of one (sample, channel) pair.
+    /// Elements of `out` past the channel count are left alone.
+    private func channelReduction(
+        _ input: Tensor, into out: inout [Double], threads: Int,
+        _ body: @Sendable (UnsafePointer<Float>, Int) -> Double
+    ) {
+        let c = featureCount
+        let n = input.shape[0]
+        let pixels = input.count / max(n * c, 1)
+        input.withUnsafeBufferPointer { xb in
+            out.withUnsafeMutableBufferPointer { ob in
+                let (x, o) = (SendableConstPointer(xb.baseAddress!), SendablePointer(ob.baseAddress!))
+                Parallel.forEach(c, threads: threads) { ch in
+                    var total: Double = 0
+                    for i in 0..<n { total += body(x.base + (i * c + ch) * pixels, ch) }
+                    o.base[ch] = total
+                }
+            }
+        }
     }
 
     /// `y = gamma * (x - mean) * inverseStd + beta`, folded into one multiply-add per element.
@@ -175,48 +202,75 @@ public final class BatchNorm: Layer {
         let shape = input.shape
         let (n, c) = (shape[0], featureCount)
         let pixels = shape.count == 4 ? shape[2] * shape[3] : 1
-        let m = Float(n * pixels)
         var inputGradient = Tensor.uninitialized(shape)
+        // Phase 1: per-channel sums of dy and dy * xhat over this process's batch;
+        // sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat.
+        var sums = [Double](repeating: 0, count: 2 * c)
+        input.withUnsafeBufferPointer { xb in
+            outputGradient.withUnsafeBufferPointer { dyb in
+                sums.withUnsafeMutableBufferPointer { sb in
+                    batchMean.withUnsafeBufferPointer { meanB in
+                        batchInverseStd.withUnsafeBufferPointer { istdB in
+                            let x = SendableConstPointer(xb.baseAddress!)
+                            let dy = SendableConstPointer(dyb.baseAddress!)
+                            let out = SendablePointer(sb.baseAddress!)
+                            let mean = SendableConstPointer(meanB.baseAddress!)
+                            let istd = SendableConstPointer(istdB.baseAddress!)
+                            Parallel.forEach(c, threads: context.threads) { ch in
+                                var sumDy: Double = 0
+                                var sumDyXhat: Double = 0
+                                for i in 0..<n {
+                                    let offset = (i * c + ch) * pixels
+                                    let (pd, pdx) = VectorLoops.sumAndCentredDot(
+                                        dy.base + offset, x.base + offset, pixels, mean: mean.base[ch])
+                                    sumDy += Double(pd)
+                                    sumDyXhat += Double(pdx)
+                                }
+                                out.base[ch] = sumDy
+                                out.base[c + ch] = sumDyXhat * Double(istd.base[ch])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Parameter gradients are this process's own sums: the trainer sums them afterwards.
+        shift.grad.withUnsafeMutableBufferPointer { dbeta in
+            scale.grad.withUnsafeMutableBufferPointer { dgamma in
+                for ch in 0..<c {
+                    dbeta[ch] += Float(sums[ch])
+                    dgamma[ch] += Float(sums[c + ch])
+                }
+            }
+        }
+        // dx depends on the batch means of dy and dy * xhat: over all processes when synchronised.
+        if let reducer = statisticsReducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+        let m = Float(batchCount)
         input.withUnsafeBufferPointer { xb in
             outputGradient.withUnsafeBufferPointer { dyb in
                 inputGradient.withUnsafeMutableBufferPointer { dxb in
                     scale.value.withUnsafeBufferPointer { gb in
-                        scale.grad.withUnsafeMutableBufferPointer { dgb in
-                            shift.grad.withUnsafeMutableBufferPointer { dbb in
-                                batchMean.withUnsafeBufferPointer { meanB in
-                                    batchInverseStd.withUnsafeBufferPointer { istdB in
-                                        let x = SendableConstPointer(xb.baseAddress!)
-                                        let dy = SendableConstPointer(dyb.baseAddress!)
-                                        let dx = SendablePointer(dxb.baseAddress!)
-                                        let gamma = SendableConstPointer(gb.baseAddress!)
-                                        let dgamma = SendablePointer(dgb.baseAddress!)
-                                        let dbeta = SendablePointer(dbb.baseAddress!)
-                                        let mean = SendableConstPointer(meanB.baseAddress!)
-                                        let istd = SendableConstPointer(istdB.baseAddress!)
-                                        Parallel.forEach(c, threads: context.threads) { ch in
-                                            let (mu, s) = (mean.base[ch], istd.base[ch])
-                                            var sumDy: Double = 0
-                                            var sumDyXhat: Double = 0
-                                            for i in 0..<n {
-                                                let offset = (i * c + ch) * pixels
-                                                let (xr, gr) = (x.base + offset, dy.base + offset)
-                                                let (pd, pdx) = VectorLoops.sumAndCentredDot(gr, xr, pixels, mean: mu)
-                                                sumDy += Double(pd)
-                                                sumDyXhat += Double(pdx)
-                                            }
-                                            sumDyXhat *= Double(s)
-                                            dgamma.base[ch] += Float(sumDyXhat)
-                                            dbeta.base[ch] += Float(sumDy)
-                                            // dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat)).
-                                            let k = gamma.base[ch] * s
-                                            let meanDy = Float(sumDy) / m
-                                            let slope = Float(sumDyXhat) / m * s
-                                            for i in 0..<n {
-                                                let offset = (i * c + ch) * pixels
-                                                let (xr, gr, dr) = (x.base + offset, dy.base + offset, dx.base + offset)
-                                                VectorLoops.batchNormInputGradient(
-                                                    gr, xr, dr, pixels, k: k, meanG: meanDy, mean: mu, slope: slope)
-                                            }
+                        sums.withUnsafeBufferPointer { sb in
+                            batchMean.withUnsafeBufferPointer { meanB in
+                                batchInverseStd.withUnsafeBufferPointer { istdB in
+                                    let x = SendableConstPointer(xb.baseAddress!)
+                                    let dy = SendableConstPointer(dyb.baseAddress!)
+                                    let dx = SendablePointer(dxb.baseAddress!)
+                                    let gamma = SendableConstPointer(gb.baseAddress!)
+                                    let totals = SendableConstPointer(sb.baseAddress!)
+                                    let mean = SendableConstPointer(meanB.baseAddress!)
+                                    let istd = SendableConstPointer(istdB.baseAddress!)
+                                    Parallel.forEach(c, threads: context.threads) { ch in
+                                        let (mu, s) = (mean.base[ch], istd.base[ch])
+                                        // dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+                                        let k = gamma.base[ch] * s
+                                        let meanDy = Float(totals.base[ch]) / m
+                                        let slope = Float(totals.base[c + ch]) / m * s
+                                        for i in 0..<n {
+                                            let offset = (i * c + ch) * pixels
+                                            VectorLoops.batchNormInputGradient(
+                                                dy.base + offset, x.base + offset, dx.base + offset, pixels,
+                                                k: k, meanG: meanDy, mean: mu, slope: slope)
                                         }
                                     }
                                 }

@@ -1,0 +1,37 @@
+/// Sums BatchNorm's per-channel batch statistics over the processes of a data-parallel job, so
+/// that every process normalises with the statistics of the *global* batch (synchronised
+/// BatchNorm). LARSNN knows nothing of MPI: `LARSTraining` adapts its process group to this.
+///
+/// Every process must call `sum` the same number of times, in the same order, with buffers of
+/// the same length: BatchNorm makes two calls per training-mode forward and one per backward.
+public protocol BatchStatisticsReducer: AnyObject {
+    /// Replaces `values` with their element-wise sum over all processes. Cannot fail: an
+    /// implementation whose transport fails must stop the job itself.
+    func sum(_ values: UnsafeMutableBufferPointer<Double>)
+}
+
+extension Layer {
+    /// Every `BatchNorm` in this layer and its descendants (through `Sequential` and
+    /// `ResidualBlock`), in forward order.
+    public var batchNormLayers: [BatchNorm] {
+        switch self {
+        case let bn as BatchNorm:
+            return [bn]
+        case let sequential as Sequential:
+            return sequential.children.flatMap { $0.layer.batchNormLayers }
+        case let block as ResidualBlock:
+            return [block.bn1, block.bn2] + (block.shortcut?.batchNormLayers ?? [])
+        default:
+            return []
+        }
+    }
+
+    /// Makes every BatchNorm in this layer use `reducer` for its training statistics (`nil`:
+    /// each process's local batch statistics, the default). Returns how many layers were set.
+    @discardableResult
+    public func setBatchStatisticsReducer(_ reducer: (any BatchStatisticsReducer)?) -> Int {
+        let layers = batchNormLayers
+        for bn in layers { bn.statisticsReducer = reducer }
+        return layers.count
+    }
+}
