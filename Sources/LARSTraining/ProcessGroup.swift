@@ -41,3 +41,25 @@ public final class SingleProcessGroup: ProcessGroup {
         fatalError(message)
     }
 }
+
+/// Synchronised BatchNorm over a process group: BatchNorm's per-channel sums are all-reduced
+/// across the ranks. BatchNorm cannot handle an error in the middle of a layer, so a failed
+/// collective stops the whole job through `abort` (the other ranks would otherwise wait forever).
+public final class ProcessGroupStatisticsReducer: BatchStatisticsReducer {
+    /// The ranks whose batch statistics are combined.
+    public let group: any ProcessGroup
+
+    /// Sums over `group`.
+    public init(group: any ProcessGroup) {
+        self.group = group
+    }
+
+    /// All-reduces `values` (Double, per-channel sums and counts) over the group.
+    public func sum(_ values: UnsafeMutableBufferPointer<Double>) {
+        do {
+            try group.allReduceSum(values)
+        } catch {
+            group.abort(message: "synchronised BatchNorm: the allreduce of \(values.count) batch statistics failed on rank \(group.rank): \(error)", code: 1)
+        }
+    }
+}

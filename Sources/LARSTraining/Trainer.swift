@@ -125,6 +125,9 @@ public final class Trainer {
             configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
             generator: &generator)
         parameters = model.namedParameters
+        if configuration.syncBatchNorm && group.size > 1 {
+            model.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))
+        }
         let stepsPerEpoch = max(1, trainLoader.batchesPerEpoch / configuration.accumulationSteps)
         optimizer = try OptimizerFactory.make(configuration, parameters: parameters)
         schedule = try ScheduleFactory.make(configuration, stepsPerEpoch: stepsPerEpoch)
@@ -185,7 +188,7 @@ public final class Trainer {
             ("model", "\(c.model), \(model.parameterCount) parameters"),
             ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(c.accumulationSteps) x \(c.microBatchSize)), weight decay \(c.weightDecay)"),
             ("schedule", "\(schedule)"),
-            ("kernels", "\(context.backend.name), \(c.threads) threads, \(group.size) process(es)"),
+            ("kernels", "\(context.backend.name), \(c.threads) threads, \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
             ("seed", "\(c.seed)"),
         ]
         if let last = history.last, let acc = last.testAccuracy {

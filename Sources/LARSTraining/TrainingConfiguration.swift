@@ -79,6 +79,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var labelSmoothing: Float = 0
     /// Seed of initialisation, shuffling and augmentation.
     public var seed: UInt64 = 42
+    /// Synchronised BatchNorm: under MPI, normalise with the statistics of the global
+    /// micro-batch (summed over the ranks) instead of each rank's shard. No effect in one process.
+    public var syncBatchNorm: Bool = false
     /// Threads for OpenBLAS and for the Swift-side work.
     public var threads: Int = 2
     /// `openblas`, `swift` (tuned) or `swift-naive`.

@@ -27,6 +27,10 @@ struct AgreementSettings {
     var failRank: Int? = nil
     var failStep = 1
     var failureMode = FailureMode.exit
+    /// The layers model gets a BatchNorm between its two Dense layers.
+    var batchNorm = false
+    /// That BatchNorm sums its batch statistics over the ranks.
+    var syncBatchNorm = false
     /// The largest |w_mpi - w_single| accepted, relative to max(1, max |w|).
     var tolerance: Float = 1e-5
 }

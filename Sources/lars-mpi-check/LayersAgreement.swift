@@ -2,9 +2,11 @@ import LARSCore
 import LARSDistributed
 import LARSNN
 import LARSOptimizers
+import LARSTraining
 
 /// The agreement check with the library's own pieces instead of the inline ones: a LARSNN
-/// `Sequential` of `Dense`/`ReLU` layers (no BatchNorm), `softmaxCrossEntropy`, and
+/// `Sequential` of `Dense`/`ReLU` layers (with `batchNorm`, a BatchNorm after the first Dense,
+/// local or synchronised over the ranks), `softmaxCrossEntropy`, and
 /// `LARSOptimizers.LARS` over `ParameterGroup.byKind`, whose trust ratios are then taken on the
 /// all-reduced (global) gradient. Rank 0 repeats the run in one process on the whole batch and
 /// compares. Returns true when the weights agree.
@@ -20,6 +22,9 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
     let model = makeLayersModel(settings, seed: settings.seed &+ UInt64(group.rank))
     for p in model.namedParameters {
         try p.parameter.value.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
+    }
+    if settings.syncBatchNorm {
+        model.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))
     }
     let rows = shard(batch: settings.batch, rank: group.rank, size: group.size)
     let optimizer = LARS(groups: ParameterGroup.byKind(model.namedParameters, weightDecay: 5e-4),
@@ -38,8 +43,11 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
                 copyGradients(from: flat, into: parameters)
             }
     }
+    // With BatchNorm the running statistics are compared too: synchronised, they are the
+    // whole batch's on every rank.
     var weights: [Float] = []
     copyValues(parameters, into: &weights)
+    weights += model.namedBuffers.flatMap(\.buffer.value.scalars)
     var rootWeights = weights
     try rootWeights.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
     var spread = [Double(maxAbsDifference(weights, rootWeights))]
@@ -56,12 +64,15 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
     }
     var referenceWeights: [Float] = []
     copyValues(reference.namedParameters.map(\.parameter), into: &referenceWeights)
+    referenceWeights += reference.namedBuffers.flatMap(\.buffer.value.scalars)
     let difference = maxAbsDifference(weights, referenceWeights)
     let largest = referenceWeights.reduce(0) { max($0, abs($1)) }
     let allowed = settings.tolerance * max(1, largest)
     let agrees = difference <= allowed && spread[0] == 0
-    print("model: LARSNN Dense/ReLU + LARSOptimizers.LARS, ranks: \(group.size), steps: \(settings.steps), "
-        + "global batch: \(settings.batch), parameters: \(weights.count)"
+    let layers = settings.batchNorm
+        ? "Dense/BatchNorm(\(settings.syncBatchNorm ? "synchronised" : "local statistics"))/ReLU" : "Dense/ReLU"
+    print("model: LARSNN \(layers) + LARSOptimizers.LARS, ranks: \(group.size), steps: \(settings.steps), "
+        + "global batch: \(settings.batch), parameters and buffers: \(weights.count)"
         + (settings.skipAllReduce ? ", allreduce SKIPPED (negative control)" : ""))
     print("rank spread (sum over ranks of max |w_r - w_0|): \(spread[0])")
     print("max |w_mpi - w_single| = \(difference) (allowed \(allowed), max |w| = \(largest))")
@@ -71,11 +82,13 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
 
 private func makeLayersModel(_ settings: AgreementSettings, seed: UInt64) -> Sequential {
     var generator = SeededGenerator(seed: seed)
-    return Sequential([
+    let model = Sequential([
         ("fc1", Dense(inputCount: settings.inputs, outputCount: settings.hidden, generator: &generator)),
-        ("relu", ReLU()),
-        ("fc2", Dense(inputCount: settings.hidden, outputCount: settings.classes, generator: &generator)),
     ])
+    if settings.batchNorm { model.append("bn", BatchNorm(featureCount: settings.hidden)) }
+    model.append("relu", ReLU())
+    model.append("fc2", Dense(inputCount: settings.hidden, outputCount: settings.classes, generator: &generator))
+    return model
 }
 
 /// Forward, backward with the loss gradient scaled by `share` (this shard's rows / global

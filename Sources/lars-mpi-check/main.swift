@@ -16,7 +16,7 @@ extension LARSMPICheck {
     struct Agreement: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "agreement",
-            abstract: "k LARS steps of a small MLP (no BatchNorm) at global batch B, sharded over the ranks, "
+            abstract: "k LARS steps of a small MLP (no BatchNorm, or one with --model layers-bn) at global batch B, sharded over the ranks, "
                 + "compared on rank 0 with one process at batch B.")
 
         @Option(help: "Optimizer steps.") var steps = 5
@@ -30,8 +30,10 @@ extension LARSMPICheck {
         @Option(help: "How --fail-rank fails: exit, abort or throw.") var failHow = "exit"
         @Option(help: "Split every allreduce and broadcast into MPI calls of at most this many elements.")
         var maxChunk: Int?
-        @Option(help: "inline (a hand-written MLP and LARS) or layers (LARSNN Dense/ReLU and LARSOptimizers.LARS).")
+        @Option(help: "inline (a hand-written MLP and LARS), layers (LARSNN Dense/ReLU and LARSOptimizers.LARS) or layers-bn (the same with a BatchNorm after the first Dense).")
         var model = "inline"
+        @Flag(name: .customLong("sync-bn"), help: "With --model layers-bn: BatchNorm sums its batch statistics over the ranks.")
+        var syncBatchNorm = false
         @Option(help: "Any text; launch ranks with different tags to see the configuration check refuse them.")
         var configTag = ""
 
@@ -42,8 +44,11 @@ extension LARSMPICheck {
             if let maxChunk, !(1...Int(Int32.max)).contains(maxChunk) {
                 throw ValidationError("--max-chunk must be in 1...\(Int32.max), got \(maxChunk)")
             }
-            guard ["inline", "layers"].contains(model) else {
-                throw ValidationError("--model must be inline or layers, got \(model)")
+            guard ["inline", "layers", "layers-bn"].contains(model) else {
+                throw ValidationError("--model must be inline, layers or layers-bn, got \(model)")
+            }
+            if syncBatchNorm && model != "layers-bn" {
+                throw ValidationError("--sync-bn needs --model layers-bn")
             }
             var settings = AgreementSettings()
             settings.steps = steps
@@ -54,10 +59,12 @@ extension LARSMPICheck {
             settings.failRank = failRank
             settings.failStep = failStep
             settings.failureMode = mode
+            settings.batchNorm = model == "layers-bn"
+            settings.syncBatchNorm = syncBatchNorm
             let agrees = MPIProcessGroup.withWorld { group in
                 try group.requireSameConfiguration(Array(CommandLine.arguments.dropFirst()))
                 if let maxChunk { group.maximumChunk = maxChunk }
-                return model == "layers"
+                return model.hasPrefix("layers")
                     ? try runLayersAgreement(settings, group: group) : try runAgreement(settings, group: group)
             }
             if !agrees { throw ExitCode(1) }

@@ -94,6 +94,8 @@ struct LarsTrain: ParsableCommand {
     var batchSize: Int = RecipeDefaults.batchSize
     @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size).")
     var accumulationSteps: Int = 1
+    @Flag(name: .customLong("sync-bn"), help: "Under mpirun: BatchNorm uses the statistics of the global micro-batch, summed over the processes (default: each process's own shard).")
+    var syncBatchNorm = false
     @Option(help: "Epochs to train.")
     var epochs: Int?
     @Option(name: .customLong("smoothing"), help: "Label smoothing (MLPerf large-batch recipes use 0.1).")
@@ -147,6 +149,7 @@ struct LarsTrain: ParsableCommand {
         c.decayRate = decayRate
         c.batchSize = batchSize
         c.accumulationSteps = accumulationSteps
+        c.syncBatchNorm = syncBatchNorm
         c.epochs = epochs ?? RecipeDefaults.epochs
         c.labelSmoothing = labelSmoothing
         c.seed = seed

@@ -28,6 +28,38 @@ struct MPICheckTests {
         #expect(control.output.contains("AGREEMENT FAILED"), "\(control.output)")
     }
 
+    @Test("synchronised BatchNorm: 2 ranks match 1 process (and 3 uneven ranks); local statistics clearly do not")
+    func synchronisedBatchNormMatchesOneProcess() throws {
+        let synced = try MPIRunner.run(
+            ["-np", "2", "{check}", "agreement", "--model", "layers-bn", "--sync-bn", "--steps", "8", "--batch", "63"])
+        #expect(synced.status == 0, "\(synced.output)")
+        #expect(synced.output.contains("BatchNorm(synchronised)"), "\(synced.output)")
+        #expect(synced.output.contains("AGREEMENT OK"), "\(synced.output)")
+        #expect(synced.output.contains("rank spread (sum over ranks of max |w_r - w_0|): 0.0"), "\(synced.output)")
+        // Shards of 17, 17 and 16 rows: the global count must come from the reduction.
+        let uneven = try MPIRunner.run(
+            ["-np", "3", "{check}", "agreement", "--model", "layers-bn", "--sync-bn", "--steps", "4", "--batch", "50"])
+        #expect(uneven.status == 0, "\(uneven.output)")
+        #expect(uneven.output.contains("AGREEMENT OK"), "\(uneven.output)")
+        // The same run with each rank's own statistics must miss by far more than the tolerance.
+        let local = try MPIRunner.run(
+            ["-np", "2", "{check}", "agreement", "--model", "layers-bn", "--steps", "8", "--batch", "63"])
+        #expect(local.status != 0, "\(local.output)")
+        #expect(local.output.contains("BatchNorm(local statistics)"), "\(local.output)")
+        #expect(local.output.contains("AGREEMENT FAILED"), "\(local.output)")
+        let (syncedMiss, localMiss) = (weightDifference(synced.output), weightDifference(local.output))
+        #expect(syncedMiss != nil && localMiss != nil, "\(synced.output)\n\(local.output)")
+        if let syncedMiss, let localMiss { #expect(localMiss > 1000 * max(syncedMiss, 1e-7), "\(syncedMiss) vs \(localMiss)") }
+    }
+
+    /// The `max |w_mpi - w_single| = ...` figure of an agreement run.
+    private func weightDifference(_ output: String) -> Double? {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("max |w_mpi - w_single| = ") }) else {
+            return nil
+        }
+        return Double(line.dropFirst("max |w_mpi - w_single| = ".count).prefix { $0 != " " })
+    }
+
     @Test("allreduce and broadcast split into many MPI calls give the same agreement")
     func chunkedCollectivesAgree() throws {
         // 837 parameters in chunks of 100: 9 MPI_Allreduce calls per step, the last one short.
