@@ -133,7 +133,7 @@ func decadeTicks(_ low: Double, _ high: Double) -> [Double] {
     let first = Int(low.rounded(.down)), last = Int(high.rounded(.up))
     let stride = max(1, (last - first) / 6)
     var ticks = Swift.stride(from: first, through: last, by: stride).map(Double.init)
-    if last - first <= 2 {
+    if last - first <= 3 {
         for decade in first...last { ticks += [Double(decade) + log10(2), Double(decade) + log10(5)] }
     }
     return ticks.sorted()
