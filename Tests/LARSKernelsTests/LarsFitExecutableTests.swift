@@ -1,42 +1,19 @@
 import Foundation
 import Testing
+import LARSTestSupport
 
 /// Starts the shipped `lars-fit` executable, as a user would, and reads its BLAS report.
 @Suite struct LarsFitExecutableTests {
     /// `lars-fit` in the build products directory, next to the test bundle.
-    static func executable() throws -> URL {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        // The runner is products/<package>PackageTests.xctest (a file on Linux, a bundle elsewhere).
-        var directory = me.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("lars-fit")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        struct Missing: Error, CustomStringConvertible {
-            let near: String
-            var description: String { "lars-fit was not found near \(near); build it first (`swift build --product lars-fit`)" }
-        }
-        throw Missing(near: me.path)
-    }
+    static func executable() throws -> URL { try shippedExecutable("lars-fit") }
 
     static func run(_ arguments: [String], coreType: String?, extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LARS_OPENBLAS_CORETYPE_AUTO")
         environment.removeValue(forKey: "LARS_OPENBLAS_REEXECUTED")
         environment["OPENBLAS_CORETYPE"] = coreType
         environment.merge(extraEnvironment) { $1 }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try runProcess(try executable(), arguments, environment: environment)
     }
 
     static let genericCores = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "generic", "Sandybridge"]

@@ -1,38 +1,14 @@
 import Foundation
 import Testing
+import LARSTestSupport
 
 /// Runs the shipped `lars-train` as a user would, on a small subset of the real Fashion-MNIST
 /// (Debian's `dataset-fashion-mnist`, installed by `.ci/run`).
 @Suite(.serialized) struct LarsTrainExecutableTests {
     static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
 
-    /// `lars-train` in the build products directory, next to the test runner.
-    static func executable() throws -> URL {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = me.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("lars-train")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        struct Missing: Error, CustomStringConvertible {
-            let near: String
-            var description: String { "lars-train was not found near \(near); build it first (`swift build --product lars-train`)" }
-        }
-        throw Missing(near: me.path)
-    }
-
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProcess(try shippedExecutable("lars-train"), arguments)
     }
 
     @Test func trainsOnASubsetOfFashionMNISTAndWritesEverything() throws {

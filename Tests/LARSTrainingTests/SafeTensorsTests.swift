@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LARSTestSupport
 @testable import LARSTraining
 
 /// A fresh temporary directory for one test.
@@ -27,16 +28,7 @@ private let sampleMetadata = [
 ]
 
 private func python(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script] + arguments)
 }
 
 private let pythonHasSafetensors: Bool = {
