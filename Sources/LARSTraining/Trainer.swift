@@ -140,6 +140,15 @@ public final class Trainer {
         for p in parameters {
             try p.parameter.value.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
         }
+        try broadcastBuffers()
+    }
+
+    /// Copies rank 0's buffers (BatchNorm running statistics) to every rank. With local batch
+    /// statistics each rank's running averages drift apart; PyTorch DDP broadcasts them from
+    /// rank 0, and so do we at the end of every epoch, so that evaluation uses one set of
+    /// statistics and a checkpoint (rank 0's) resumes exactly what every rank had.
+    func broadcastBuffers() throws {
+        guard group.size > 1 else { return }
         for b in model.namedBuffers {
             try b.buffer.value.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
         }
@@ -263,6 +272,7 @@ public final class Trainer {
         var counts = [correct]
         try counts.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
         completedEpochs += 1
+        try broadcastBuffers()
         var metrics = EpochMetrics(
             epoch: completedEpochs, step: optimizer.stepCount, trainLoss: lossSum / max(seen, 1),
             trainAccuracy: counts[0] / max(seen, 1), testLoss: nil, testAccuracy: nil, learningRate: lastRate,
