@@ -14,8 +14,10 @@ public final class CSVLog {
     private var file: UnsafeMutablePointer<FILE>?
 
     /// Opens `path` for writing. A new file gets the header; with `append`, an existing file
-    /// with the same header is continued (a resumed run), and one with another header is an error.
-    public init(path: String, columns: [String], append: Bool = false) throws {
+    /// with the same header is continued (a resumed run), keeping only the rows for which
+    /// `keepRow` holds (a run killed after logging an epoch but before checkpointing it would
+    /// otherwise log that epoch twice); one with another header is an error.
+    public init(path: String, columns: [String], append: Bool = false, keepRow: ([String]) -> Bool = { _ in true }) throws {
         self.path = path
         self.columns = columns
         let header = columns.joined(separator: ",")
@@ -23,6 +25,12 @@ public final class CSVLog {
             let firstLine = existing.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
             guard firstLine == header else {
                 throw TrainingError.invalidFile(path: path, problem: "has columns \(firstLine), expected \(header)")
+            }
+            let (_, rows) = try readCSV(path)
+            let kept = rows.filter(keepRow)
+            if kept.count != rows.count {
+                let text = ([header] + kept.map { $0.joined(separator: ",") }).joined(separator: "\n") + "\n"
+                try writeTextFileAtomically(text, to: path)
             }
             file = fopen(path, "a")
         } else {

@@ -174,9 +174,17 @@ public final class Trainer {
     func openLogs() throws {
         try makeDirectories(files.directory)
         let resuming = completedEpochs > 0
-        metricsLog = try CSVLog(path: files.metrics, columns: RunFiles.metricsColumns, append: resuming)
-        stepLog = try CSVLog(path: files.steps, columns: RunFiles.stepColumns, append: resuming)
-        trustLog = try CSVLog(path: files.trustRatios, columns: RunFiles.trustRatioColumns, append: resuming)
+        // Rows past the checkpoint belong to the interrupted run's lost work: drop them.
+        let epochs = completedEpochs, steps = optimizer.stepCount
+        metricsLog = try CSVLog(
+            path: files.metrics, columns: RunFiles.metricsColumns, append: resuming,
+            keepRow: { (Int($0[0]) ?? Int.max) <= epochs })
+        stepLog = try CSVLog(
+            path: files.steps, columns: RunFiles.stepColumns, append: resuming,
+            keepRow: { (Int($0[0]) ?? Int.max) < steps })
+        trustLog = try CSVLog(
+            path: files.trustRatios, columns: RunFiles.trustRatioColumns, append: resuming,
+            keepRow: { (Int($0[0]) ?? Int.max) < steps })
     }
 
     func writeEpochOutputs(_ m: EpochMetrics) throws {

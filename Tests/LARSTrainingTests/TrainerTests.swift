@@ -92,6 +92,32 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         }
     }
 
+    @Test func resumingIntoTheSameDirectoryLogsEveryEpochAndStepOnce() throws {
+        let train = syntheticImages(count: 64, seed: 9)
+        let test = syntheticImages(count: 32, seed: 10)
+        let directory = temporaryDirectory("relog")
+        // A finished 3-epoch run leaves rows for epochs 1-3 in the directory...
+        let finished = try Trainer(configuration: quickConfiguration(output: directory, epochs: 3), trainSet: train, testSet: test)
+        finished.printsProgress = false
+        try finished.run()
+        // ...then the same run is resumed there from its epoch-1 state, as after a crash.
+        let source = try Trainer(configuration: quickConfiguration(output: directory, epochs: 3), trainSet: train, testSet: test)
+        source.printsProgress = false
+        _ = try source.trainEpoch()
+        let checkpoint = temporaryDirectory("relog-checkpoint") + "/epoch1.safetensors"
+        try source.saveCheckpoint(to: checkpoint)
+        let resumed = try Trainer(configuration: quickConfiguration(output: directory, epochs: 3), trainSet: train, testSet: test)
+        resumed.printsProgress = false
+        try resumed.loadCheckpoint(from: checkpoint)
+        try resumed.run()
+
+        let metrics = try String(contentsOfFile: directory + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+        #expect(metrics.dropFirst().map { $0.split(separator: ",")[0] } == ["1", "2", "3"])
+        let steps = try String(contentsOfFile: directory + "/steps.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let stepNumbers = steps.map { Int($0.split(separator: ",")[0])! }
+        #expect(stepNumbers == Array(0..<resumed.step))
+    }
+
     @Test func checkpointFromAnotherRunIsRefusedAndChangesNothing() throws {
         let train = syntheticImages(count: 64, seed: 5)
         let test = syntheticImages(count: 32, seed: 6)
