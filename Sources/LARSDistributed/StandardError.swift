@@ -5,7 +5,7 @@ import Glibc
 /// Writes `text` to file descriptor 2 unbuffered, after flushing buffered standard output, so
 /// that a message printed just before `MPI_Abort` or `exit` is not lost. (The C `stderr` global
 /// is shared mutable state that Swift 6 refuses to touch.)
-func writeToStandardError(_ text: String) {
+public func writeToStandardError(_ text: String) {
     fflush(nil)
     var bytes = Array(text.utf8)
     var offset = 0

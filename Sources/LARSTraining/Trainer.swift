@@ -61,6 +61,10 @@ public final class Trainer {
     let testSet: ImageDataset
     let trainLoader: BatchLoader
     let parameters: [NamedParameter]
+    /// The names of the groups whose parameters the trust-ratio log follows.
+    let trustRatioGroups: Set<String>
+    /// The flat buffer the gradients are summed across ranks in, reused every step.
+    private var flatGradients: [Float] = []
     var generator: SeededGenerator
     private var stepLog: CSVLog?
     private var trustLog: CSVLog?
@@ -130,6 +134,7 @@ public final class Trainer {
         }
         let stepsPerEpoch = max(1, trainLoader.batchesPerEpoch / configuration.accumulationSteps)
         optimizer = try OptimizerFactory.make(configuration, parameters: parameters)
+        trustRatioGroups = Set(optimizer.groups.filter(\.usesTrustRatio).map(\.name))
         schedule = try ScheduleFactory.make(configuration, stepsPerEpoch: stepsPerEpoch)
         try broadcastParameters()
     }
@@ -222,7 +227,7 @@ public final class Trainer {
         let steps = stepsPerEpoch
         let batches = trainLoader.epoch(epoch)
         var progress = ProgressDisplay()
-        let start = now()
+        let start = monotonicSeconds()
         var lossSum: Double = 0, correct: Double = 0, seen: Double = 0
         var lastRate: Float = 0
         // A rank's mean-loss gradient over its shard is weighted by shard/global size and by
@@ -262,7 +267,7 @@ public final class Trainer {
             let globalLoss = sums[0] / max(sums[1], 1)
             if isRoot {
                 stepLog?.append(["\(report.step)", "\(epoch + 1)", "\(rate)", format(globalLoss, 5)])
-                for record in report.parameters where record.group == "adapted" || trustRatioGroups.contains(record.group) {
+                for record in report.parameters where trustRatioGroups.contains(record.group) {
                     trustLog?.append([
                         "\(report.step)", record.name, "\(record.weightNorm)", "\(record.gradientNorm)",
                         "\(record.trustRatio)", "\(record.effectiveLearningRate)",
@@ -271,11 +276,11 @@ public final class Trainer {
                 if printsProgress {
                     progress.update(
                         epoch: epoch + 1, epochs: c.epochs, done: Int(seen), total: steps * c.batchSize,
-                        loss: lossSum / max(seen, 1), seconds: now() - start)
+                        loss: lossSum / max(seen, 1), seconds: monotonicSeconds() - start)
                 }
             }
         }
-        let seconds = now() - start
+        let seconds = monotonicSeconds() - start
         if isRoot && printsProgress { progress.finishEpoch() }
         var counts = [correct]
         try counts.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
@@ -298,11 +303,6 @@ public final class Trainer {
         return metrics
     }
 
-    /// The names of the groups whose parameters the trust-ratio log follows.
-    var trustRatioGroups: Set<String> {
-        Set(optimizer.groups.filter(\.usesTrustRatio).map(\.name))
-    }
-
     /// One line per epoch: train and test loss and accuracy, learning rate, time.
     public func summaryLine(_ m: EpochMetrics) -> String {
         var line = "epoch \(m.epoch)/\(configuration.epochs)  train loss \(format(m.trainLoss, 4)) acc \(format(m.trainAccuracy * 100, 2))%"
@@ -317,9 +317,9 @@ public final class Trainer {
     func allReduceGradients() throws {
         guard group.size > 1 else { return }
         let total = parameters.reduce(0) { $0 + $1.parameter.grad.count }
-        var flat = [Float](repeating: 0, count: total)
+        if flatGradients.count != total { flatGradients = [Float](repeating: 0, count: total) }
         var offset = 0
-        flat.withUnsafeMutableBufferPointer { f in
+        flatGradients.withUnsafeMutableBufferPointer { f in
             for p in parameters {
                 p.parameter.grad.withUnsafeBufferPointer { g in
                     (f.baseAddress! + offset).update(from: g.baseAddress!, count: g.count)
@@ -327,9 +327,9 @@ public final class Trainer {
                 }
             }
         }
-        try flat.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+        try flatGradients.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
         offset = 0
-        flat.withUnsafeBufferPointer { f in
+        flatGradients.withUnsafeBufferPointer { f in
             for p in parameters {
                 p.parameter.grad.withUnsafeMutableBufferPointer { g in
                     g.baseAddress!.update(from: f.baseAddress! + offset, count: g.count)
@@ -370,8 +370,8 @@ extension BatchOptions {
     }
 }
 
-/// Monotonic seconds.
-func now() -> Double {
+/// Monotonic wall-clock seconds, for timing epochs and runs.
+public func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9

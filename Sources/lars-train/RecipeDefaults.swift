@@ -41,13 +41,6 @@ enum RecipeDefaults {
     static let epochs = 8
 }
 
-/// Monotonic seconds for wall-time reports.
-func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 /// The cores this process may run on.
 func availableCores() -> Int {
     max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
