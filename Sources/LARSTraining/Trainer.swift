@@ -77,12 +77,14 @@ public final class Trainer {
     var isRoot: Bool { group.rank == 0 }
 
     /// Sets up a run: builds the model and optimizer, computes the normalisation from the
-    /// training set, and makes rank 0's initial weights everyone's.
+    /// training set, and makes rank 0's initial weights everyone's. Keeps large blocks in the
+    /// `malloc` heap (`HeapTuning.keepLargeBlocksInHeap()`), which training needs to run fast.
     public init(
         configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
         group: any ProcessGroup = SingleProcessGroup()
     ) throws {
         try configuration.validate()
+        HeapTuning.keepLargeBlocksInHeap()
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")

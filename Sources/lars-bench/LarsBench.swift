@@ -73,6 +73,8 @@ struct LarsBench: ParsableCommand {
         let threadCounts = try threadCounts()
         let groups = try selectedGroups()
         let blas = BLASControl.prepare(useBestCore: !genericChild)
+        // As the trainer does: the train rows would otherwise time page faults.
+        HeapTuning.keepLargeBlocksInHeap()
         let bench = BenchRunner(quick: quick, threadCounts: threadCounts, openBLASOnly: genericChild, verbose: !quiet)
         let loadAtStart = MachineInfo.loadAverage
         var header = BenchHeader(
