@@ -88,6 +88,25 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         return Tensor(shape: newShape, scalars: slice)
     }
 
+    /// The tensors stacked along the first (batch) dimension: `[n1, rest] ++ [n2, rest]` gives
+    /// `[n1 + n2, rest]`. Every part must have the same `rest`; the inverse of `batch(_:)`.
+    public init(concatenatingBatches parts: [Tensor]) {
+        precondition(!parts.isEmpty, "Tensor(concatenatingBatches:) needs at least one part")
+        let rest = Array(parts[0].shape.dropFirst())
+        precondition(parts[0].rank >= 1, "Tensor(concatenatingBatches:) needs tensors of rank >= 1, got shape \(parts[0].shape)")
+        var total = 0
+        for part in parts {
+            precondition(
+                part.rank >= 1 && Array(part.shape.dropFirst()) == rest,
+                "Tensor(concatenatingBatches:) parts differ beyond the batch dimension: \(parts.map(\.shape))")
+            total += part.shape[0]
+        }
+        var scalars: [Float] = []
+        scalars.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { scalars.append(contentsOf: part.scalars) }
+        self.init(shape: [total] + rest, scalars: scalars)
+    }
+
     /// The element at a multi-dimensional index (bounds-checked; not for hot loops).
     public subscript(index: Int...) -> Float {
         get { scalars[flatIndex(index)] }

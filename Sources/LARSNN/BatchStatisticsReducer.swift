@@ -19,6 +19,8 @@ extension Layer {
             return [bn]
         case let sequential as Sequential:
             return sequential.children.flatMap { $0.layer.batchNormLayers }
+        case let parallel as DataParallel:
+            return parallel.primary.batchNormLayers
         case let block as ResidualBlock:
             return [block.bn1, block.bn2] + (block.shortcut?.batchNormLayers ?? [])
         default:
@@ -28,8 +30,14 @@ extension Layer {
 
     /// Makes every BatchNorm in this layer use `reducer` for its training statistics (`nil`:
     /// each process's local batch statistics, the default). Returns how many layers were set.
+    /// On a `DataParallel` layer, which sums over its replicas itself, `reducer` becomes its
+    /// `outerStatisticsReducer`.
     @discardableResult
     public func setBatchStatisticsReducer(_ reducer: (any BatchStatisticsReducer)?) -> Int {
+        if let parallel = self as? DataParallel {
+            parallel.outerStatisticsReducer = reducer
+            return parallel.primary.batchNormLayers.count
+        }
         let layers = batchNormLayers
         for bn in layers { bn.statisticsReducer = reducer }
         return layers.count

@@ -18,10 +18,10 @@ public enum ModelFactory {
         }
     }
 
-    /// The kernel backend a configuration names.
+    /// The kernel backend a configuration names (for one replica's threads).
     public static func backend(_ configuration: TrainingConfiguration) -> any KernelBackend {
         switch configuration.backend {
-        case "swift": return SwiftBackend(gemm: .tuned, threads: configuration.threads)
+        case "swift": return SwiftBackend(gemm: .tuned, threads: configuration.threadsPerReplica)
         case "swift-naive": return SwiftBackend(gemm: .naive)
         default: return OpenBLASBackend()
         }

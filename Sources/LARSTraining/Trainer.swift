@@ -34,8 +34,12 @@ public struct EpochMetrics: Sendable, Equatable {
 public final class Trainer {
     /// The run's configuration.
     public let configuration: TrainingConfiguration
-    /// The model being trained.
+    /// The model being trained (with several replicas, the primary one, whose parameters the
+    /// optimizer updates and checkpoints hold).
     public let model: Sequential
+    /// What runs forward and backward: `model` itself, or a `DataParallel` of `model` and its
+    /// replicas (`configuration.resolvedReplicas`).
+    public let network: any Layer
     /// The optimizer over the model's parameter groups.
     public let optimizer: any Optimizer
     /// The learning-rate schedule, per optimizer step.
@@ -77,14 +81,16 @@ public final class Trainer {
     var isRoot: Bool { group.rank == 0 }
 
     /// Sets up a run: builds the model and optimizer, computes the normalisation from the
-    /// training set, and makes rank 0's initial weights everyone's. Keeps large blocks in the
-    /// `malloc` heap (`HeapTuning.keepLargeBlocksInHeap()`), which training needs to run fast.
+    /// training set, and makes rank 0's initial weights everyone's. Sets OpenBLAS to
+    /// `configuration.threadsPerReplica` threads and keeps large blocks in the `malloc` heap
+    /// (`HeapTuning.keepLargeBlocksInHeap()`), both process-wide, which training needs to run fast.
     public init(
         configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
         group: any ProcessGroup = SingleProcessGroup()
     ) throws {
         try configuration.validate()
         HeapTuning.keepLargeBlocksInHeap()
+        BLASRuntime.setThreads(configuration.threadsPerReplica)
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
@@ -127,12 +133,26 @@ public final class Trainer {
         }
 
         generator = SeededGenerator(seed: configuration.seed)
-        model = try ModelFactory.make(
-            configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
-            generator: &generator)
+        let initialGenerator = generator
+        let makeModel = { (generator: inout SeededGenerator) in
+            try ModelFactory.make(
+                configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
+                generator: &generator)
+        }
+        model = try makeModel(&generator)
+        if configuration.resolvedReplicas > 1 {
+            var replicas: [any Layer] = [model]
+            for _ in 1..<configuration.resolvedReplicas {
+                var replicaGenerator = initialGenerator
+                replicas.append(try makeModel(&replicaGenerator))
+            }
+            network = DataParallel(replicas: replicas)
+        } else {
+            network = model
+        }
         parameters = model.namedParameters
         if configuration.syncBatchNorm && group.size > 1 {
-            model.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))
+            network.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))
         }
         let stepsPerEpoch = max(1, trainLoader.batchesPerEpoch / configuration.accumulationSteps)
         optimizer = try OptimizerFactory.make(configuration, parameters: parameters)
@@ -212,7 +232,7 @@ public final class Trainer {
             ("model", "\(c.model), \(model.parameterCount) parameters"),
             ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(c.accumulationSteps) x \(c.microBatchSize)), weight decay \(c.weightDecay)"),
             ("schedule", "\(schedule)"),
-            ("kernels", "\(context.backend.name), \(c.threads) threads, \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
+            ("kernels", "\(context.backend.name), \(c.threads) threads, \(c.resolvedReplicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
             ("seed", "\(c.seed)"),
         ]
         if let last = history.last, let acc = last.testAccuracy {
@@ -244,14 +264,14 @@ public final class Trainer {
                 guard let batch = batches.next() else {
                     throw TrainingError.invalidConfiguration("epoch \(epoch + 1) ran out of batches at step \(stepIndex)")
                 }
-                let logits = model.forward(batch.images, context: training)
+                let logits = network.forward(batch.images, context: training)
                 var (loss, gradient) = softmaxCrossEntropy(
                     logits: logits, labels: batch.labels, labelSmoothing: c.labelSmoothing)
                 let gradientScale = Float(batch.count) / Float(max(batch.globalCount, 1)) / Float(k)
                 gradient.withUnsafeMutableBufferPointer { g in
                     for i in 0..<g.count { g[i] *= gradientScale }
                 }
-                _ = model.backward(gradient, context: training)
+                _ = network.backward(gradient, context: training)
                 let n = Double(batch.count)
                 stepLoss += Double(loss) * n
                 stepCount += n
@@ -352,7 +372,7 @@ public final class Trainer {
         let evaluation = context.evaluating
         var sums = [0.0, 0.0, 0.0]  // loss * n, correct, n
         for batch in loader.epoch(0) where batch.count > 0 {
-            let logits = model.forward(batch.images, context: evaluation)
+            let logits = network.forward(batch.images, context: evaluation)
             let (loss, _) = softmaxCrossEntropy(logits: logits, labels: batch.labels)
             sums[0] += Double(loss) * Double(batch.count)
             sums[1] += Double(correctCount(logits: logits, labels: batch.labels))

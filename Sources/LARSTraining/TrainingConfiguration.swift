@@ -84,6 +84,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var syncBatchNorm: Bool = false
     /// Threads for OpenBLAS and for the Swift-side work.
     public var threads: Int = 2
+    /// Replicas of the model trained side by side on this process's threads, each on a share of
+    /// every micro-batch (`DataParallel`); `nil`: one per thread. With one replica, the kernels
+    /// themselves spread over the threads instead.
+    public var replicas: Int? = nil
     /// `openblas`, `swift` (tuned) or `swift-naive`.
     public var backend: String = "openblas"
     /// Evaluate on the test set every N epochs (and always after the last).
@@ -99,6 +103,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// power-2 polynomial decay, 8 epochs, the data set's standard augmentation (`lars-train`
     /// also switches the random crop off for the 28x28 data sets).
     public init() {}
+
+    /// The replica count in use: `replicas`, or one per thread.
+    public var resolvedReplicas: Int { replicas ?? threads }
+
+    /// Threads for each replica's kernels (OpenBLAS and the Swift-side loops).
+    public var threadsPerReplica: Int { max(1, threads / resolvedReplicas) }
 
     /// Images per micro-batch on all ranks together.
     public var microBatchSize: Int { batchSize / accumulationSteps }
@@ -125,6 +135,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(batchSize % accumulationSteps == 0, "batch size \(batchSize) is not divisible by \(accumulationSteps) accumulation steps")
         try check(epochs > 0, "epochs must be positive, got \(epochs)")
         try check(threads > 0, "threads must be positive, got \(threads)")
+        try check((replicas ?? 1) > 0, "replicas must be positive, got \(replicas ?? 0)")
         try check(evalEvery > 0, "evaluation interval must be positive, got \(evalEvery)")
         try check(learningRate > 0, "learning rate must be positive, got \(learningRate)")
         try check(warmupEpochs >= 0, "warm-up epochs must be >= 0, got \(warmupEpochs)")
@@ -133,7 +144,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
-    /// that changes the trajectory (not the output directory, threads or evaluation cadence).
+    /// that changes the trajectory (not the output directory, threads, replicas or evaluation
+    /// cadence; threads and replicas change only the order of floating-point sums).
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
         copy.outputDirectory = ""
@@ -141,6 +153,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         copy.evalBatchSize = 0
         copy.testLimit = nil
         copy.threads = 0
+        copy.replicas = nil
         return copy
     }
 }

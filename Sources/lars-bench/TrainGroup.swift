@@ -5,6 +5,8 @@ import SwiftLARS
 /// the small CNN at batch 256 and ResNet-20 at batch 128, in images per second, on OpenBLAS and
 /// on the tuned Swift gemm. The FLOP rate behind each row counts the gemms the layers issue
 /// (`ModelSpec.trainingFLOPsPerImage`), which is what the share of the gemm ceiling compares.
+/// With several threads, one more row per model runs one `DataParallel` replica per thread with
+/// single-threaded OpenBLAS, as `lars-train` does by default.
 enum TrainGroup {
     /// One benchmarked model: its spec, a builder and the input image shape.
     struct Case {
@@ -18,16 +20,26 @@ enum TrainGroup {
         Case(spec: .resNet20, imageShape: [3, 32, 32]) { Models.resNet(depth: 20, generator: &$0) },
     ] }
 
-    /// A model with its optimizer and a fixed random batch, ready to step.
+    /// A model (or `replicas` of it) with its optimizer and a fixed random batch, ready to step.
     final class Session {
         let model: Sequential
+        let network: any Layer
         let optimizer: any Optimizer
         let images: Tensor
         let labels: [Int]
 
-        init(_ c: Case, batch: Int, seed: UInt64) {
+        init(_ c: Case, batch: Int, seed: UInt64, replicas: Int = 1) {
             var generator = SeededGenerator(seed: seed)
+            let initial = generator
             model = c.build(&generator)
+            if replicas > 1 {
+                network = DataParallel(replicas: [model] + (1..<replicas).map { _ in
+                    var copy = initial
+                    return c.build(&copy)
+                })
+            } else {
+                network = model
+            }
             optimizer = LARS(groups: ParameterGroup.byKind(model.namedParameters, weightDecay: 5e-4))
             images = Tensor(normal: [batch] + c.imageShape, generator: &generator)
             labels = (0..<batch).map { _ in generator.nextInt(below: 10) }
@@ -37,9 +49,9 @@ enum TrainGroup {
         @discardableResult
         func step(_ context: ExecutionContext) throws -> (Tensor, Float) {
             model.zeroGrad()
-            let logits = model.forward(images, context: context)
+            let logits = network.forward(images, context: context)
             let (loss, gradient) = softmaxCrossEntropy(logits: logits, labels: labels)
-            _ = model.backward(gradient, context: context)
+            _ = network.backward(gradient, context: context)
             try optimizer.step(learningRate: 0.1, context: context)
             return (logits, loss)
         }
@@ -74,8 +86,29 @@ enum TrainGroup {
                     }
                     if let failure { throw BenchCheckError(message: "\(c.spec.name) training step failed: \(failure)") }
                 }
+                if threads > 1 {
+                    try timeReplicas(c, threads: threads, bench: bench, shape: shape, flopsPerImage: flopsPerImage)
+                }
             }
         }
+    }
+
+    /// The `DataParallel` row: `threads` replicas, each with one Swift thread and one-thread
+    /// OpenBLAS (restored to `threads` afterwards).
+    static func timeReplicas(
+        _ c: Case, threads: Int, bench: BenchRunner, shape: String, flopsPerImage: Double
+    ) throws {
+        BLASControl.setThreads(1)
+        defer { BLASControl.setThreads(threads) }
+        let name = "\(bench.openBLASName), \(threads) replicas"
+        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads)
+        let session = Session(c, batch: c.spec.batch, seed: 71, replicas: threads)
+        var failure: (any Error)?
+        bench.time("train", "\(c.spec.name) step", shape: shape, backend: name, threads: threads,
+                   work: Double(c.spec.batch), unit: .images, flopsPerImage: flopsPerImage, plan: bench.heavyPlan) {
+            do { try session.step(context) } catch { failure = error }
+        }
+        if let failure { throw BenchCheckError(message: "\(c.spec.name) replica training step failed: \(failure)") }
     }
 
     /// Two training steps on four images must give the same logits and loss as the naive gemm.

@@ -102,8 +102,11 @@ struct LarsTrain: ParsableCommand {
     var labelSmoothing: Float = 0
     @Option(help: "Seed of initialisation, shuffling and augmentation.")
     var seed: UInt64 = 42
-    @Option(help: "Threads for OpenBLAS and the Swift-side work (per process).")
+    @Option(help: "Threads for OpenBLAS and the Swift-side work (per process; default: its share of the cores).")
     var threads: Int?
+
+    @Option(help: "Model replicas trained side by side on those threads, each on a share of every batch, with BatchNorm statistics and gradients summed over them (default: one per thread; 1: the kernels spread over the threads instead).")
+    var replicas: Int?
     @Option(help: "Kernel backend: openblas, swift (tuned), swift-naive.")
     var backend = "openblas"
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
@@ -154,6 +157,7 @@ struct LarsTrain: ParsableCommand {
         c.labelSmoothing = labelSmoothing
         c.seed = seed
         c.threads = resolvedThreads
+        c.replicas = replicas
         c.backend = backend
         c.evalEvery = evalEvery
         c.outputDirectory = outputDirectory
@@ -181,7 +185,6 @@ struct LarsTrain: ParsableCommand {
         let isRoot = group.rank == 0
         // Each process gets the cores it may use; under MPI the default splits them between ranks.
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
-        BLASRuntime.setThreads(resolvedThreads)
         let configuration = makeConfiguration(threads: resolvedThreads)
         try configuration.validate()
         try checkSameConfigurationAcrossRanks(group, configuration)
@@ -189,10 +192,15 @@ struct LarsTrain: ParsableCommand {
         guard let kind = DatasetKind(rawValue: configuration.dataset) else {
             throw ValidationError("unknown data set '\(configuration.dataset)' (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
         }
-        if isRoot { print(blas.summary) }
         let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
         let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
+        if isRoot {
+            // The trainer set OpenBLAS's threads (those of one replica): report what runs.
+            var running = blas
+            running.threads = BLASRuntime.threads
+            print(running.summary)
+        }
         if let resume {
             try trainer.loadCheckpoint(from: resume)
             if isRoot { print("resumed from \(resume) after epoch \(trainer.completedEpochs), step \(trainer.step)") }
@@ -203,7 +211,7 @@ struct LarsTrain: ParsableCommand {
                     + "\(min(configuration.trainLimit ?? trainSet.count, trainSet.count)) training / "
                     + "\(min(configuration.testLimit ?? testSet.count, testSet.count)) test images, "
                     + "\(configuration.optimizer) at batch \(configuration.batchSize), \(configuration.epochs) epochs, "
-                    + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s)")
+                    + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s), \(configuration.resolvedReplicas) replica(s)")
             print("schedule: \(trainer.schedule)")
             fflush(nil)
         }

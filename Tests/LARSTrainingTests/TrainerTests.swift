@@ -158,6 +158,33 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         #expect(try finalWeights() == finalWeights())
     }
 
+    @Test("two replicas on two threads train the same trajectory as one model, up to rounding")
+    func replicasFollowTheOneModelTrajectory() throws {
+        let train = syntheticImages(count: 64, seed: 9)
+        let test = syntheticImages(count: 32, seed: 10)
+        func run(replicas: Int) throws -> (weights: [[Float]], buffers: [[Float]], trainer: Trainer) {
+            var c = quickConfiguration(output: temporaryDirectory("replicas\(replicas)"), epochs: 2)
+            c.replicas = replicas
+            let t = try Trainer(configuration: c, trainSet: train, testSet: test)
+            t.printsProgress = false
+            try t.run()
+            return (t.model.namedParameters.map(\.parameter.value.scalars), t.model.namedBuffers.map(\.buffer.value.scalars), t)
+        }
+        let one = try run(replicas: 1)
+        let two = try run(replicas: 2)
+        #expect(one.trainer.network === one.trainer.model)
+        #expect(two.trainer.network is DataParallel)
+        for (index, (a, b)) in zip(two.weights + two.buffers, one.weights + one.buffers).enumerated() {
+            var difference = 0.0, norm = 0.0
+            for i in a.indices {
+                difference += Double(a[i] - b[i]) * Double(a[i] - b[i])
+                norm += Double(b[i]) * Double(b[i])
+            }
+            #expect((difference / max(norm, 1e-30)).squareRoot() < 1e-3, "tensor \(index) drifted from the one-model run")
+        }
+        #expect(abs(two.trainer.history.last!.trainLoss - one.trainer.history.last!.trainLoss) < 1e-3)
+    }
+
     @Test func inconsistentOptionsAreRejectedWithAMessage() {
         var c = quickConfiguration(output: temporaryDirectory("bad"))
         c.batchSize = 30
@@ -166,5 +193,8 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         c = quickConfiguration(output: temporaryDirectory("bad"))
         c.optimizer = "adagrad"
         #expect { try c.validate() } throws: { "\($0)".contains("adagrad") }
+        c = quickConfiguration(output: temporaryDirectory("bad"))
+        c.replicas = 0
+        #expect { try c.validate() } throws: { "\($0)".contains("replicas must be positive") }
     }
 }

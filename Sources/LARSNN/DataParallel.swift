@@ -1,0 +1,172 @@
+/// Data parallelism inside one process: identical replicas of a model each take a contiguous
+/// share of the batch on their own thread, and together compute exactly what the model computes
+/// on the whole batch (up to the order of floating-point sums).
+///
+/// Why: on a few cores, one model whose kernels each spread over all cores spends much of its
+/// time handing work between threads (OpenBLAS's workers spin between calls; every im2col,
+/// BatchNorm and pooling loop forks and joins). Replicas with single-threaded kernels share
+/// nothing until the BatchNorm statistics and the gradients are summed, as the processes of an
+/// MPI job do, but without copying activations or gradients between processes.
+///
+/// - The first replica is the *primary*: its parameters and buffers are this layer's
+///   (`namedParameters`, `namedBuffers`, with the model's own names), so optimizers and
+///   checkpoints see one model. Every `forward` first makes the other replicas' parameters and
+///   buffers equal to the primary's (a copy-on-write share, no copy until someone writes).
+/// - BatchNorm layers of the replicas exchange their per-channel sums on every training-mode
+///   pass (`ReplicaStatisticsExchange`), so normalisation uses the whole batch's statistics.
+/// - `backward` adds the other replicas' gradients to the primary's in replica order, so results
+///   are deterministic for a given replica count, and zeroes theirs.
+/// - A batch of `n` images uses `min(n, replicas.count)` replicas with shares differing by at
+///   most one image. Each replica runs with `context.threads / active replicas` threads; run
+///   OpenBLAS single-threaded (`BLASRuntime.setThreads(1)`) when there is a replica per core.
+/// - Dropout layers of different replicas draw their masks independently.
+public final class DataParallel: Layer {
+    /// Dotted path; set on every replica, so parameter names are the replicas' own.
+    public var path: String = "" {
+        didSet { for replica in replicas { replica.path = path } }
+    }
+    /// The replicas; `replicas[0]` is the primary.
+    public let replicas: [any Layer]
+    /// The replica whose parameters and buffers this layer exposes.
+    public var primary: any Layer { replicas[0] }
+    /// Sums the whole batch's BatchNorm statistics over processes too (synchronised BatchNorm
+    /// across an MPI job), or `nil` for this process's batch alone.
+    public var outerStatisticsReducer: (any BatchStatisticsReducer)? {
+        get { exchange.outer }
+        set { exchange.outer = newValue }
+    }
+
+    private let parameterLists: [[Parameter]]
+    private let bufferLists: [[Buffer]]
+    private let exchange: ReplicaStatisticsExchange
+    private let workers: WorkerThreads
+    /// The batch shares of the latest training-mode forward, for `backward`.
+    private var shares: [Range<Int>]?
+
+    /// Wraps `replicas` (at least one, distinct objects of the same architecture: the same
+    /// parameter and buffer names and shapes) and starts one thread per replica after the first.
+    /// Installs its own statistics reducer on every replica's BatchNorm layers.
+    public init(replicas: [any Layer]) {
+        precondition(!replicas.isEmpty, "DataParallel needs at least one replica")
+        let names = replicas[0].namedParameters.map(\.name)
+        let shapes = replicas[0].namedParameters.map(\.parameter.value.shape)
+        let bufferNames = replicas[0].namedBuffers.map(\.name)
+        for (index, replica) in replicas.enumerated() {
+            precondition(
+                !replicas[..<index].contains { $0 === replica },
+                "DataParallel: replica \(index) is the same object as an earlier one; replicas must be distinct models")
+            precondition(
+                replica.namedParameters.map(\.name) == names
+                    && replica.namedParameters.map(\.parameter.value.shape) == shapes
+                    && replica.namedBuffers.map(\.name) == bufferNames,
+                "DataParallel: replica \(index) has other parameters or buffers than replica 0")
+        }
+        self.replicas = replicas
+        parameterLists = replicas.map { $0.namedParameters.map(\.parameter) }
+        bufferLists = replicas.map { $0.namedBuffers.map(\.buffer) }
+        exchange = ReplicaStatisticsExchange(replicas: replicas.count)
+        workers = WorkerThreads(workers: replicas.count - 1)
+        for (index, replica) in replicas.enumerated() {
+            replica.setBatchStatisticsReducer(ReplicaStatisticsReducer(exchange: exchange, replica: index))
+        }
+        path = replicas[0].path
+    }
+
+    /// `count` replicas made by `make` (called `count` times; each call must build a new model).
+    public convenience init(count: Int, make: () -> any Layer) {
+        precondition(count >= 1, "DataParallel needs at least one replica, got \(count)")
+        self.init(replicas: (0..<count).map { _ in make() })
+    }
+
+    public var namedParameters: [NamedParameter] { primary.namedParameters }
+    public var namedBuffers: [NamedBuffer] { primary.namedBuffers }
+
+    public func validateInput(shape: [Int]) -> String? {
+        primary.validateInput(shape: shape)
+    }
+
+    /// `n` images split into `min(n, replicas)` contiguous shares.
+    private func split(_ n: Int) -> [Range<Int>] {
+        let k = max(1, min(n, replicas.count))
+        return (0..<k).map { (n * $0 / k)..<(n * ($0 + 1) / k) }
+    }
+
+    /// Makes every other replica's parameters and buffers equal to the primary's.
+    private func synchroniseReplicas() {
+        for other in 1..<replicas.count {
+            for (target, source) in zip(parameterLists[other], parameterLists[0]) { target.value = source.value }
+            for (target, source) in zip(bufferLists[other], bufferLists[0]) { target.value = source.value }
+        }
+    }
+
+    /// Runs `body(replica, share)` for every share, each on its own thread, and returns the
+    /// results in replica order.
+    private func runShares(_ shares: [Range<Int>], _ body: @escaping (Int, Range<Int>) -> Tensor) -> [Tensor] {
+        let results = ResultSlots(count: shares.count)
+        exchange.participants = shares.count
+        workers.run(shares.indices.map { index in { results.store(body(index, shares[index]), at: index) } })
+        return results.tensors
+    }
+
+    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        requireValidInput(input.shape)
+        if replicas.count > 1 { synchroniseReplicas() }
+        let shares = split(input.shape[0])
+        self.shares = context.isTraining ? shares : nil
+        if shares.count == 1 { return primary.forward(input, context: context) }
+        var local = context
+        local.threads = max(1, context.threads / shares.count)
+        let replicas = self.replicas
+        let outputs = runShares(shares) { index, share in
+            replicas[index].forward(input.batch(share), context: local)
+        }
+        return Tensor(concatenatingBatches: outputs)
+    }
+
+    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+        guard let shares else {
+            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+        }
+        precondition(
+            outputGradient.rank >= 1 && outputGradient.shape[0] == shares.last!.upperBound,
+            "\(layerDescription): output gradient \(outputGradient.shape) does not match the batch of \(shares.last!.upperBound) images of the last forward")
+        if shares.count == 1 { return primary.backward(outputGradient, context: context) }
+        var local = context
+        local.threads = max(1, context.threads / shares.count)
+        let replicas = self.replicas
+        let inputGradients = runShares(shares) { index, share in
+            replicas[index].backward(outputGradient.batch(share), context: local)
+        }
+        sumGradientsIntoPrimary(replicaCount: shares.count)
+        // A first layer that skips dL/dx returns an empty tensor from every replica.
+        if inputGradients.allSatisfy({ $0.count == 0 }) { return inputGradients[0] }
+        return Tensor(concatenatingBatches: inputGradients)
+    }
+
+    /// `primary.grad += replica.grad` for the active replicas in order, then zeroes theirs, so
+    /// the next backward starts from zero as `Layer`'s accumulate-until-`zeroGrad` contract needs.
+    private func sumGradientsIntoPrimary(replicaCount: Int) {
+        for (index, parameter) in parameterLists[0].enumerated() {
+            parameter.grad.withUnsafeMutableBufferPointer { total in
+                for other in 1..<replicaCount {
+                    parameterLists[other][index].grad.withUnsafeMutableBufferPointer { theirs in
+                        for i in 0..<total.count { total[i] += theirs[i] }
+                        theirs.update(repeating: 0)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One result per replica, written by the replicas' threads into disjoint slots.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [Tensor?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    /// Called once per index, from the replica's thread; `WorkerThreads.run` orders it before
+    /// `tensors` is read.
+    func store(_ tensor: Tensor, at index: Int) {
+        slots.withUnsafeMutableBufferPointer { $0[index] = tensor }
+    }
+    var tensors: [Tensor] { slots.map { $0! } }
+}
