@@ -1,8 +1,6 @@
 import Dispatch
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// A fixed set of persistent OS threads that run one job each per `run` call, beside the caller.
@@ -11,7 +9,11 @@ import Darwin
 /// wait for one another (the BatchNorm statistics exchange of `DataParallel` does). The threads
 /// live as long as this object: OpenBLAS keeps per-thread buffers, and a fresh thread per call
 /// would exhaust its table of memory regions.
-public final class WorkerThreads: @unchecked Sendable {
+///
+/// Jobs are ordinary (non-`Sendable`) closures, so the compiler does not check what they share:
+/// the caller promises that the jobs of one `run` touch disjoint state, or synchronise
+/// themselves. `run` is for one calling thread at a time and must not be called from a job.
+public final class WorkerThreads {
     /// One worker's mailbox. `wake` and `finished` order every access to `job` between threads.
     private final class Mailbox: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
@@ -24,6 +26,7 @@ public final class WorkerThreads: @unchecked Sendable {
     private let mailboxes: [Mailbox]
     private let finished: DispatchSemaphore
     private var threads: [pthread_t] = []
+    private var isRunning = false
 
     /// The number of jobs one `run` call can take: the workers plus the calling thread.
     public var capacity: Int { mailboxes.count + 1 }
@@ -67,6 +70,9 @@ public final class WorkerThreads: @unchecked Sendable {
         precondition(
             !jobs.isEmpty && jobs.count <= capacity,
             "WorkerThreads.run: \(jobs.count) jobs for 1...\(capacity) threads")
+        precondition(!isRunning, "WorkerThreads.run called again before the previous call returned")
+        isRunning = true
+        defer { isRunning = false }
         for (mailbox, job) in zip(mailboxes, jobs.dropFirst()) {
             mailbox.job = job
             mailbox.wake.signal()

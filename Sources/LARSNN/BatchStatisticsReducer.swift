@@ -12,7 +12,7 @@ public protocol BatchStatisticsReducer: AnyObject {
 
 extension Layer {
     /// Every `BatchNorm` in this layer and its descendants (through `Sequential` and
-    /// `ResidualBlock`), in forward order.
+    /// `ResidualBlock`, and a `DataParallel`'s primary replica), in forward order.
     public var batchNormLayers: [BatchNorm] {
         switch self {
         case let bn as BatchNorm:
@@ -34,12 +34,22 @@ extension Layer {
     /// `outerStatisticsReducer`.
     @discardableResult
     public func setBatchStatisticsReducer(_ reducer: (any BatchStatisticsReducer)?) -> Int {
-        if let parallel = self as? DataParallel {
+        switch self {
+        case let parallel as DataParallel:
+            // Its replicas' layers keep the reducer that sums over the replicas.
             parallel.outerStatisticsReducer = reducer
             return parallel.primary.batchNormLayers.count
+        case let bn as BatchNorm:
+            bn.statisticsReducer = reducer
+            return 1
+        case let sequential as Sequential:
+            return sequential.children.reduce(0) { $0 + $1.layer.setBatchStatisticsReducer(reducer) }
+        case let block as ResidualBlock:
+            block.bn1.statisticsReducer = reducer
+            block.bn2.statisticsReducer = reducer
+            return 2 + (block.shortcut?.setBatchStatisticsReducer(reducer) ?? 0)
+        default:
+            return 0
         }
-        let layers = batchNormLayers
-        for bn in layers { bn.statisticsReducer = reducer }
-        return layers.count
     }
 }

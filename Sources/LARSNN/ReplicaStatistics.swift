@@ -15,14 +15,24 @@ final class ReplicaStatisticsExchange: @unchecked Sendable {
     var participants: Int
     /// Sums the replicas' total over the processes of a data-parallel job, or `nil`.
     var outer: (any BatchStatisticsReducer)?
-    private var posted: [UnsafeMutableBufferPointer<Double>?]
+    /// One slot per replica, written by that replica's thread and read by replica 0's after the
+    /// `arrived` semaphore orders the two (preallocated: no shared Swift array is mutated).
+    private let posted: UnsafeMutablePointer<UnsafeMutableBufferPointer<Double>?>
+    private let replicas: Int
     private let arrived = DispatchSemaphore(value: 0)
     private let released: [DispatchSemaphore]
 
     init(replicas: Int) {
+        self.replicas = replicas
         participants = replicas
-        posted = Array(repeating: nil, count: replicas)
+        posted = .allocate(capacity: replicas)
+        posted.initialize(repeating: nil, count: replicas)
         released = (0..<replicas).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    deinit {
+        posted.deinitialize(count: replicas)
+        posted.deallocate()
     }
 
     /// Replaces `values` with their element-wise sum over the participating replicas (and the

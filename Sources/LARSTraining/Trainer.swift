@@ -35,7 +35,8 @@ public final class Trainer {
     /// The run's configuration.
     public let configuration: TrainingConfiguration
     /// The model being trained (with several replicas, the primary one, whose parameters the
-    /// optimizer updates and checkpoints hold).
+    /// optimizer updates and checkpoints hold). Run training passes through `network`: with
+    /// replicas, a training-mode pass of `model` alone would wait for the others forever.
     public let model: Sequential
     /// What runs forward and backward: `model` itself, or a `DataParallel` of `model` and its
     /// replicas (`configuration.resolvedReplicas`).
@@ -90,7 +91,10 @@ public final class Trainer {
     ) throws {
         try configuration.validate()
         HeapTuning.keepLargeBlocksInHeap()
-        BLASRuntime.setThreads(configuration.threadsPerReplica)
+        // Process-wide; set only when it changes, since OpenBLAS's setter is not thread-safe.
+        if BLASRuntime.threads != configuration.threadsPerReplica {
+            BLASRuntime.setThreads(configuration.threadsPerReplica)
+        }
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")

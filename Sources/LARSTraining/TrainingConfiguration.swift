@@ -82,7 +82,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Synchronised BatchNorm: under MPI, normalise with the statistics of the global
     /// micro-batch (summed over the ranks) instead of each rank's shard. No effect in one process.
     public var syncBatchNorm: Bool = false
-    /// Threads for OpenBLAS and for the Swift-side work.
+    /// Threads of this process: shared out among the replicas, whose kernels (OpenBLAS and the
+    /// Swift-side loops) get `threadsPerReplica` each.
     public var threads: Int = 2
     /// Replicas of the model trained side by side on this process's threads, each on a share of
     /// every micro-batch (`DataParallel`); `nil`: one per thread. With one replica, the kernels
