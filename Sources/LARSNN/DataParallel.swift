@@ -113,11 +113,22 @@ public final class DataParallel: Layer {
         }
     }
 
-    /// Runs `body(replica, share)` for every share, each on its own thread, and returns the
-    /// results in replica order.
-    private func runShares(_ shares: [Range<Int>], _ body: @escaping (Int, Range<Int>) -> Tensor) -> [Tensor] {
+    /// Runs `body(replica, share, context)` for every share, each replica on its own thread with
+    /// its share of `context.threads`, and returns the results in replica order.
+    private func runShares(
+        _ shares: [Range<Int>], context: ExecutionContext,
+        _ body: @escaping (any Layer, Range<Int>, ExecutionContext) -> Tensor
+    ) -> [Tensor] {
+        // Set before any replica runs, also when only the primary does (a one-image batch):
+        // BatchNorm's exchange must not wait for replicas that have no share.
+        exchange.participants = shares.count
+        var local = context
+        local.threads = max(1, context.threads / shares.count)
+        let replicas = self.replicas
         let results = ResultSlots(count: shares.count)
-        workers.run(shares.indices.map { index in { results.store(body(index, shares[index]), at: index) } })
+        workers.run(shares.indices.map { index in
+            { results.store(body(replicas[index], shares[index], local), at: index) }
+        })
         return results.tensors
     }
 
@@ -126,15 +137,11 @@ public final class DataParallel: Layer {
         if replicas.count > 1 { synchroniseReplicas() }
         let shares = split(input.shape[0])
         self.shares = context.isTraining ? shares : nil
-        // Set before any replica runs, also when only the primary does (a one-image batch):
-        // BatchNorm's exchange must not wait for replicas that have no share.
-        exchange.participants = shares.count
-        if shares.count == 1 { return primary.forward(input, context: context) }
-        var local = context
-        local.threads = max(1, context.threads / shares.count)
-        let replicas = self.replicas
-        let outputs = runShares(shares) { index, share in
-            replicas[index].forward(input.batch(share), context: local)
+        if shares.count == 1 {
+            return runShares(shares, context: context) { replica, _, c in replica.forward(input, context: c) }[0]
+        }
+        let outputs = runShares(shares, context: context) { replica, share, c in
+            replica.forward(input.batch(share), context: c)
         }
         return Tensor(concatenatingBatches: outputs)
     }
@@ -146,13 +153,11 @@ public final class DataParallel: Layer {
         precondition(
             outputGradient.rank >= 1 && outputGradient.shape[0] == shares.last!.upperBound,
             "\(layerDescription): output gradient \(outputGradient.shape) does not match the batch of \(shares.last!.upperBound) images of the last forward")
-        exchange.participants = shares.count
-        if shares.count == 1 { return primary.backward(outputGradient, context: context) }
-        var local = context
-        local.threads = max(1, context.threads / shares.count)
-        let replicas = self.replicas
-        let inputGradients = runShares(shares) { index, share in
-            replicas[index].backward(outputGradient.batch(share), context: local)
+        if shares.count == 1 {
+            return runShares(shares, context: context) { replica, _, c in replica.backward(outputGradient, context: c) }[0]
+        }
+        let inputGradients = runShares(shares, context: context) { replica, share, c in
+            replica.backward(outputGradient.batch(share), context: c)
         }
         sumGradientsIntoPrimary(replicaCount: shares.count)
         // A first layer that skips dL/dx returns an empty tensor from every replica.
