@@ -137,6 +137,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(epochs > 0, "epochs must be positive, got \(epochs)")
         try check(threads > 0, "threads must be positive, got \(threads)")
         try check((replicas ?? 1) > 0, "replicas must be positive, got \(replicas ?? 0)")
+        try check(resolvedReplicas <= threads, "\(resolvedReplicas) replicas need at least as many threads, got \(threads)")
         try check(evalEvery > 0, "evaluation interval must be positive, got \(evalEvery)")
         try check(learningRate > 0, "learning rate must be positive, got \(learningRate)")
         try check(warmupEpochs >= 0, "warm-up epochs must be >= 0, got \(warmupEpochs)")

@@ -104,7 +104,6 @@ struct LarsTrain: ParsableCommand {
     var seed: UInt64 = 42
     @Option(help: "Threads for OpenBLAS and the Swift-side work (per process; default: its share of the cores).")
     var threads: Int?
-
     @Option(help: "Model replicas trained side by side on those threads, each on a share of every batch, with BatchNorm statistics and gradients summed over them (default: one per thread; 1: the kernels spread over the threads instead).")
     var replicas: Int?
     @Option(help: "Kernel backend: openblas, swift (tuned), swift-naive.")

@@ -198,5 +198,7 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         c = quickConfiguration(output: temporaryDirectory("bad"))
         c.replicas = 0
         #expect { try c.validate() } throws: { "\($0)".contains("replicas must be positive") }
+        c.replicas = 3
+        #expect { try c.validate() } throws: { "\($0)".contains("3 replicas need at least as many threads, got 2") }
     }
 }
