@@ -82,19 +82,20 @@ public final class Trainer {
     var isRoot: Bool { group.rank == 0 }
 
     /// Sets up a run: builds the model and optimizer, computes the normalisation from the
-    /// training set, and makes rank 0's initial weights everyone's. Sets OpenBLAS to
-    /// `configuration.threadsPerReplica` threads and keeps large blocks in the `malloc` heap
-    /// (`HeapTuning.keepLargeBlocksInHeap()`), both process-wide, which training needs to run fast.
+    /// training set, and makes rank 0's initial weights everyone's. Keeps large blocks in the
+    /// `malloc` heap (`HeapTuning.keepLargeBlocksInHeap()`, process-wide), which training needs
+    /// to run fast.
+    ///
+    /// OpenBLAS's thread count is the process's and is left alone here, because changing it
+    /// while other threads call BLAS is not safe: set it to `configuration.threadsPerReplica`
+    /// first (`BLASRuntime.setThreads`), as `lars-train` does. Results are reproducible for a
+    /// fixed count; with replicas, more than one OpenBLAS thread per replica only adds contention.
     public init(
         configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
         group: any ProcessGroup = SingleProcessGroup()
     ) throws {
         try configuration.validate()
         HeapTuning.keepLargeBlocksInHeap()
-        // Process-wide; set only when it changes, since OpenBLAS's setter is not thread-safe.
-        if BLASRuntime.threads != configuration.threadsPerReplica {
-            BLASRuntime.setThreads(configuration.threadsPerReplica)
-        }
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
@@ -236,7 +237,7 @@ public final class Trainer {
             ("model", "\(c.model), \(model.parameterCount) parameters"),
             ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(c.accumulationSteps) x \(c.microBatchSize)), weight decay \(c.weightDecay)"),
             ("schedule", "\(schedule)"),
-            ("kernels", "\(context.backend.name), \(c.threads) threads, \(c.resolvedReplicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
+            ("kernels", "\(context.backend.name)\(c.backend == "openblas" ? " (\(BLASRuntime.threads) OpenBLAS thread(s))" : ""), \(c.threads) threads, \(c.resolvedReplicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
             ("seed", "\(c.seed)"),
         ]
         if let last = history.last, let acc = last.testAccuracy {

@@ -186,6 +186,8 @@ struct LarsTrain: ParsableCommand {
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
         let configuration = makeConfiguration(threads: resolvedThreads)
         try configuration.validate()
+        // Before any BLAS call of the run: one replica's share of the threads.
+        BLASRuntime.setThreads(configuration.threadsPerReplica)
         try checkSameConfigurationAcrossRanks(group, configuration)
 
         guard let kind = DatasetKind(rawValue: configuration.dataset) else {
@@ -195,7 +197,7 @@ struct LarsTrain: ParsableCommand {
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
         let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
         if isRoot {
-            // The trainer set OpenBLAS's threads (those of one replica): report what runs.
+            // OpenBLAS now runs one replica's share of the threads: report what runs.
             var running = blas
             running.threads = BLASRuntime.threads
             print(running.summary)

@@ -165,7 +165,6 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         func run(replicas: Int) throws -> (weights: [[Float]], buffers: [[Float]], trainer: Trainer) {
             var c = quickConfiguration(output: temporaryDirectory("replicas\(replicas)"), epochs: 2)
             c.replicas = replicas
-            // One thread per replica, so every trainer of the test run wants one OpenBLAS thread.
             c.threads = replicas
             let t = try Trainer(configuration: c, trainSet: train, testSet: test)
             t.printsProgress = false
