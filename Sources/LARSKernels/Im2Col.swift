@@ -110,10 +110,15 @@ public enum Im2Col {
         let pixels = oh * ow
         let rowStride = imageCount * pixels
         let plane = input + (n * g.channels + c) * h * w
+        let keepsSize = sh == 1 && sw == 1 && oh == h && ow == w
         for ki in 0..<kh {
             for kj in 0..<kw {
                 let row = (c * kh + ki) * kw + kj
                 var out = columns + row * rowStride + n * pixels
+                if keepsSize {
+                    shiftedPlane(plane, into: out, height: h, width: w, rowShift: ki - ph, columnShift: kj - pw)
+                    continue
+                }
                 // Output columns whose input column lies inside the image: lo..<hi.
                 let lo = min(ow, max(0, (pw - kj + sw - 1) / sw))
                 let hi = max(lo, min(ow, (w + pw - kj + sw - 1) / sw))
@@ -133,6 +138,38 @@ public enum Im2Col {
                     }
                     out += ow
                 }
+            }
+        }
+    }
+
+    /// One `(ki, kj)` block of a stride-1 convolution whose output has the input's size:
+    /// `out[y, x] = plane[y + rowShift, x + columnShift]`, zero where that falls outside the
+    /// plane. Read row by row, it is the plane shifted by `rowShift * width + columnShift` in
+    /// memory, so it is one long copy (rows of a CIFAR ResNet are 8 to 32 floats: copied one by
+    /// one, the per-row overhead dominated) followed by zeroing the rows that fall into the
+    /// padding, which the copy leaves out, and the columns that wrapped into a neighbouring row.
+    @inline(__always)
+    static func shiftedPlane(
+        _ plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, height h: Int, width w: Int,
+        rowShift: Int, columnShift: Int
+    ) {
+        let total = h * w
+        let shift = rowShift * w + columnShift
+        // Destination indices whose source index lies inside the plane.
+        let start = min(total, max(0, -shift))
+        let end = max(start, min(total, total - shift))
+        out.advanced(by: start).update(from: plane.advanced(by: start + shift), count: end - start)
+        fillZeros(out, start)
+        fillZeros(out + end, total - end)
+        // Columns whose source column lies outside the row: x < -columnShift or x >= w - columnShift.
+        let lo = min(w, max(0, -columnShift))
+        let hi = max(lo, min(w, w - columnShift))
+        if lo > 0 || hi < w {
+            var rowStart = out
+            for _ in 0..<h {
+                for x in 0..<lo { rowStart[x] = 0 }
+                for x in hi..<w { rowStart[x] = 0 }
+                rowStart += w
             }
         }
     }

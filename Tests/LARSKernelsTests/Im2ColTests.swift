@@ -88,6 +88,52 @@ import LARSCore
         #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "geometry \(g): \(lhs) vs \(rhs)")
     }
 
+    /// Stride-1 convolutions that keep the image size take the one-long-copy path; these cover
+    /// 3x3 and 5x5 kernels, 1x1 (no shift), non-square planes, one-pixel rows and columns, and
+    /// the "same" padding of every CIFAR ResNet layer.
+    static let sizeKeeping: [(c: Int, h: Int, w: Int, k: Int, p: Int)] = [
+        (2, 5, 5, 3, 1), (3, 28, 28, 3, 1), (2, 6, 9, 5, 2), (2, 7, 4, 3, 1), (1, 1, 6, 3, 1), (1, 6, 1, 3, 1),
+        (3, 4, 4, 1, 0), (1, 2, 2, 5, 2),
+    ]
+
+    @Test(arguments: 0..<sizeKeeping.count, [1, 2])
+    func sizeKeepingPatchesEqualTheDefinitionExactly(index: Int, threads: Int) {
+        let t = Self.sizeKeeping[index]
+        let g = ConvGeometry(
+            channels: t.c, height: t.h, width: t.w, kernelHeight: t.k, kernelWidth: t.k, paddingHeight: t.p,
+            paddingWidth: t.p)
+        #expect(g.outputHeight == t.h && g.outputWidth == t.w)
+        let images = 3
+        var generator = SeededGenerator(seed: UInt64(200 + index))
+        let x = Tensor(normal: [images, t.c, t.h, t.w], generator: &generator)
+        let width = images * g.outputPixels
+        var cols = [Float](repeating: .nan, count: g.patchSize * width)
+        x.withUnsafeBufferPointer { xb in
+            cols.withUnsafeMutableBufferPointer { cb in
+                Im2Col.im2col(input: xb.baseAddress!, imageCount: images, geometry: g, columns: cb.baseAddress!, threads: threads)
+            }
+        }
+        var mismatches = 0
+        for n in 0..<images {
+            for c in 0..<t.c {
+                for i in 0..<t.k {
+                    for j in 0..<t.k {
+                        for oy in 0..<t.h {
+                            for ox in 0..<t.w {
+                                let (iy, ix) = (oy - t.p + i, ox - t.p + j)
+                                let inside = iy >= 0 && iy < t.h && ix >= 0 && ix < t.w
+                                let expected: Float = inside ? x[n, c, iy, ix] : 0
+                                let got = cols[((c * t.k + i) * t.k + j) * width + n * g.outputPixels + oy * t.w + ox]
+                                if got.bitPattern != expected.bitPattern { mismatches += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0, "geometry \(g): \(mismatches) of \(cols.count) patch entries differ from the definition")
+    }
+
     @Test func col2imAccumulatesIntoItsOutput() {
         let g = ConvGeometry(channels: 1, height: 2, width: 2, kernelHeight: 1, kernelWidth: 1)
         let cols: [Float] = [1, 2, 3, 4]
