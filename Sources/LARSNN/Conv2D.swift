@@ -34,7 +34,9 @@ public final class Conv2D: Layer {
     /// Largest patch matrix, in floats, built at once; bigger batches are split into chunks.
     /// 1M floats (4 MB) keeps the freshly written patches in cache when `gemm` packs them while
     /// still giving `gemm` thousands of columns (7 CIFAR images of 32x32 for a 3x3x16 patch).
-    public var columnBudget = 1 << 20
+    public var columnBudget = Conv2D.defaultColumnBudget
+    /// The default `columnBudget`: 1M floats.
+    public static let defaultColumnBudget = 1 << 20
 
     private var cachedInput: Tensor?
     private var columns = Scratch()

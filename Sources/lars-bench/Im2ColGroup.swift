@@ -1,7 +1,9 @@
 import SwiftLARS
 
 /// `im2col` and `col2im` (shared Swift code, no BLAS) for each convolution shape of the two
-/// models at their training batch, in GB/s, after a check against a direct-indexing reference.
+/// models at their training batch, in GB/s, after a check against a direct-indexing reference;
+/// plus `im2col` of the chunk of images that `Conv2D` actually lays out at once (a patch matrix
+/// of at most 1M floats, which stays in cache: the whole batch's streams through memory).
 enum Im2ColGroup {
     static func specs(quick: Bool) -> [(ConvSpec, Int)] {
         let resnet = ModelSpec.resNet20.convolutions.map { ($0, ModelSpec.resNet20.batch) }
@@ -25,10 +27,16 @@ enum Im2ColGroup {
             let input = FloatBuffer(count: inputCount, seed: 41)
             let columns = FloatBuffer(count: columnCount, seed: 42)
             let shape = "batch \(batch), \(spec.inChannels)x\(spec.size)x\(spec.size) -> [\(g.patchSize), \(batch * g.outputPixels)]"
+            let chunk = max(1, min(batch, Conv2D.defaultColumnBudget / max(1, g.patchSize * g.outputPixels)))
+            let chunkWork = Double(4 * chunk * (g.channels * g.inputPixels + g.patchSize * g.outputPixels))
             for threads in bench.threadCounts {
                 bench.time("conv", "im2col \(spec.label)", shape: shape, backend: "swift", threads: threads,
                            work: Double(4 * (inputCount + columnCount)), unit: .gbytes) {
                     Im2Col.im2col(input: input.constPointer, imageCount: batch, geometry: g, columns: columns.pointer, threads: threads)
+                }
+                bench.time("conv", "im2col \(spec.label), layer chunk", shape: "\(chunk) images -> [\(g.patchSize), \(chunk * g.outputPixels)]",
+                           backend: "swift", threads: threads, work: chunkWork, unit: .gbytes) {
+                    Im2Col.im2col(input: input.constPointer, imageCount: chunk, geometry: g, columns: columns.pointer, threads: threads)
                 }
                 // Reads the columns and reads and writes the images it accumulates into.
                 bench.time("conv", "col2im \(spec.label)", shape: shape, backend: "swift", threads: threads,
