@@ -161,7 +161,9 @@ public enum Im2Col {
         // The inline vector copy, not memmove: glibc's memmove switches to `rep movsb` above 2 KiB,
         // which is slow on this AMD CPU for sources misaligned by the column shift (measured on
         // 28x28 and 32x32 planes: 0.7x the row-by-row copy with memmove, 1.05-1.15x with this).
-        copyFloats(from: plane.advanced(by: start + shift), to: out.advanced(by: start), end - start)
+        if end > start {
+            copyFloats(from: plane.advanced(by: start + shift), to: out.advanced(by: start), end - start)
+        }
         fillZeros(out, start)
         fillZeros(out + end, total - end)
         // Columns whose source column lies outside the row: x < -columnShift or x >= w - columnShift.

@@ -81,9 +81,12 @@ public final class DataParallel: Layer {
         self.init(replicas: (0..<count).map { _ in make() })
     }
 
+    /// The primary replica's parameters, under the model's own names.
     public var namedParameters: [NamedParameter] { primary.namedParameters }
+    /// The primary replica's buffers (BatchNorm running statistics), under the model's own names.
     public var namedBuffers: [NamedBuffer] { primary.namedBuffers }
 
+    /// The primary replica's verdict on an input shape.
     public func validateInput(shape: [Int]) -> String? {
         primary.validateInput(shape: shape)
     }
@@ -132,6 +135,8 @@ public final class DataParallel: Layer {
         return results.tensors
     }
 
+    /// The model's output for `input` (`[N, ...]` in, `[N, ...]` out, the model's shapes), each
+    /// replica computing the rows of its share of the `N` items.
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         if replicas.count > 1 { synchroniseReplicas() }
@@ -146,6 +151,9 @@ public final class DataParallel: Layer {
         return Tensor(concatenatingBatches: outputs)
     }
 
+    /// Back-propagates `outputGradient` (`[N, ...]`, the `N` of the latest training-mode forward);
+    /// returns dL/dx for the whole batch (an empty tensor when the model's first layer skips it)
+    /// and adds the parameter gradients of all replicas to the primary's.
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let shares else {
             preconditionFailure("\(layerDescription): backward called without a training-mode forward")

@@ -191,6 +191,14 @@ public final class Trainer {
     @discardableResult
     public func run() throws -> [EpochMetrics] {
         if isRoot { try openLogs() }
+        if isRoot && printsProgress && configuration.resolvedReplicas > 1
+            && configuration.backend == "openblas" && BLASRuntime.threads > configuration.threadsPerReplica
+        {
+            // Several multi-threaded gemms at once contend for the cores: say how to fix it.
+            print(
+                "note: OpenBLAS runs \(BLASRuntime.threads) threads for each of \(configuration.resolvedReplicas) replicas; "
+                    + "BLASRuntime.setThreads(\(configuration.threadsPerReplica)) before training is faster")
+        }
         var ran: [EpochMetrics] = []
         while completedEpochs < configuration.epochs {
             let metrics = try trainEpoch()

@@ -11,7 +11,7 @@ import LARSDistributed
 
 /// `lars-train`: trains a CIFAR-style model with LARS (or LAMB, SGD, AdamW) on Fashion-MNIST,
 /// MNIST, CIFAR-10 or CIFAR-100. With no flags it runs the project's default: Fashion-MNIST, the
-/// small CNN, LARS at batch 1024 with warm-up and polynomial decay.
+/// small CNN, LARS at batch 512 with warm-up and polynomial decay, one model replica per core.
 @main
 struct LarsTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -102,7 +102,7 @@ struct LarsTrain: ParsableCommand {
     var labelSmoothing: Float = 0
     @Option(help: "Seed of initialisation, shuffling and augmentation.")
     var seed: UInt64 = 42
-    @Option(help: "Threads for OpenBLAS and the Swift-side work (per process; default: its share of the cores).")
+    @Option(help: "Threads of this process (default: its share of the cores), shared out among the replicas; OpenBLAS gets threads / replicas.")
     var threads: Int?
     @Option(help: "Model replicas trained side by side on those threads, each on a share of every batch, with BatchNorm statistics and gradients summed over them (default: one per thread; 1: the kernels spread over the threads instead).")
     var replicas: Int?

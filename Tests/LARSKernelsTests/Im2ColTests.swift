@@ -89,19 +89,21 @@ import LARSCore
     }
 
     /// Stride-1 convolutions that keep the image size take the one-long-copy path; these cover
-    /// 3x3 and 5x5 kernels, 1x1 (no shift), non-square planes, one-pixel rows and columns, and
-    /// the "same" padding of every CIFAR ResNet layer.
-    static let sizeKeeping: [(c: Int, h: Int, w: Int, k: Int, p: Int)] = [
-        (2, 5, 5, 3, 1), (3, 28, 28, 3, 1), (2, 6, 9, 5, 2), (2, 7, 4, 3, 1), (1, 1, 6, 3, 1), (1, 6, 1, 3, 1),
-        (3, 4, 4, 1, 0), (1, 2, 2, 5, 2),
+    /// 3x3 and 5x5 kernels, 1x1 (no shift), non-square planes and kernels (different row and
+    /// column shifts), one-pixel rows and columns, widths of 8k+1, kernels larger than the plane,
+    /// and the "same" padding of every CIFAR ResNet layer.
+    static let sizeKeeping: [(c: Int, h: Int, w: Int, kh: Int, kw: Int, ph: Int, pw: Int)] = [
+        (2, 5, 5, 3, 3, 1, 1), (3, 28, 28, 3, 3, 1, 1), (2, 6, 9, 5, 5, 2, 2), (2, 7, 4, 3, 3, 1, 1),
+        (1, 1, 6, 3, 3, 1, 1), (1, 6, 1, 3, 3, 1, 1), (3, 4, 4, 1, 1, 0, 0), (1, 2, 2, 5, 5, 2, 2),
+        (2, 4, 3, 1, 3, 0, 1), (2, 6, 5, 5, 3, 2, 1), (1, 3, 17, 3, 3, 1, 1), (1, 5, 4, 3, 5, 1, 2),
     ]
 
     @Test(arguments: 0..<sizeKeeping.count, [1, 2])
     func sizeKeepingPatchesEqualTheDefinitionExactly(index: Int, threads: Int) {
         let t = Self.sizeKeeping[index]
         let g = ConvGeometry(
-            channels: t.c, height: t.h, width: t.w, kernelHeight: t.k, kernelWidth: t.k, paddingHeight: t.p,
-            paddingWidth: t.p)
+            channels: t.c, height: t.h, width: t.w, kernelHeight: t.kh, kernelWidth: t.kw, paddingHeight: t.ph,
+            paddingWidth: t.pw)
         #expect(g.outputHeight == t.h && g.outputWidth == t.w)
         let images = 3
         var generator = SeededGenerator(seed: UInt64(200 + index))
@@ -116,14 +118,14 @@ import LARSCore
         var mismatches = 0
         for n in 0..<images {
             for c in 0..<t.c {
-                for i in 0..<t.k {
-                    for j in 0..<t.k {
+                for i in 0..<t.kh {
+                    for j in 0..<t.kw {
                         for oy in 0..<t.h {
                             for ox in 0..<t.w {
-                                let (iy, ix) = (oy - t.p + i, ox - t.p + j)
+                                let (iy, ix) = (oy - t.ph + i, ox - t.pw + j)
                                 let inside = iy >= 0 && iy < t.h && ix >= 0 && ix < t.w
                                 let expected: Float = inside ? x[n, c, iy, ix] : 0
-                                let got = cols[((c * t.k + i) * t.k + j) * width + n * g.outputPixels + oy * t.w + ox]
+                                let got = cols[((c * t.kh + i) * t.kw + j) * width + n * g.outputPixels + oy * t.w + ox]
                                 if got.bitPattern != expected.bitPattern { mismatches += 1 }
                             }
                         }
