@@ -11,21 +11,27 @@ public protocol BatchStatisticsReducer: AnyObject {
 }
 
 extension Layer {
-    /// Every `BatchNorm` in this layer and its descendants (through `Sequential` and
-    /// `ResidualBlock`, and a `DataParallel`'s primary replica), in forward order.
-    public var batchNormLayers: [BatchNorm] {
+    /// The layers this one runs, for walking a model: a `Sequential`'s children, a
+    /// `ResidualBlock`'s convolutions, BatchNorms and shortcut, a `DataParallel`'s primary
+    /// replica; none for other layers.
+    var sublayers: [any Layer] {
         switch self {
-        case let bn as BatchNorm:
-            return [bn]
         case let sequential as Sequential:
-            return sequential.children.flatMap { $0.layer.batchNormLayers }
-        case let parallel as DataParallel:
-            return parallel.primary.batchNormLayers
+            return sequential.children.map(\.layer)
         case let block as ResidualBlock:
-            return [block.bn1, block.bn2] + (block.shortcut?.batchNormLayers ?? [])
+            return [block.conv1, block.bn1, block.conv2, block.bn2] + (block.shortcut.map { [$0] } ?? [])
+        case let parallel as DataParallel:
+            return [parallel.primary]
         default:
             return []
         }
+    }
+
+    /// Every `BatchNorm` in this layer and its descendants (through `Sequential` and
+    /// `ResidualBlock`, and a `DataParallel`'s primary replica), in forward order.
+    public var batchNormLayers: [BatchNorm] {
+        if let bn = self as? BatchNorm { return [bn] }
+        return sublayers.flatMap(\.batchNormLayers)
     }
 
     /// Makes every BatchNorm in this layer use `reducer` for its training statistics (`nil`:
@@ -42,14 +48,8 @@ extension Layer {
         case let bn as BatchNorm:
             bn.statisticsReducer = reducer
             return 1
-        case let sequential as Sequential:
-            return sequential.children.reduce(0) { $0 + $1.layer.setBatchStatisticsReducer(reducer) }
-        case let block as ResidualBlock:
-            block.bn1.statisticsReducer = reducer
-            block.bn2.statisticsReducer = reducer
-            return 2 + (block.shortcut?.setBatchStatisticsReducer(reducer) ?? 0)
         default:
-            return 0
+            return sublayers.reduce(0) { $0 + $1.setBatchStatisticsReducer(reducer) }
         }
     }
 }

@@ -167,20 +167,22 @@ public final class DataParallel: Layer {
         let inputGradients = runShares(shares, context: context) { replica, share, c in
             replica.backward(outputGradient.batch(share), context: c)
         }
-        sumGradientsIntoPrimary(replicaCount: shares.count)
+        sumGradientsIntoPrimary(replicaCount: shares.count, backend: context.backend)
         // A first layer that skips dL/dx returns an empty tensor from every replica.
         if inputGradients.allSatisfy({ $0.count == 0 }) { return inputGradients[0] }
         return Tensor(concatenatingBatches: inputGradients)
     }
 
-    /// `primary.grad += replica.grad` for the active replicas in order, then zeroes theirs, so
-    /// the next backward starts from zero as `Layer`'s accumulate-until-`zeroGrad` contract needs.
-    private func sumGradientsIntoPrimary(replicaCount: Int) {
+    /// `primary.grad += replica.grad` (the backend's `axpy`) for the active replicas in order,
+    /// then zeroes theirs, so the next backward starts from zero as `Layer`'s
+    /// accumulate-until-`zeroGrad` contract needs.
+    private func sumGradientsIntoPrimary(replicaCount: Int, backend: any KernelBackend) {
         for (index, parameter) in parameterLists[0].enumerated() {
             parameter.grad.withUnsafeMutableBufferPointer { total in
                 for other in 1..<replicaCount {
                     parameterLists[other][index].grad.withUnsafeMutableBufferPointer { theirs in
-                        for i in 0..<total.count { total[i] += theirs[i] }
+                        guard let y = total.baseAddress, let x = theirs.baseAddress else { return }
+                        backend.axpy(n: total.count, alpha: 1, x: x, y: y)
                         theirs.update(repeating: 0)
                     }
                 }
