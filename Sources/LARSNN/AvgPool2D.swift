@@ -4,29 +4,26 @@ public final class AvgPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""
     /// Window side.
-    public let kernelSize: Int
+    public var kernelSize: Int { window.size }
     /// Window step.
-    public let stride: Int
+    public var stride: Int { window.stride }
+    private let window: PoolingWindow
     private var cachedInputShape: [Int] = []
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
     public init(kernelSize: Int, stride: Int? = nil) {
-        precondition(kernelSize > 0, "AvgPool2D: kernelSize must be positive, got \(kernelSize)")
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
-        precondition(self.stride > 0, "AvgPool2D: stride must be positive, got \(self.stride)")
+        window = PoolingWindow(layer: "AvgPool2D", size: kernelSize, stride: stride)
     }
 
     public func validateInput(shape: [Int]) -> String? {
-        shape.count == 4 && shape[2] >= kernelSize && shape[3] >= kernelSize
-            ? nil : shapeMismatch(expected: "[N, C, H, W] with H, W >= \(kernelSize)", got: shape)
+        window.validate(shape, for: self)
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
-        let (oh, ow) = ((h - k) / st + 1, (w - k) / st + 1)
+        let (oh, ow) = window.outputSize(height: h, width: w)
         let planes = s[0] * s[1]
         let inverseArea = 1 / Float(k * k)
         var output = Tensor.uninitialized([s[0], s[1], oh, ow])
@@ -60,10 +57,8 @@ public final class AvgPool2D: Layer {
             preconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
-        let (oh, ow) = ((h - k) / st + 1, (w - k) / st + 1)
-        precondition(
-            outputGradient.shape == [s[0], s[1], oh, ow],
-            "\(layerDescription): expected output gradient \([s[0], s[1], oh, ow]), got \(outputGradient.shape)")
+        let (oh, ow) = window.outputSize(height: h, width: w)
+        window.requireOutputGradient(outputGradient, input: s, for: self)
         let planes = s[0] * s[1]
         let inverseArea = 1 / Float(k * k)
         var inputGradient = Tensor(zeros: s)
