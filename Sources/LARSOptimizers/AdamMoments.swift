@@ -56,3 +56,24 @@ func adamDirection(
         r[i] = (mi * inverseC1) / ((vi * inverseC2).squareRoot() + eps)
     }
 }
+
+/// The state of an Adam-family optimizer: `<prefix>.m.<name>`, `<prefix>.v.<name>` and
+/// `<prefix>.stepCount`.
+func adamState(
+    prefix: String, first: [Tensor], second: [Tensor], stepCount: Int, slots: [ParameterSlot]
+) -> OptimizerState {
+    var state = OptimizerState(scalars: ["\(prefix).stepCount": Double(stepCount)])
+    exportBuffers(first, prefix: "\(prefix).m", slots: slots, into: &state)
+    exportBuffers(second, prefix: "\(prefix).v", slots: slots, into: &state)
+    return state
+}
+
+/// Reads what `adamState` wrote; throws naming a missing, mis-shaped or foreign entry.
+func readAdamState(
+    _ state: OptimizerState, prefix: String, optimizer: String, slots: [ParameterSlot]
+) throws -> (first: [Tensor], second: [Tensor], stepCount: Int) {
+    let m = try importBuffers(from: state, prefix: "\(prefix).m", slots: slots, optimizer: optimizer)
+    let v = try importBuffers(from: state, prefix: "\(prefix).v", slots: slots, optimizer: optimizer)
+    let count = try importCounter(from: state, key: "\(prefix).stepCount", optimizer: optimizer)
+    return (m, v, count)
+}

@@ -80,20 +80,12 @@ public final class AdamW: Optimizer {
 
     /// `adamw.m.<name>`, `adamw.v.<name>` and `adamw.stepCount`.
     public func state() -> OptimizerState {
-        var state = OptimizerState(scalars: ["adamw.stepCount": Double(stepCount)])
-        exportBuffers(first, prefix: "adamw.m", slots: slots, into: &state)
-        exportBuffers(second, prefix: "adamw.v", slots: slots, into: &state)
-        return state
+        adamState(prefix: "adamw", first: first, second: second, stepCount: stepCount, slots: slots)
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        let m = try importBuffers(from: state, prefix: "adamw.m", slots: slots, optimizer: "AdamW")
-        let v = try importBuffers(from: state, prefix: "adamw.v", slots: slots, optimizer: "AdamW")
-        let count = try importCounter(from: state, key: "adamw.stepCount", optimizer: "AdamW")
-        first = m
-        second = v
-        stepCount = count
+        (first, second, stepCount) = try readAdamState(state, prefix: "adamw", optimizer: "AdamW", slots: slots)
     }
 }

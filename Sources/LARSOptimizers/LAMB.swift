@@ -124,21 +124,13 @@ public final class LAMB: Optimizer {
 
     /// `lamb.m.<name>`, `lamb.v.<name>` and `lamb.stepCount`.
     public func state() -> OptimizerState {
-        var state = OptimizerState(scalars: ["lamb.stepCount": Double(stepCount)])
-        exportBuffers(first, prefix: "lamb.m", slots: slots, into: &state)
-        exportBuffers(second, prefix: "lamb.v", slots: slots, into: &state)
-        return state
+        adamState(prefix: "lamb", first: first, second: second, stepCount: stepCount, slots: slots)
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        let m = try importBuffers(from: state, prefix: "lamb.m", slots: slots, optimizer: "LAMB")
-        let v = try importBuffers(from: state, prefix: "lamb.v", slots: slots, optimizer: "LAMB")
-        let count = try importCounter(from: state, key: "lamb.stepCount", optimizer: "LAMB")
-        first = m
-        second = v
-        stepCount = count
+        (first, second, stepCount) = try readAdamState(state, prefix: "lamb", optimizer: "LAMB", slots: slots)
     }
 }
 
