@@ -12,14 +12,15 @@ struct LarsBench: ParsableCommand {
         discussion: """
             Groups: gemm (square and model shapes, plus the framework-overhead rows), vector (nrm2, dot, axpy),
             conv (im2col/col2im and each ResNet-20 convolution layer), optimizer (SGD, LARS, LAMB steps over
-            ResNet-20's parameters), train (whole training steps). The ceiling (OpenBLAS gemm 2048 with one and all
+            ResNet-20's parameters), train (whole training steps), microbatch (trainer steps at batch 512 against
+            8,192 through micro-batches, with peak memory, and the micro-batch size sweep). The ceiling (OpenBLAS gemm 2048 with one and all
             threads, streaming triad) is always measured. Build with -c release.
             """)
 
     @Flag(help: "Fewer sizes and repetitions (finishes in under a minute).")
     var quick = false
 
-    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train (default: all).")
+    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train, microbatch (default: all).")
     var filter: String?
 
     @Option(help: "Thread counts: 1, 2, all, or both (= 1 and all).")
@@ -40,7 +41,10 @@ struct LarsBench: ParsableCommand {
     @Flag(help: .hidden)
     var genericChild = false
 
-    static let groups = ["gemm", "vector", "conv", "optimizer", "train"]
+    @Option(help: .hidden)
+    var memoryChild: Int?
+
+    static let groups = ["gemm", "vector", "conv", "optimizer", "train", "microbatch"]
 
     func validate() throws {
         _ = try threadCounts()
@@ -70,6 +74,11 @@ struct LarsBench: ParsableCommand {
     }
 
     func run() throws {
+        if let memoryChild {
+            _ = BLASControl.prepare(useBestCore: true)
+            try MicroBatchGroup.memoryChild(batch: memoryChild, threads: try threadCounts().max()!)
+            return
+        }
         let threadCounts = try threadCounts()
         let groups = try selectedGroups()
         let blas = BLASControl.prepare(useBestCore: !genericChild)
@@ -98,6 +107,7 @@ struct LarsBench: ParsableCommand {
             case "conv": try ConvGroup.run(bench)
             case "optimizer": try OptimizerGroup.run(bench)
             case "train": try TrainGroup.run(bench)
+            case "microbatch": if !genericChild { try MicroBatchGroup.run(bench) }
             default: break
             }
         }
