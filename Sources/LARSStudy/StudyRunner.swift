@@ -105,10 +105,17 @@ public struct StudyRunner {
     }
 
     /// Leaves the run's ending on disk: lars-train writes `outcome.json` itself when it finishes
-    /// or diverges; a divergence without one (an older lars-train) is reconstructed from its
-    /// message, and any other ending gets the study's `failure.json`.
+    /// or diverges; without one (an older lars-train) a clean exit is written as finished and a
+    /// divergence reconstructed from its message; any other ending gets the study's `failure.json`.
     func record(_ exit: ChildExit, of run: StudyRun, in files: RunDirectory) throws {
-        if exit.code == 0 || (exit.code == 3 && files.outcome() != nil) { return }
+        if exit.code == 0 || exit.code == 3, files.outcome() != nil { return }
+        if exit.code == 0 {
+            // A lars-train that predates outcome.json: a clean exit means it finished.
+            let last = files.metrics().last
+            let data = try JSONEncoder().encode(RunOutcome(state: "finished", epoch: last?.epoch ?? 0, step: last?.step ?? 0, reason: ""))
+            try AtomicFile.write(Array(data), to: files.outcomePath)
+            return
+        }
         if exit.code == 3, let outcome = parseDivergence(exit.lastLines) {
             let data = try JSONEncoder().encode(outcome)
             try AtomicFile.write(Array(data), to: files.outcomePath)
