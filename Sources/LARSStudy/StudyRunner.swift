@@ -85,7 +85,7 @@ public struct StudyRunner {
                 command.arguments(for: run, resume: p.resume), environment: ["LARS_TRAIN_DIE_WITH_PARENT": "1"],
                 logPath: files.logPath
             ) { line in
-                say("    " + line)
+                say(line.isEmpty ? "" : "    " + line)
                 if completedEpoch(inLine: line) != nil {
                     epochsSeen += 1
                     progress.add(images: perEpoch)

@@ -61,7 +61,8 @@ struct LarsStudyCommand: ParsableCommand {
         if let batches { s.batches = try parseIntegers(batches, "--batches") }
         if let seeds {
             let list = try parseIntegers(seeds, "--seeds").map { UInt64(max(0, $0)) }
-            s.seeds = list.count == 1 ? (1...max(1, list[0])).map { $0 } : list
+            if list.count == 1 && list[0] < 1 { throw StudyError.invalidSettings("--seeds: a count must be at least 1") }
+            s.seeds = list.count == 1 ? (1...list[0]).map { $0 } : list
         }
         if let epochs { s.epochs = epochs }
         if let dataset { s.dataset = dataset }

@@ -95,10 +95,16 @@ import LARSTestSupport
         #expect(rows.count == 2, "the study stopped after the first divergence:\n\(text)")
         for row in rows {
             #expect(row["state"] == "diverged", "\(row)\n\(text)")
-            #expect(row["diverged_epoch"] == "1", "\(row)")
+            // The epoch lars-train's outcome.json names: the first or (after a logged epoch) the second.
+            let data = try #require(FileManager.default.contents(atPath: row["directory"]! + "/outcome.json"))
+            let outcome = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let epoch = try #require(row["diverged_epoch"].flatMap { Int($0) }, "\(row)")
+            #expect(epoch == 1 || epoch == 2)
+            #expect(outcome["state"] as? String == "diverged" && (outcome["epoch"] as? Int) == epoch, "\(outcome)")
         }
+        #expect(text.contains("cell 2/2: sgd b32 lr 1e+06 seed 1"), "\(text)")
         let markdown = try String(contentsOfFile: output + "/study.md", encoding: .utf8)
-        #expect(markdown.contains("| 16 |") && markdown.contains("diverged (epoch 1)"), "\(markdown)")
+        #expect(markdown.contains("| 16 |") && markdown.contains("| diverged (epoch "), "\(markdown)")
     }
 
     @Test func aStudyKilledPartWayResumesTheInterruptedCell() throws {
@@ -141,6 +147,27 @@ import LARSTestSupport
         let rows = try Self.csvRows(output)
         #expect(rows.count == 1 && rows[0]["steps"] == "16", "\(rows)")
         #expect(rows.first?["state"] == "finished" || rows.first?["state"] == "diverged", "\(rows)")
+    }
+
+    @Test func aDryRunPrintsEveryRunOfTheSearchAndItsCommandWithoutRunningIt() throws {
+        let output = Self.studyDirectory("dry")
+        let (status, text) = try Self.study(["--dry-run", "--lr-search", "3", "--batches", "512", "--output", output])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("cell 6/6: lars b512 lr 6 seed 1 (x2 of the rule)"), "\(text)")
+        for rate in ["0.1", "0.2", "0.4"] {
+            #expect(text.contains("--opt sgd --lr \(rate) --warmup-epochs 1 --batch-size 512 --epochs 6"), "\(text)")
+        }
+        for rate in ["1.5", "3", "6"] {
+            #expect(text.contains("--opt lars --lr \(rate) "), "\(text)")
+        }
+        #expect(text.contains("--validation 5000 --output \(output)/cells/lars-b512-lr1.5-s1"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: output + "/cells"))
+    }
+
+    @Test func badFlagsGetAReadableMessage() throws {
+        let (status, text) = try Self.study(["--dry-run", "--optimizers", "sgd,adagrad"])
+        #expect(status != 0)
+        #expect(text.contains("unknown optimizer 'adagrad'"), "\(text)")
     }
 
     /// Pids of processes whose command line mentions `text`.
