@@ -53,7 +53,7 @@ extension Trainer {
         }
         let saved: TrainingConfiguration
         do {
-            saved = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(try required("configuration").utf8))
+            saved = try Self.decodeConfiguration(try required("configuration"))
         } catch let error as TrainingError {
             throw error
         } catch {
@@ -110,6 +110,17 @@ extension Trainer {
         for (b, v) in zip(buffers, bufferValues) { b.buffer.value = v }
         generator = SeededGenerator(state: words)
         completedEpochs = epoch
+    }
+
+    /// Decodes a saved configuration, taking today's default for any field added after the
+    /// checkpoint was written, so that older checkpoints stay readable.
+    static func decodeConfiguration(_ json: String) throws -> TrainingConfiguration {
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingConfiguration())) as? [String: Any] ?? [:]
+        guard let saved = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw TrainingError.invalidFile(path: "", problem: "configuration is not a JSON object")
+        }
+        let merged = defaults.merging(saved) { _, stored in stored }
+        return try JSONDecoder().decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: merged))
     }
 
     /// Human-readable differences between two configurations, field by field.

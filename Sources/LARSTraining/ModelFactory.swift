@@ -9,6 +9,8 @@ public enum ModelFactory {
         switch configuration.model {
         case "small-cnn":
             return Models.smallCNN(inputChannels: channels, classes: classes, imageSize: imageSize, generator: &generator)
+        case "mlp":
+            return Models.mlp(inputCount: channels * imageSize * imageSize, classes: classes, generator: &generator)
         case "resnet20", "resnet32", "resnet44", "resnet56":
             let depth = Int(configuration.model.dropFirst("resnet".count))!
             return Models.resNet(

@@ -17,10 +17,13 @@ public struct RunFiles: Sendable {
     /// The latest checkpoint (safetensors).
     public var checkpoint: String { directory + "/checkpoint.safetensors" }
 
+    /// How the run ended (`RunOutcome`, JSON), written when it stops.
+    public var outcome: String { directory + "/outcome.json" }
+
     /// Columns of `metrics`.
     public static let metricsColumns = [
         "epoch", "step", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
-        "learning_rate", "epoch_seconds", "images_per_second",
+        "learning_rate", "epoch_seconds", "images_per_second", "validation_loss", "validation_accuracy",
     ]
     /// Columns of `steps`.
     public static let stepColumns = ["step", "epoch", "learning_rate", "loss"]

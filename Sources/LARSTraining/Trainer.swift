@@ -4,35 +4,14 @@ import Glibc
 import Darwin
 #endif
 
-/// The result of one epoch, as logged in `metrics.csv`.
-public struct EpochMetrics: Sendable, Equatable {
-    /// 1-based epoch number.
-    public var epoch: Int
-    /// Optimizer steps completed at the end of the epoch.
-    public var step: Int
-    /// Mean training loss over the epoch's images (as seen during training, with augmentation).
-    public var trainLoss: Double
-    /// Training top-1 accuracy over the epoch's images.
-    public var trainAccuracy: Double
-    /// Test loss, or `nil` when the epoch was not evaluated.
-    public var testLoss: Double?
-    /// Test top-1 accuracy, or `nil` when the epoch was not evaluated.
-    public var testAccuracy: Double?
-    /// The learning rate of the epoch's last step.
-    public var learningRate: Float
-    /// Wall time of the epoch's training (not evaluation), seconds.
-    public var seconds: Double
-    /// Training images per second.
-    public var imagesPerSecond: Double
-}
-
 /// Trains a model with explicit forward and backward passes: micro-batches summed into one
 /// optimizer step, gradients summed across processes, the learning rate from a schedule, logs
 /// and a report written as the run goes, and an atomic checkpoint after every epoch.
 ///
 /// Rank 0 alone prints, logs and writes files; every rank runs the same steps.
 public final class Trainer {
-    /// The run's configuration.
+    /// The run's configuration, with `accumulationSteps` resolved from the micro-batch limit
+    /// (`TrainingConfiguration.resolvingMicroBatches`): this is what checkpoints record.
     public let configuration: TrainingConfiguration
     /// The model being trained (with several replicas, the primary one, whose parameters the
     /// optimizer updates and checkpoints hold). Run training passes through `network`: with
@@ -49,31 +28,35 @@ public final class Trainer {
     public let context: ExecutionContext
     /// The processes training together.
     public let group: any ProcessGroup
-    /// Per-channel normalisation computed from the training set.
+    /// Per-channel normalisation computed from the training images (not the validation split).
     public let normalization: Normalization
     /// Output files.
     public let files: RunFiles
+    /// The images trained on: the training set less the validation split.
+    public let trainSet: ImageDataset
+    /// The last `configuration.validationCount` training images, held out; `nil` without a split.
+    public let validationSet: ImageDataset?
+    /// The test images.
+    public let testSet: ImageDataset
     /// Epochs completed.
     public internal(set) var completedEpochs = 0
     /// Metrics of every completed epoch of this process's lifetime.
-    public private(set) var history: [EpochMetrics] = []
+    public internal(set) var history: [EpochMetrics] = []
     /// Whether rank 0 prints progress (off in tests).
     public var printsProgress = true
     /// Whether a checkpoint is written after every epoch.
     public var writesCheckpoints = true
 
-    let trainSet: ImageDataset
-    let testSet: ImageDataset
     let trainLoader: BatchLoader
     let parameters: [NamedParameter]
     /// The names of the groups whose parameters the trust-ratio log follows.
     let trustRatioGroups: Set<String>
     /// The flat buffer the gradients are summed across ranks in, reused every step.
-    private var flatGradients: [Float] = []
+    var flatGradients: [Float] = []
     var generator: SeededGenerator
-    private var stepLog: CSVLog?
-    private var trustLog: CSVLog?
-    private var metricsLog: CSVLog?
+    var stepLog: CSVLog?
+    var trustLog: CSVLog?
+    var metricsLog: CSVLog?
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int { max(1, trainLoader.batchesPerEpoch / configuration.accumulationSteps) }
@@ -81,21 +64,22 @@ public final class Trainer {
     public var step: Int { optimizer.stepCount }
     var isRoot: Bool { group.rank == 0 }
 
-    /// Sets up a run: builds the model and optimizer, computes the normalisation from the
-    /// training set, and makes rank 0's initial weights everyone's. Keeps large blocks in the
-    /// `malloc` heap (`HeapTuning.keepLargeBlocksInHeap()`, process-wide), which training needs
-    /// to run fast.
+    /// Sets up a run: cuts steps into micro-batches, holds out the validation split, builds the
+    /// model and optimizer, computes the normalisation from the training images, and makes rank
+    /// 0's initial weights everyone's. Keeps large blocks in the `malloc` heap
+    /// (`HeapTuning.keepLargeBlocksInHeap()`, process-wide), which training needs to run fast.
     ///
     /// OpenBLAS's thread count is the process's and is left alone here, because changing it
     /// while other threads call BLAS is not safe: set it to `configuration.threadsPerReplica`
     /// first (`BLASRuntime.setThreads`), as `lars-train` does. Results are reproducible for a
     /// fixed count; with replicas, more than one OpenBLAS thread per replica only adds contention.
     public init(
-        configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
+        configuration requested: TrainingConfiguration, trainSet fullTrainSet: ImageDataset, testSet: ImageDataset,
         group: any ProcessGroup = SingleProcessGroup()
     ) throws {
-        try configuration.validate()
+        let configuration = try requested.resolvingMicroBatches(processes: group.size)
         HeapTuning.keepLargeBlocksInHeap()
+        let (trainSet, validationSet) = try fullTrainSet.holdingOut(last: configuration.validationCount)
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
@@ -103,13 +87,10 @@ public final class Trainer {
         guard trainSet.height == trainSet.width else {
             throw TrainingError.invalidConfiguration("images must be square, got \(trainSet.height)x\(trainSet.width)")
         }
-        guard configuration.microBatchSize % group.size == 0 else {
-            throw TrainingError.invalidConfiguration(
-                "micro-batch of \(configuration.microBatchSize) images cannot be split evenly over \(group.size) processes")
-        }
         self.configuration = configuration
         self.group = group
         self.trainSet = trainSet
+        self.validationSet = validationSet
         self.testSet = testSet
         self.files = RunFiles(directory: configuration.outputDirectory)
         self.context = ExecutionContext(
@@ -166,28 +147,10 @@ public final class Trainer {
         try broadcastParameters()
     }
 
-    /// Copies rank 0's parameters and buffers to every rank, so all start from the same weights.
-    func broadcastParameters() throws {
-        guard group.size > 1 else { return }
-        for p in parameters {
-            try p.parameter.value.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
-        }
-        try broadcastBuffers()
-    }
-
-    /// Copies rank 0's buffers (BatchNorm running statistics) to every rank. With local batch
-    /// statistics each rank's running averages drift apart; PyTorch DDP broadcasts them from
-    /// rank 0, and so do we at the end of every epoch, so that evaluation uses one set of
-    /// statistics and a checkpoint (rank 0's) resumes exactly what every rank had.
-    func broadcastBuffers() throws {
-        guard group.size > 1 else { return }
-        for b in model.namedBuffers {
-            try b.buffer.value.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
-        }
-    }
-
     /// Trains until `configuration.epochs` epochs are complete, evaluating, logging, reporting
-    /// and checkpointing on the way; returns the metrics of the epochs run now.
+    /// and checkpointing on the way; returns the metrics of the epochs run now. Rank 0 records
+    /// how the run ended in `files.outcome`; a run that diverges throws
+    /// `TrainingError.diverged` and leaves the last good checkpoint in place.
     @discardableResult
     public func run() throws -> [EpochMetrics] {
         if isRoot { try openLogs() }
@@ -200,61 +163,28 @@ public final class Trainer {
                     + "BLASRuntime.setThreads(\(configuration.threadsPerReplica)) before training is faster")
         }
         var ran: [EpochMetrics] = []
-        while completedEpochs < configuration.epochs {
-            let metrics = try trainEpoch()
-            ran.append(metrics)
-            if isRoot {
-                try writeEpochOutputs(metrics)
+        do {
+            while completedEpochs < configuration.epochs {
+                let metrics = try trainEpoch()
+                ran.append(metrics)
+                if isRoot {
+                    try writeEpochOutputs(metrics)
+                }
             }
+        } catch let error as TrainingError {
+            if isRoot, case .diverged(let epoch, let step, let reason) = error {
+                try RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason).write(to: files.outcome)
+            }
+            throw error
+        }
+        if isRoot {
+            try RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: "").write(to: files.outcome)
         }
         return ran
     }
 
-    /// Opens the CSV logs, continuing them when resuming.
-    func openLogs() throws {
-        try makeDirectories(files.directory)
-        let resuming = completedEpochs > 0
-        // Rows past the checkpoint belong to the interrupted run's lost work: drop them.
-        let epochs = completedEpochs, steps = optimizer.stepCount
-        metricsLog = try CSVLog(
-            path: files.metrics, columns: RunFiles.metricsColumns, append: resuming,
-            keepRow: { (Int($0[0]) ?? Int.max) <= epochs })
-        stepLog = try CSVLog(
-            path: files.steps, columns: RunFiles.stepColumns, append: resuming,
-            keepRow: { (Int($0[0]) ?? Int.max) < steps })
-        trustLog = try CSVLog(
-            path: files.trustRatios, columns: RunFiles.trustRatioColumns, append: resuming,
-            keepRow: { (Int($0[0]) ?? Int.max) < steps })
-    }
-
-    func writeEpochOutputs(_ m: EpochMetrics) throws {
-        metricsLog?.append([
-            "\(m.epoch)", "\(m.step)", format(m.trainLoss, 5), format(m.trainAccuracy, 5),
-            m.testLoss.map { format($0, 5) } ?? "", m.testAccuracy.map { format($0, 5) } ?? "",
-            "\(m.learningRate)", format(m.seconds, 3), format(m.imagesPerSecond, 1),
-        ])
-        if writesCheckpoints { try saveCheckpoint(to: files.checkpoint) }
-        try TrainingReport.write(files: files, title: "swift-lars training run", details: reportDetails())
-    }
-
-    /// Key facts of the run for the report's header.
-    func reportDetails() -> [(String, String)] {
-        let c = configuration
-        var rows: [(String, String)] = [
-            ("data set", "\(c.dataset) (\(trainLoader.sampleCount) training, \(testSet.count) test images)"),
-            ("model", "\(c.model), \(model.parameterCount) parameters"),
-            ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(c.accumulationSteps) x \(c.microBatchSize)), weight decay \(c.weightDecay)"),
-            ("schedule", "\(schedule)"),
-            ("kernels", "\(context.backend.name)\(c.backend == "openblas" ? " (\(BLASRuntime.threads) OpenBLAS thread(s))" : ""), \(c.threads) threads, \(c.resolvedReplicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
-            ("seed", "\(c.seed)"),
-        ]
-        if let last = history.last, let acc = last.testAccuracy {
-            rows.append(("final test accuracy", format(acc * 100, 2) + " % after epoch \(last.epoch)"))
-        }
-        return rows
-    }
-
-    /// Trains one epoch and evaluates when due.
+    /// Trains one epoch and evaluates when due. Throws `TrainingError.diverged` when a step's
+    /// loss is not finite or explodes, or a gradient is not finite (with the `error` policy).
     public func trainEpoch() throws -> EpochMetrics {
         let epoch = completedEpochs
         let c = configuration
@@ -290,24 +220,26 @@ public final class Trainer {
                 stepCount += n
                 correct += Double(correctCount(logits: logits, labels: batch.labels))
             }
-            try allReduceGradients()
-            let rate = schedule.value(at: optimizer.stepCount)
-            let report = try optimizer.step(learningRate: rate, context: training)
-            lastRate = rate
-            // Loss and accuracy of the global batch, summed over ranks.
+            // Loss and accuracy of the global batch, summed over ranks, so every rank sees the
+            // same loss and stops at the same step if it diverged.
             var sums = [stepLoss, stepCount]
             try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+            let globalLoss = sums[0] / max(sums[1], 1)
+            try checkDivergence(loss: globalLoss, epoch: epoch + 1)
+            try allReduceGradients()
+            let rate = schedule.value(at: optimizer.stepCount)
+            let report: StepReport
+            do {
+                report = try optimizer.step(learningRate: rate, context: training)
+            } catch let error as OptimizerError {
+                guard case .nonFiniteGradient = error else { throw error }
+                throw TrainingError.diverged(epoch: epoch + 1, step: optimizer.stepCount + 1, reason: "\(error)")
+            }
+            lastRate = rate
             lossSum += sums[0]
             seen += sums[1]
-            let globalLoss = sums[0] / max(sums[1], 1)
             if isRoot {
-                stepLog?.append(["\(report.step)", "\(epoch + 1)", "\(rate)", format(globalLoss, 5)])
-                for record in report.parameters where trustRatioGroups.contains(record.group) {
-                    trustLog?.append([
-                        "\(report.step)", record.name, "\(record.weightNorm)", "\(record.gradientNorm)",
-                        "\(record.trustRatio)", "\(record.effectiveLearningRate)",
-                    ])
-                }
+                logStep(report, epoch: epoch + 1, rate: rate, loss: globalLoss)
                 if printsProgress {
                     progress.update(
                         epoch: epoch + 1, epochs: c.epochs, done: Int(seen), total: steps * c.batchSize,
@@ -326,9 +258,11 @@ public final class Trainer {
             trainAccuracy: counts[0] / max(seen, 1), testLoss: nil, testAccuracy: nil, learningRate: lastRate,
             seconds: seconds, imagesPerSecond: seen / max(seconds, 1e-9))
         if completedEpochs % c.evalEvery == 0 || completedEpochs == c.epochs {
-            let (loss, accuracy) = try evaluate()
-            metrics.testLoss = loss
-            metrics.testAccuracy = accuracy
+            (metrics.testLoss, metrics.testAccuracy) = try evaluate()
+            if let validationSet {
+                let (loss, accuracy) = try evaluate(on: validationSet, limit: nil)
+                (metrics.validationLoss, metrics.validationAccuracy) = (loss, accuracy)
+            }
         }
         history.append(metrics)
         if isRoot && printsProgress {
@@ -338,76 +272,18 @@ public final class Trainer {
         return metrics
     }
 
-    /// One line per epoch: train and test loss and accuracy, learning rate, time.
-    public func summaryLine(_ m: EpochMetrics) -> String {
-        var line = "epoch \(m.epoch)/\(configuration.epochs)  train loss \(format(m.trainLoss, 4)) acc \(format(m.trainAccuracy * 100, 2))%"
-        if let l = m.testLoss, let a = m.testAccuracy {
-            line += "  test loss \(format(l, 4)) acc \(format(a * 100, 2))%"
+    /// Throws `TrainingError.diverged` when a step's mean loss is not finite or exceeds
+    /// `divergenceFactor * ln(classes)` (about 9.2 for ten classes at the default 4: a network
+    /// that has blown up, not one that is merely learning slowly).
+    func checkDivergence(loss: Double, epoch: Int) throws {
+        let step = optimizer.stepCount + 1
+        if !loss.isFinite {
+            throw TrainingError.diverged(epoch: epoch, step: step, reason: "the loss is \(loss)")
         }
-        line += "  lr \(format(Double(m.learningRate), 4))  \(format(m.seconds, 1)) s  \(format(m.imagesPerSecond, 0)) img/s"
-        return line
-    }
-
-    /// Sums every parameter's gradient over the ranks with one all-reduce on one flat buffer.
-    func allReduceGradients() throws {
-        guard group.size > 1 else { return }
-        let total = parameters.reduce(0) { $0 + $1.parameter.grad.count }
-        if flatGradients.count != total { flatGradients = [Float](repeating: 0, count: total) }
-        var offset = 0
-        flatGradients.withUnsafeMutableBufferPointer { f in
-            for p in parameters {
-                p.parameter.grad.withUnsafeBufferPointer { g in
-                    (f.baseAddress! + offset).update(from: g.baseAddress!, count: g.count)
-                    offset += g.count
-                }
-            }
-        }
-        try flatGradients.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
-        offset = 0
-        flatGradients.withUnsafeBufferPointer { f in
-            for p in parameters {
-                p.parameter.grad.withUnsafeMutableBufferPointer { g in
-                    g.baseAddress!.update(from: f.baseAddress! + offset, count: g.count)
-                    offset += g.count
-                }
-            }
+        let limit = configuration.divergenceFactor * log(Double(max(trainSet.classCount, 2)))
+        if configuration.divergenceFactor > 0 && loss > limit {
+            throw TrainingError.diverged(
+                epoch: epoch, step: step, reason: "the loss \(format(loss, 4)) exceeds \(format(limit, 4)) (\(format(configuration.divergenceFactor, 1)) x ln(classes))")
         }
     }
-
-    /// Mean loss and top-1 accuracy on the test set (evaluation mode, running BatchNorm
-    /// statistics), reduced over all ranks.
-    public func evaluate() throws -> (loss: Double, accuracy: Double) {
-        let loader = BatchLoader(
-            dataset: testSet,
-            options: BatchOptions.evaluation(
-                batchSize: max(configuration.evalBatchSize, group.size), normalization: normalization,
-                rank: group.rank, worldSize: group.size, threads: 1).with(limit: configuration.testLimit))
-        let evaluation = context.evaluating
-        var sums = [0.0, 0.0, 0.0]  // loss * n, correct, n
-        for batch in loader.epoch(0) where batch.count > 0 {
-            let logits = network.forward(batch.images, context: evaluation)
-            let (loss, _) = softmaxCrossEntropy(logits: logits, labels: batch.labels)
-            sums[0] += Double(loss) * Double(batch.count)
-            sums[1] += Double(correctCount(logits: logits, labels: batch.labels))
-            sums[2] += Double(batch.count)
-        }
-        try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
-        return (sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1))
-    }
-}
-
-extension BatchOptions {
-    /// The same options with another subset limit.
-    func with(limit: Int?) -> BatchOptions {
-        var copy = self
-        copy.limit = limit
-        return copy
-    }
-}
-
-/// Monotonic wall-clock seconds, for timing epochs and runs.
-public func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

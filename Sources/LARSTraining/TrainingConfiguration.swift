@@ -21,7 +21,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var dropLast: Bool = true
 
     // Model
-    /// `small-cnn`, `resnet20`, `resnet32`, `resnet44` or `resnet56`.
+    /// `small-cnn`, `mlp` (no BatchNorm), `resnet20`, `resnet32`, `resnet44` or `resnet56`.
     public var model: String = "small-cnn"
 
     // Optimizer
@@ -71,8 +71,21 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Loop
     /// Images per optimizer step (over all micro-batches and ranks).
     public var batchSize: Int = 512
-    /// Micro-batches summed into one step (Caffe's `iter_size`).
+    /// Micro-batches summed into one step (Caffe's `iter_size`). Left at 1, the trainer picks
+    /// the count from `microBatch`; a `Trainer` holds the resolved count here.
     public var accumulationSteps: Int = 1
+    /// The most images one forward/backward pass runs on one process (shared among its
+    /// replicas); a larger step is cut into micro-batches whose gradients are summed before the
+    /// optimizer step. `nil`: `defaultMicroBatch` unless `accumulationSteps` is set explicitly.
+    /// BatchNorm normalises each micro-batch on its own, as Caffe's `iter_size` and multi-GPU
+    /// training do (with `syncBatchNorm` under MPI: the micro-batch summed over the processes).
+    public var microBatch: Int?
+    /// Images held out of the end of the training set as a validation split: never trained on,
+    /// evaluated beside the test set (for choosing rates without looking at the test set).
+    public var validationCount: Int = 0
+    /// A step whose mean loss exceeds this many times `ln(classes)`, or is not finite, stops
+    /// the run as diverged; 0 switches the loss check off (non-finite gradients still stop it).
+    public var divergenceFactor: Double = 4
     /// Epochs to train.
     public var epochs: Int = 8
     /// Label smoothing of the cross-entropy.
@@ -124,7 +137,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         func check(_ ok: Bool, _ message: String) throws {
             if !ok { throw TrainingError.invalidConfiguration(message) }
         }
-        try check(["small-cnn", "resnet20", "resnet32", "resnet44", "resnet56"].contains(model), "unknown model '\(model)' (small-cnn, resnet20, resnet32, resnet44, resnet56)")
+        try check(["small-cnn", "mlp", "resnet20", "resnet32", "resnet44", "resnet56"].contains(model), "unknown model '\(model)' (small-cnn, mlp, resnet20, resnet32, resnet44, resnet56)")
         try check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
         try check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
         try check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
@@ -133,6 +146,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")
         try check(batchSize > 0, "batch size must be positive, got \(batchSize)")
         try check(accumulationSteps > 0, "gradient accumulation steps must be positive, got \(accumulationSteps)")
+        try check((microBatch ?? 1) > 0, "micro-batch must be positive, got \(microBatch ?? 0)")
+        try check(validationCount >= 0, "validation images must be >= 0, got \(validationCount)")
+        try check(divergenceFactor >= 0 && divergenceFactor.isFinite, "divergence factor must be finite and >= 0, got \(divergenceFactor)")
         try check(batchSize % accumulationSteps == 0, "batch size \(batchSize) is not divisible by \(accumulationSteps) accumulation steps")
         try check(epochs > 0, "epochs must be positive, got \(epochs)")
         try check(threads > 0, "threads must be positive, got \(threads)")
@@ -156,6 +172,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         copy.testLimit = nil
         copy.threads = 0
         copy.replicas = nil
+        // The resolved accumulationSteps carries the micro-batch split; the limit itself does not
+        // change the trajectory, and neither does when a run is called diverged.
+        copy.microBatch = nil
+        copy.divergenceFactor = 0
         return copy
     }
 }

@@ -9,6 +9,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case checkpointMismatch(path: String, problem: String)
     /// The run's options contradict each other.
     case invalidConfiguration(String)
+    /// Training diverged at `epoch` (1-based) and optimizer `step`: the loss or a gradient
+    /// stopped being finite, or the loss exploded.
+    case diverged(epoch: Int, step: Int, reason: String)
 
     /// A one-line message naming the file or option and the problem.
     public var description: String {
@@ -17,6 +20,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .invalidFile(let path, let problem): return "\(path): \(problem)"
         case .checkpointMismatch(let path, let problem): return "checkpoint \(path) does not fit this run: \(problem)"
         case .invalidConfiguration(let message): return "invalid configuration: \(message)"
+        case .diverged(let epoch, let step, let reason): return "diverged at epoch \(epoch), step \(step): \(reason)"
         }
     }
 }

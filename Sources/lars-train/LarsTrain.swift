@@ -32,6 +32,8 @@ struct LarsTrain: ParsableCommand {
     var trainLimit: Int?
     @Option(name: .customLong("test-limit"), help: "Evaluate on the first N test images only.")
     var testLimit: Int?
+    @Option(name: .customLong("validation"), help: "Hold out the last N training images as a validation split, never trained on, evaluated beside the test set.")
+    var validationCount: Int = 0
     @Flag(name: .customLong("no-augment"), help: "Switch off random crop and horizontal flip.")
     var noAugment = false
     @Flag(name: .customLong("no-hflip"), help: "Switch off the horizontal flip.")
@@ -92,7 +94,11 @@ struct LarsTrain: ParsableCommand {
     // Loop
     @Option(name: [.customShort("b"), .customLong("batch-size")], help: "Images per optimizer step (all micro-batches and processes).")
     var batchSize: Int = RecipeDefaults.batchSize
-    @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size).")
+    @Option(
+        name: .customLong("micro-batch"),
+        help: "Most images one forward/backward pass runs on this process (shared by its replicas); larger steps are cut into micro-batches whose gradients are summed before the step, and BatchNorm normalises each micro-batch on its own (Caffe's iter_size; --sync-bn keeps summing statistics over processes). Default: 256 images per replica for small-cnn and mlp, 128 for the ResNets (the fastest measured sizes).")
+    var microBatch: Int?
+    @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size); without --micro-batch this switches the default micro-batch limit off.")
     var accumulationSteps: Int = 1
     @Flag(name: .customLong("sync-bn"), help: "Under mpirun: BatchNorm uses the statistics of the global micro-batch, summed over the processes (default: each process's own shard).")
     var syncBatchNorm = false
@@ -110,6 +116,10 @@ struct LarsTrain: ParsableCommand {
     var backend = "openblas"
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
     var evalEvery: Int = 1
+    @Option(
+        name: .customLong("divergence-factor"),
+        help: "Stop as diverged (exit code 3, outcome.json) when a step's loss exceeds this many times ln(classes) or is not finite; 0: only non-finite values stop the run.")
+    var divergenceFactor: Double = 4
 
     // Output
     @Option(name: .customLong("output"), help: "Directory for logs, report and checkpoint.")
@@ -151,6 +161,9 @@ struct LarsTrain: ParsableCommand {
         c.decayRate = decayRate
         c.batchSize = batchSize
         c.accumulationSteps = accumulationSteps
+        c.microBatch = microBatch
+        c.validationCount = validationCount
+        c.divergenceFactor = divergenceFactor
         c.syncBatchNorm = syncBatchNorm
         c.epochs = epochs ?? RecipeDefaults.epochs
         c.labelSmoothing = labelSmoothing
@@ -169,9 +182,17 @@ struct LarsTrain: ParsableCommand {
             print(blas.summary)
             return
         }
+        dieWithParentIfAsked()
         let group = try makeProcessGroup()
         do {
             try train(in: group, blas: blas)
+        } catch TrainingError.diverged(let epoch, let step, let reason) {
+            // Every rank saw the same global loss and stops at the same step: no abort needed.
+            if group.rank == 0 {
+                printToStandardError("lars-train: diverged at epoch \(epoch), step \(step): \(reason)")
+            }
+            try? finish(group)
+            throw ExitCode(LarsTrain.divergedExitCode)
         } catch where group.size > 1 {
             // Ending this rank alone would leave the others waiting in the next collective:
             // abort the whole job with the reason. The last checkpoint was written atomically.
@@ -213,6 +234,15 @@ struct LarsTrain: ParsableCommand {
                     + "\(min(configuration.testLimit ?? testSet.count, testSet.count)) test images, "
                     + "\(configuration.optimizer) at batch \(configuration.batchSize), \(configuration.epochs) epochs, "
                     + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s), \(configuration.resolvedReplicas) replica(s)")
+            let resolved = trainer.configuration
+            if resolved.accumulationSteps > 1 {
+                print(
+                    "micro-batches: \(resolved.accumulationSteps) x \(resolved.microBatchSize) images per step "
+                        + "(\(resolved.microBatchSize / group.size) per process); BatchNorm normalises each on its own")
+            }
+            if let validation = trainer.validationSet {
+                print("validation: the last \(validation.count) training images, held out")
+            }
             print("schedule: \(trainer.schedule)")
             fflush(nil)
         }

@@ -42,6 +42,22 @@ import LARSTestSupport
         #expect(resumeText.contains("epochs was 2, now 3"), "\(resumeText)")
     }
 
+    @Test func aDivergingRunExitsWithCode3AndRecordsWhere() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.fashionMNIST + "/train-images-idx3-ubyte.gz"))
+        let output = temporaryDirectory("lars-train-diverge")
+        let (status, text) = try Self.run([
+            "--train-limit", "600", "--test-limit", "100", "--batch-size", "100", "--epochs", "2",
+            "--opt", "sgd", "--lr", "100000", "--warmup-epochs", "0", "--micro-batch", "50", "--validation", "100",
+            "--output", output,
+        ])
+        #expect(status == 3, "expected the diverged exit code:\n\(text)")
+        #expect(text.contains("lars-train: diverged at epoch 1, step"), "\(text)")
+        #expect(text.contains("micro-batches: 2 x 50 images per step"), "\(text)")
+        #expect(text.contains("validation: the last 100 training images, held out"), "\(text)")
+        let outcome = try String(contentsOfFile: output + "/outcome.json", encoding: .utf8)
+        #expect(outcome.contains("\"state\":\"diverged\""), "\(outcome)")
+    }
+
     @Test func missingDataNamesTheFileAndThePackage() throws {
         let (status, text) = try Self.run(["--data-dir", "/nonexistent/fashion", "--epochs", "1"])
         #expect(status != 0)

@@ -1,0 +1,54 @@
+/// How a step's batch is cut into micro-batches: one forward/backward pass per micro-batch,
+/// gradients summed over them before the single optimizer step (Caffe's `iter_size`, which the
+/// LARS paper used for its 16K and 32K batches).
+///
+/// The batch size stays what the optimizer sees; the micro-batch only bounds memory and keeps
+/// each pass at the size the kernels run fastest at. A batch of 8,192 images in one pass needs
+/// about 10 GB of activations for the small CNN and runs at half the per-image speed of 512.
+extension TrainingConfiguration {
+    /// The default most images one pass runs per replica, by model: the fastest size measured
+    /// on a 2-core machine (`lars-bench --filter microbatch`), where larger passes stop gaining
+    /// from bigger gemms and start losing to cache and page-fault traffic.
+    public static func defaultMicroBatchPerReplica(model: String) -> Int {
+        switch model {
+        case "small-cnn", "mlp": return 256
+        default: return 128  // the ResNets: ten times the activations per image
+        }
+    }
+
+    /// The micro-batch limit in force: `microBatch`, or the model's default per replica times the
+    /// replicas (each replica runs its share of a pass), or none when `accumulationSteps` was
+    /// chosen explicitly without a limit.
+    public var effectiveMicroBatchLimit: Int? {
+        if let microBatch { return microBatch }
+        if accumulationSteps > 1 { return nil }
+        return Self.defaultMicroBatchPerReplica(model: model) * resolvedReplicas
+    }
+
+    /// The configuration with `accumulationSteps` resolved for `processes` processes: the
+    /// smallest count, at least the one given, that divides the batch into equal global
+    /// micro-batches which split evenly over the processes and put at most
+    /// `effectiveMicroBatchLimit` images on each process. Resolving twice changes nothing.
+    ///
+    /// Throws when no such count exists (for example a prime batch size over two processes).
+    public func resolvingMicroBatches(processes: Int) throws -> TrainingConfiguration {
+        try validate()
+        guard processes > 0 else { throw TrainingError.invalidConfiguration("process count must be positive, got \(processes)") }
+        let limit = effectiveMicroBatchLimit ?? Int.max
+        var steps = accumulationSteps
+        while steps <= batchSize {
+            let micro = batchSize / steps
+            if batchSize % steps == 0 && micro % processes == 0 && micro / processes <= limit {
+                var copy = self
+                copy.accumulationSteps = steps
+                return copy
+            }
+            steps += 1
+        }
+        let limitText = limit == Int.max ? "" : " of at most \(limit) images per process"
+        throw TrainingError.invalidConfiguration(
+            "batch \(batchSize) cannot be cut into equal micro-batches\(limitText) split evenly over \(processes) process(es)"
+                + (accumulationSteps > 1 ? " with at least \(accumulationSteps) accumulation steps" : "")
+                + "; choose a batch size divisible by the process count and a power of two, or set --micro-batch")
+    }
+}

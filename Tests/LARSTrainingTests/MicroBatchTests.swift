@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import LARSTraining
+
+/// The parameters of a trained model, in order, as flat arrays.
+func parameterValues(_ trainer: Trainer) -> [[Float]] {
+    trainer.model.namedParameters.map { Array($0.parameter.value.scalars) }
+}
+
+/// Relative L2 distance between two lists of tensors, over all of them.
+func relativeDistance(_ a: [[Float]], _ b: [[Float]]) -> Double {
+    var difference = 0.0, norm = 0.0
+    for (x, y) in zip(a, b) {
+        for i in x.indices {
+            difference += Double(x[i] - y[i]) * Double(x[i] - y[i])
+            norm += Double(y[i]) * Double(y[i])
+        }
+    }
+    return (difference / max(norm, 1e-30)).squareRoot()
+}
+
+/// Trains `configuration` for its epochs on fixed synthetic data and returns the trainer.
+func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -> Trainer {
+    let trainer = try Trainer(
+        configuration: configuration, trainSet: syntheticImages(count: images, seed: 11),
+        testSet: syntheticImages(count: 32, seed: 12))
+    trainer.printsProgress = false
+    trainer.writesCheckpoints = false
+    try trainer.run()
+    return trainer
+}
+
+@Suite struct MicroBatchResolutionTests {
+    @Test func defaultLimitIsPerReplicaAndLeavesTheDefaultRunWhole() throws {
+        var c = TrainingConfiguration()  // small CNN, batch 512, 2 threads, 2 replicas
+        #expect(c.effectiveMicroBatchLimit == 512)
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 1)
+        c.batchSize = 8192
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 16)
+        // Two processes each take half a micro-batch: 2,048 / 2 = 1,024 per process is too many.
+        c.batchSize = 2048
+        #expect(try c.resolvingMicroBatches(processes: 2).accumulationSteps == 2)
+        c.model = "resnet20"
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 8)
+        c.replicas = 1
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 16)
+    }
+
+    @Test func explicitChoicesWinAndResolvingTwiceChangesNothing() throws {
+        var c = TrainingConfiguration()
+        c.batchSize = 8192
+        c.accumulationSteps = 4  // explicit: no default limit
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 4)
+        c.microBatch = 100  // explicit limit: the smallest count giving equal micro-batches of <= 100
+        let resolved = try c.resolvingMicroBatches(processes: 1)
+        #expect(resolved.accumulationSteps == 128)
+        #expect(resolved.microBatchSize == 64)
+        #expect(try resolved.resolvingMicroBatches(processes: 1) == resolved)
+    }
+
+    @Test func impossibleSplitsAreRefusedWithAMessage() {
+        var c = TrainingConfiguration()
+        c.batchSize = 7
+        #expect { try c.resolvingMicroBatches(processes: 2) } throws: {
+            "\($0)".contains("batch 7 cannot be cut into equal micro-batches") && "\($0)".contains("2 process(es)")
+        }
+        c.batchSize = 512
+        c.microBatch = 0
+        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("micro-batch must be positive") }
+    }
+}
+
+@Suite struct MicroBatchTrainingTests {
+    /// One optimizer step of 64 images on the MLP (no BatchNorm).
+    func oneStep(microBatch: Int?, accumulation: Int = 1) -> TrainingConfiguration {
+        var c = quickConfiguration(output: temporaryDirectory("micro"), epochs: 1)
+        c.model = "mlp"
+        c.batchSize = 64
+        c.trainLimit = 64
+        c.microBatch = microBatch
+        c.accumulationSteps = accumulation
+        c.warmupEpochs = 0
+        c.schedule = "constant"
+        return c
+    }
+
+    @Test func withoutBatchNormMicroBatchesGiveTheWholeBatchStep() throws {
+        let whole = try trained(oneStep(microBatch: 64))
+        let cut = try trained(oneStep(microBatch: 16))
+        #expect(whole.configuration.accumulationSteps == 1)
+        #expect(cut.configuration.accumulationSteps == 4)
+        #expect(whole.step == 1 && cut.step == 1)
+        let distance = relativeDistance(parameterValues(cut), parameterValues(whole))
+        #expect(distance < 1e-6, "micro-batched step differs from the whole-batch step by \(distance)")
+        // A step on a quarter of the batch alone is a different step: the comparison can fail.
+        var quarter = oneStep(microBatch: 16)
+        quarter.batchSize = 16
+        quarter.trainLimit = 16
+        let other = try trained(quarter)
+        #expect(relativeDistance(parameterValues(other), parameterValues(whole)) > 1e-4)
+    }
+
+    @Test func microBatchLimitEqualsExplicitAccumulationBitForBit() throws {
+        var limited = quickConfiguration(output: temporaryDirectory("limited"), epochs: 2)
+        limited.batchSize = 64
+        limited.microBatch = 16
+        var accumulated = quickConfiguration(output: temporaryDirectory("accumulated"), epochs: 2)
+        accumulated.batchSize = 64
+        accumulated.accumulationSteps = 4
+        let a = try trained(limited), b = try trained(accumulated)
+        #expect(a.configuration.trajectoryFingerprint == b.configuration.trajectoryFingerprint)
+        #expect(parameterValues(a) == parameterValues(b))
+        #expect(a.history.map(\.trainLoss) == b.history.map(\.trainLoss))
+    }
+
+    @Test func resumeAndDeterminismHoldWithMicroBatches() throws {
+        let train = syntheticImages(count: 128, seed: 21), test = syntheticImages(count: 32, seed: 22)
+        func configuration(_ output: String) -> TrainingConfiguration {
+            var c = quickConfiguration(output: output, epochs: 4)
+            c.batchSize = 64
+            c.microBatch = 16
+            return c
+        }
+        func make(_ output: String) throws -> Trainer {
+            let t = try Trainer(configuration: configuration(output), trainSet: train, testSet: test)
+            t.printsProgress = false
+            return t
+        }
+        let straight = try make(temporaryDirectory("micro-straight"))
+        try straight.run()
+        let again = try make(temporaryDirectory("micro-again"))
+        try again.run()
+        #expect(parameterValues(straight) == parameterValues(again))
+
+        let directory = temporaryDirectory("micro-half")
+        let first = try make(directory)
+        _ = try first.trainEpoch()
+        _ = try first.trainEpoch()
+        try first.saveCheckpoint(to: directory + "/half.safetensors")
+        let resumed = try make(directory)
+        try resumed.loadCheckpoint(from: directory + "/half.safetensors")
+        try resumed.run()
+        #expect(resumed.step == straight.step)
+        #expect(parameterValues(resumed) == parameterValues(straight))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import LARSData
+@testable import LARSTraining
+
+@Suite struct ValidationSplitTests {
+    @Test func theValidationSplitIsTheLastImagesAndNeverTrainedOn() throws {
+        let full = syntheticImages(count: 160, seed: 31)
+        var c = quickConfiguration(output: temporaryDirectory("validation"), epochs: 1)
+        c.validationCount = 32
+        c.trainLimit = 1000  // larger than what remains: capped at the 128 training images
+        let trainer = try Trainer(configuration: c, trainSet: full, testSet: syntheticImages(count: 32, seed: 32))
+        trainer.printsProgress = false
+        let validation = try #require(trainer.validationSet)
+        #expect(trainer.trainSet.count == 128)
+        #expect(validation.count == 32)
+        #expect(validation.images == Array(full.images[(128 * full.imageSize)...]))
+        #expect(validation.labels == Array(full.labels[128...]))
+        // Every image an epoch trains on comes from the first 128.
+        var seen = Set<Int>()
+        for batch in trainer.trainLoader.epoch(0) { seen.formUnion(batch.indices) }
+        #expect(!seen.isEmpty && seen.allSatisfy { $0 < 128 })
+        let metrics = try trainer.run()
+        let accuracy = try #require(metrics.last?.validationAccuracy)
+        #expect(accuracy >= 0 && accuracy <= 1)
+        let header = try String(contentsOfFile: trainer.files.metrics, encoding: .utf8).split(separator: "\n")[0]
+        #expect(header.hasSuffix("validation_loss,validation_accuracy"))
+    }
+
+    @Test func holdingOutEverythingIsRefused() {
+        let full = syntheticImages(count: 16, seed: 33)
+        #expect { try full.holdingOut(last: 16) } throws: { "\($0)".contains("leaves none to train on") }
+        #expect { try full.holdingOut(last: -1) } throws: { "\($0)".contains("cannot hold out -1") }
+    }
+}
+
+@Suite struct DivergenceTests {
+    @Test func anExplodingRunStopsAsDivergedAndSaysWhere() throws {
+        var c = quickConfiguration(output: temporaryDirectory("diverge"), epochs: 3)
+        c.optimizer = "sgd"
+        c.learningRate = 1e5
+        c.warmupEpochs = 0
+        let trainer = try Trainer(
+            configuration: c, trainSet: syntheticImages(count: 128, seed: 41), testSet: syntheticImages(count: 32, seed: 42))
+        trainer.printsProgress = false
+        #expect { try trainer.run() } throws: { error in
+            guard case .diverged(let epoch, let step, _) = error as? TrainingError else { return false }
+            return epoch == 1 && step >= 1
+        }
+        let outcome = try RunOutcome.read(from: trainer.files.outcome)
+        #expect(outcome.state == .diverged)
+        #expect(outcome.epoch == 1)
+        #expect(!outcome.reason.isEmpty)
+    }
+
+    @Test func aFinishedRunSaysSo() throws {
+        let trainer = try trained(quickConfiguration(output: temporaryDirectory("finished"), epochs: 1))
+        let outcome = try RunOutcome.read(from: trainer.files.outcome)
+        #expect(outcome == RunOutcome(state: .finished, epoch: 1, step: trainer.step, reason: ""))
+    }
+
+    @Test func theLossCheckCanBeSwitchedOff() throws {
+        var c = quickConfiguration(output: temporaryDirectory("no-check"), epochs: 1)
+        c.divergenceFactor = 0
+        let trainer = try trained(c)
+        #expect(trainer.completedEpochs == 1)
+        c.divergenceFactor = -1
+        #expect { try c.validate() } throws: { "\($0)".contains("divergence factor") }
+    }
+}
