@@ -1,24 +1,5 @@
 import Foundation
-
-/// What lars-train's `outcome.json` says about how a run ended.
-public struct RunOutcome: Codable, Sendable, Equatable {
-    /// `finished` or `diverged`.
-    public var state: String
-    /// The epoch (1-based) the run ended in.
-    public var epoch: Int
-    /// The optimizer step the run ended at.
-    public var step: Int
-    /// Why it diverged; empty when finished.
-    public var reason: String
-
-    /// Creates an outcome.
-    public init(state: String, epoch: Int, step: Int, reason: String) {
-        self.state = state
-        self.epoch = epoch
-        self.step = step
-        self.reason = reason
-    }
-}
+import LARSTraining
 
 /// One row of a run's `metrics.csv`, with the columns a study uses.
 public struct MetricsRow: Sendable, Equatable {
@@ -69,10 +50,10 @@ public struct RunDirectory: Sendable {
     /// Written by the study when lars-train failed (neither finished nor diverged).
     public var failurePath: String { path + "/failure.json" }
 
-    /// The parsed `outcome.json`, or nil when absent or unreadable.
+    /// lars-train's `outcome.json` (LARSTraining's `RunOutcome`), or nil when absent or unreadable.
     public func outcome() -> RunOutcome? {
-        guard let data = FileManager.default.contents(atPath: outcomePath) else { return nil }
-        return try? JSONDecoder().decode(RunOutcome.self, from: data)
+        guard FileManager.default.fileExists(atPath: outcomePath) else { return nil }
+        return try? RunOutcome.read(from: outcomePath)
     }
 
     /// The study's failure record, or nil.

@@ -1,3 +1,5 @@
+import LARSTraining
+
 /// How a run of the study stands.
 public enum RunState: String, Sendable, Codable {
     /// lars-train finished and the model learnt something.
@@ -76,7 +78,7 @@ public struct RunResult: Sendable, Equatable {
             r.curve = metrics.compactMap { m in m.testAccuracy.map { EpochAccuracy(epoch: m.epoch, accuracy: $0) } }
         }
         if let outcome = files.outcome() {
-            if outcome.state == "diverged" {
+            if outcome.state == .diverged {
                 r.state = .diverged
                 r.divergedEpoch = outcome.epoch
                 r.reason = outcome.reason

@@ -32,8 +32,8 @@ public struct StudyRunner {
     /// What to do with a run: skip it (done), resume it from a checkpoint, or start it.
     func plan(_ run: StudyRun) -> (skip: Bool, resume: String?, note: String) {
         let files = RunDirectory(path: command.directory(of: run))
-        if let outcome = files.outcome(), outcome.state == "finished" || outcome.state == "diverged" {
-            return (true, nil, ": skipped (\(outcome.state))")
+        if let outcome = files.outcome() {
+            return (true, nil, ": skipped (\(outcome.state.rawValue))")
         }
         if files.hasCheckpoint { return (false, files.checkpointPath, ": resuming from its checkpoint") }
         return (false, nil, "")
@@ -112,13 +112,11 @@ public struct StudyRunner {
         if exit.code == 0 {
             // A lars-train that predates outcome.json: a clean exit means it finished.
             let last = files.metrics().last
-            let data = try JSONEncoder().encode(RunOutcome(state: "finished", epoch: last?.epoch ?? 0, step: last?.step ?? 0, reason: ""))
-            try AtomicFile.write(Array(data), to: files.outcomePath)
+            try RunOutcome(state: .finished, epoch: last?.epoch ?? 0, step: last?.step ?? 0, reason: "").write(to: files.outcomePath)
             return
         }
         if exit.code == 3, let outcome = parseDivergence(exit.lastLines) {
-            let data = try JSONEncoder().encode(outcome)
-            try AtomicFile.write(Array(data), to: files.outcomePath)
+            try outcome.write(to: files.outcomePath)
             return
         }
         let data = try JSONEncoder().encode(RunFailure(exitCode: exit.code, lastLines: exit.lastLines))
@@ -159,7 +157,7 @@ func parseDivergence(_ lines: [String]) -> RunOutcome? {
         guard let epoch = numbers.first.flatMap({ Int($0) }) else { continue }
         let step = numbers.count > 1 ? Int(numbers[1]) ?? 0 : 0
         let reason = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        return RunOutcome(state: "diverged", epoch: epoch, step: step, reason: reason)
+        return RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason)
     }
     return nil
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LARSStudy
+import LARSTraining
 
 /// Reading a run directory: outcome.json, metrics with the validation columns, collapse to chance.
 struct RunDirectoryTests {
@@ -54,7 +55,7 @@ struct RunDirectoryTests {
 
     @Test func theDivergenceMessageAndEpochLinesAreParsed() {
         let o = parseDivergence(["x", "lars-train: diverged at epoch 2, step 17: loss is nan"])
-        #expect(o == RunOutcome(state: "diverged", epoch: 2, step: 17, reason: "loss is nan"))
+        #expect(o == RunOutcome(state: .diverged, epoch: 2, step: 17, reason: "loss is nan"))
         #expect(completedEpoch(inLine: "epoch 3/6  train loss 0.5 acc 80.00%") == 3)
         #expect(completedEpoch(inLine: "  epoch 3/6: 128/256 images") == nil)
     }
