@@ -2,7 +2,14 @@ import Foundation
 
 /// The optimizers a study can compare, spelled as lars-train's `--opt` spells them.
 public enum StudyOptimizer: String, Sendable, CaseIterable, Codable, Comparable {
-    case sgd, lars, lamb, adamw
+    /// SGD with momentum.
+    case sgd
+    /// LARS (You, Gitman & Ginsburg 2017).
+    case lars
+    /// LAMB (You et al. 2019).
+    case lamb
+    /// AdamW (Loshchilov & Hutter 2019).
+    case adamw
 
     /// Parses a comma-separated list such as `sgd,lars`, or throws naming the unknown one.
     public static func parseList(_ text: String) throws -> [StudyOptimizer] {

@@ -83,6 +83,9 @@ struct LarsStudyCommand: ParsableCommand {
     func run() throws {
         do {
             let settings = try makeSettings()
+            if let larsTrain, !FileManager.default.isExecutableFile(atPath: larsTrain) {
+                throw StudyError.cannotRun("--lars-train \(larsTrain) is not an executable file")
+            }
             let runner = StudyRunner(settings: settings, larsTrain: try larsTrain ?? LarsTrainCommand.locateNextToSelf())
             if dryRun {
                 for line in try runner.dryRunLines() { print(line) }
