@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "lars-train", targets: ["lars-train"]),
         .executable(name: "lars-bench", targets: ["lars-bench"]),
         .executable(name: "lars-fit", targets: ["lars-fit"]),
+        .library(name: "LARSStudy", targets: ["LARSStudy"]),
+        .executable(name: "lars-study", targets: ["lars-study"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +38,8 @@ let package = Package(
         .target(name: "LARSOptimizers", dependencies: ["LARSCore"]),
         .target(name: "LARSData", dependencies: ["LARSCore", "CZlib"]),
         .target(name: "LARSTraining", dependencies: ["LARSCore", "LARSNN", "LARSOptimizers", "LARSData"]),
+        // lars-study's grid, learning-rate rules, run directories and reports.
+        .target(name: "LARSStudy", dependencies: ["LARSTraining"]),
         .target(
             name: "SwiftLARS",
             dependencies: ["LARSKernels", "LARSCore", "LARSNN", "LARSOptimizers", "LARSData", "LARSTraining"]),
@@ -46,6 +50,9 @@ let package = Package(
         .executableTarget(
             name: "lars-bench",
             dependencies: ["SwiftLARS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "lars-study",
+            dependencies: ["LARSStudy", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A user's program: a least-squares and logistic-regression fit through the public API only.
         .executableTarget(name: "lars-fit", dependencies: ["SwiftLARS"], path: "Examples/LinearFit"),
 
@@ -56,6 +63,8 @@ let package = Package(
         .testTarget(name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"]),
         .testTarget(name: "LARSDataTests", dependencies: ["LARSData", "LARSTestSupport"]),
         .testTarget(name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"]),
+        // Runs the real lars-study and lars-train binaries, so it depends on both executables.
+        .testTarget(name: "LARSStudyTests", dependencies: ["LARSStudy", "LARSTestSupport", "lars-study", "lars-train"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,11 @@ public struct LineChart {
     public var series: [Series]
     /// Whether the y axis is logarithmic (for trust ratios, which span decades).
     public var logarithmicY: Bool
+    /// Whether the x axis is logarithmic in base 2, with ticks at powers of two (batch sizes).
+    public var logarithmicX: Bool = false
+    /// Whether a point with a non-finite y breaks its line into pieces (a gap, such as a diverged
+    /// run) instead of being skipped over.
+    public var gapsAtNonFinite: Bool = false
     /// Width and height in pixels.
     public var width: Double = 560, height: Double = 320
 
@@ -53,7 +58,11 @@ public struct LineChart {
         let left = 64.0, right = 150.0, top = 34.0, bottom = 44.0
         let plotW = width - left - right, plotH = height - top - bottom
         let transformY: (Double) -> Double = { logarithmicY ? log10Safe($0) : $0 }
-        let valid = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!logarithmicY || $0.y > 0) }
+        let transformX: (Double) -> Double = { logarithmicX ? log2(max($0, .leastNormalMagnitude)) : $0 }
+        let isDrawable: ((x: Double, y: Double)) -> Bool = {
+            $0.x.isFinite && $0.y.isFinite && (!logarithmicY || $0.y > 0) && (!logarithmicX || $0.x > 0)
+        }
+        let valid = series.flatMap(\.points).filter(isDrawable)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" "
         out += "viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -62,19 +71,21 @@ public struct LineChart {
             out += "<text x=\"\(fmt(left + 10))\" y=\"\(fmt(top + plotH / 2))\" fill=\"#888\">no data yet</text>\n</svg>"
             return out
         }
-        var xs = (valid.map(\.x).min()!, valid.map(\.x).max()!)
+        var xs = (valid.map { transformX($0.x) }.min()!, valid.map { transformX($0.x) }.max()!)
         var ys = (valid.map { transformY($0.y) }.min()!, valid.map { transformY($0.y) }.max()!)
         if xs.0 == xs.1 { xs = (xs.0 - 0.5, xs.1 + 0.5) }
         if ys.0 == ys.1 { ys = (ys.0 - (logarithmicY ? 0.5 : max(abs(ys.0) * 0.1, 0.5)), ys.1 + (logarithmicY ? 0.5 : max(abs(ys.1) * 0.1, 0.5))) }
-        let xTicks = niceTicks(xs.0, xs.1)
+        let xTicks = logarithmicX ? powerOfTwoTicks(xs.0, xs.1) : niceTicks(xs.0, xs.1)
         let yTicks = logarithmicY ? decadeTicks(ys.0, ys.1) : niceTicks(ys.0, ys.1)
-        let px: (Double) -> Double = { left + ($0 - xs.0) / (xs.1 - xs.0) * plotW }
+        let px: (Double) -> Double = { left + (transformX($0) - xs.0) / (xs.1 - xs.0) * plotW }
         let py: (Double) -> Double = { top + plotH - ($0 - ys.0) / (ys.1 - ys.0) * plotH }
 
         out += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
         for t in xTicks where t >= xs.0 && t <= xs.1 {
-            out += "<line x1=\"\(fmt(px(t)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(px(t)))\" y2=\"\(fmt(top + plotH))\" stroke=\"#eee\"/>"
-            out += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(top + plotH + 14))\" text-anchor=\"middle\">\(tickLabel(t))</text>\n"
+            // Ticks are in axis space (log2 of the value on a logarithmic axis).
+            let value = logarithmicX ? pow(2, t) : t
+            out += "<line x1=\"\(fmt(px(value)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(px(value)))\" y2=\"\(fmt(top + plotH))\" stroke=\"#eee\"/>"
+            out += "<text x=\"\(fmt(px(value)))\" y=\"\(fmt(top + plotH + 14))\" text-anchor=\"middle\">\(tickLabel(value))</text>\n"
         }
         for t in yTicks where t >= ys.0 - 1e-12 && t <= ys.1 + 1e-12 {
             let label = logarithmicY ? tickLabel(pow10(t)) : tickLabel(t)
@@ -87,12 +98,21 @@ public struct LineChart {
         for (i, s) in series.enumerated() {
             let color = Self.palette[i % Self.palette.count]
             let dash = i >= Self.palette.count ? " stroke-dasharray=\"4 3\"" : ""
-            let pts = s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logarithmicY || $0.y > 0) }
-            if pts.count == 1 {
-                out += "<circle cx=\"\(fmt(px(pts[0].x)))\" cy=\"\(fmt(py(transformY(pts[0].y))))\" r=\"3\" fill=\"\(color)\"/>\n"
-            } else if pts.count > 1 {
-                let coords = pts.map { "\(fmt(px($0.x))),\(fmt(py(transformY($0.y))))" }.joined(separator: " ")
-                out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(coords)\"/>\n"
+            var pieces: [[(x: Double, y: Double)]] = [[]]
+            for p in s.points {
+                if isDrawable(p) {
+                    pieces[pieces.count - 1].append(p)
+                } else if gapsAtNonFinite && !pieces[pieces.count - 1].isEmpty {
+                    pieces.append([])
+                }
+            }
+            for pts in pieces {
+                if pts.count == 1 {
+                    out += "<circle cx=\"\(fmt(px(pts[0].x)))\" cy=\"\(fmt(py(transformY(pts[0].y))))\" r=\"3\" fill=\"\(color)\"/>\n"
+                } else if pts.count > 1 {
+                    let coords = pts.map { "\(fmt(px($0.x))),\(fmt(py(transformY($0.y))))" }.joined(separator: " ")
+                    out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(coords)\"/>\n"
+                }
             }
             let ly = top + 6 + Double(i) * 13
             if ly < height - 10 {
@@ -128,6 +148,14 @@ func niceTicks(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
     return ticks
 }
 
+/// Ticks in log2 space: every whole power of two in `[low, high]`, thinned to at most about 8.
+func powerOfTwoTicks(_ low: Double, _ high: Double) -> [Double] {
+    let first = Int(low.rounded(.up)), last = Int(high.rounded(.down))
+    guard first <= last else { return [] }
+    let stride = max(1, (last - first + 7) / 8)
+    return Swift.stride(from: first, through: last, by: stride).map(Double.init)
+}
+
 /// Ticks in log10 space: whole decades, plus 2x and 5x marks when the range spans few decades.
 func decadeTicks(_ low: Double, _ high: Double) -> [Double] {
     let first = Int(low.rounded(.down)), last = Int(high.rounded(.up))
@@ -156,7 +184,7 @@ func tickLabel(_ value: Double) -> String {
 func fmt(_ x: Double) -> String { format(x, 1) }
 
 /// Escapes the five XML special characters.
-func escapeXML(_ text: String) -> String {
+public func escapeXML(_ text: String) -> String {
     var out = ""
     for ch in text {
         switch ch {

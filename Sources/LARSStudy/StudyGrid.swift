@@ -1,0 +1,199 @@
+import Foundation
+
+/// The optimizers a study can compare, spelled as lars-train's `--opt` spells them.
+public enum StudyOptimizer: String, Sendable, CaseIterable, Codable, Comparable {
+    /// SGD with momentum.
+    case sgd
+    /// LARS (You, Gitman & Ginsburg 2017).
+    case lars
+    /// LAMB (You et al. 2019).
+    case lamb
+    /// AdamW (Loshchilov & Hutter 2019).
+    case adamw
+
+    /// Parses a comma-separated list such as `sgd,lars`, or throws naming the unknown one.
+    public static func parseList(_ text: String) throws -> [StudyOptimizer] {
+        try text.split(separator: ",").map { name in
+            guard let o = StudyOptimizer(rawValue: name.trimmingSpaces()) else {
+                throw StudyError.invalidSettings("unknown optimizer '\(name)' (lars, lamb, sgd, adamw)")
+            }
+            return o
+        }
+    }
+
+    /// Orders as declared (SGD first, as the paper's tables do).
+    public static func < (a: StudyOptimizer, b: StudyOptimizer) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// Everything that defines a study: the grid, the runs' shared settings and where it writes.
+public struct StudySettings: Sendable, Equatable {
+    /// Data set (lars-train's `--dataset`).
+    public var dataset: String
+    /// Directory of the data set files, or nil for lars-train's default.
+    public var dataDirectory: String?
+    /// Model (lars-train's `--model`).
+    public var model: String
+    /// The optimizers compared (columns of the table).
+    public var optimizers: [StudyOptimizer]
+    /// Images per step (rows of the table).
+    public var batches: [Int]
+    /// Seeds; every (optimizer, batch) cell runs once per seed.
+    public var seeds: [UInt64]
+    /// Epochs of every run.
+    public var epochs: Int
+    /// Training images held out as the validation split (lars-train's `--validation`).
+    public var validation: Int
+    /// lars-train's `--train-limit`, or nil.
+    public var trainLimit: Int?
+    /// lars-train's `--test-limit`, or nil.
+    public var testLimit: Int?
+    /// lars-train's `--threads`, or nil.
+    public var threads: Int?
+    /// Runs per cell in the learning-rate search (1: the rule's rate only).
+    public var searchCount: Int = 1
+    /// Rates that replace a rule's value, per optimizer (`--rates sgd=1e6`).
+    public var rateOverrides: [StudyOptimizer: Double] = [:]
+    /// Extra lars-train arguments appended to every run.
+    public var extraArguments: [String] = []
+    /// Command words put in front of every run (`mpirun -np 2 --oversubscribe`).
+    public var launcher: [String] = []
+    /// The study directory (`--output`).
+    public var output: String
+
+    /// Settings from `defaults`, writing into `output`.
+    public init(defaults: StudyDefaults = StudyRecipes.fullDefaults, output: String = "studies/latest") {
+        dataset = defaults.dataset
+        model = defaults.model
+        optimizers = defaults.optimizers
+        batches = defaults.batches
+        seeds = defaults.seeds
+        epochs = defaults.epochs
+        validation = defaults.validation
+        trainLimit = defaults.trainLimit
+        self.output = output
+    }
+
+    /// Throws a readable error when the settings cannot make a study.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws {
+            if !ok { throw StudyError.invalidSettings(message) }
+        }
+        try check(!optimizers.isEmpty, "no optimizers given")
+        try check(!batches.isEmpty && batches.allSatisfy { $0 > 0 }, "batch sizes must be positive, got \(batches)")
+        try check(!seeds.isEmpty, "no seeds given")
+        try check(epochs > 0, "epochs must be positive, got \(epochs)")
+        try check(validation > 0, "the validation split must hold at least one image, got \(validation)")
+        try check(searchCount >= 1, "--lr-search must be at least 1, got \(searchCount)")
+        try check(rateOverrides.values.allSatisfy { $0 > 0 && $0.isFinite }, "override rates must be positive")
+        try check(DatasetFacts(name: dataset) != nil, "unknown data set '\(dataset)' (\(DatasetFacts.names.joined(separator: ", ")))")
+    }
+
+    /// Every run of the study in order: batch (small first), optimizer, seed, then search factor.
+    public var runs: [StudyRun] {
+        var out: [StudyRun] = []
+        for batch in batches {
+            for optimizer in optimizers {
+                let centre = rateOverrides[optimizer] ?? StudyRecipes.learningRate(optimizer, batch: batch)
+                for seed in seeds {
+                    for factor in StudyRecipes.searchFactors(count: searchCount) {
+                        out.append(StudyRun(
+                            optimizer: optimizer, batch: batch, learningRate: roundedRate(centre * factor),
+                            rateFactor: factor, warmupEpochs: StudyRecipes.warmupEpochs(batch: batch, epochs: epochs),
+                            seed: seed))
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// One lars-train run of a study: a cell of the grid at one learning rate.
+public struct StudyRun: Sendable, Equatable, Hashable {
+    /// The optimizer.
+    public var optimizer: StudyOptimizer
+    /// Images per step.
+    public var batch: Int
+    /// Peak learning rate, rounded to 4 significant digits (the directory names it).
+    public var learningRate: Double
+    /// This run's rate over the rule's (1 unless searching).
+    public var rateFactor: Double
+    /// Linear warm-up, epochs.
+    public var warmupEpochs: Double
+    /// lars-train's seed.
+    public var seed: UInt64
+
+    /// Creates a run description.
+    public init(optimizer: StudyOptimizer, batch: Int, learningRate: Double, rateFactor: Double = 1, warmupEpochs: Double, seed: UInt64) {
+        self.optimizer = optimizer
+        self.batch = batch
+        self.learningRate = learningRate
+        self.rateFactor = rateFactor
+        self.warmupEpochs = warmupEpochs
+        self.seed = seed
+    }
+
+    /// The run directory's name inside `<study>/cells`: `lars-b2048-lr6-s1`.
+    public var directoryName: String {
+        "\(optimizer.rawValue)-b\(batch)-lr\(shortNumber(learningRate))-s\(seed)"
+    }
+
+    /// The cell this run belongs to: the same optimizer, batch and seed (search runs share one).
+    public var cellKey: CellKey { CellKey(optimizer: optimizer, batch: batch, seed: seed) }
+}
+
+/// Identifies a cell of the grid (one seed of it): the runs of a rate search share a key.
+public struct CellKey: Sendable, Hashable, Comparable {
+    /// The optimizer.
+    public var optimizer: StudyOptimizer
+    /// Images per step.
+    public var batch: Int
+    /// The seed.
+    public var seed: UInt64
+
+    /// Orders by batch, optimizer, seed.
+    public static func < (a: CellKey, b: CellKey) -> Bool {
+        (a.batch, a.optimizer.rawValue, a.seed) < (b.batch, b.optimizer.rawValue, b.seed)
+    }
+}
+
+/// A user-causable problem with a study's settings or files, with a message for the terminal.
+public enum StudyError: Error, CustomStringConvertible, Equatable {
+    /// Flags that contradict each other or name unknown choices.
+    case invalidSettings(String)
+    /// lars-train could not be found or started.
+    case cannotRun(String)
+    /// A file of the study could not be written.
+    case io(path: String, problem: String)
+
+    /// The message.
+    public var description: String {
+        switch self {
+        case .invalidSettings(let m): return m
+        case .cannotRun(let m): return m
+        case .io(let path, let problem): return "\(path): \(problem)"
+        }
+    }
+}
+
+/// `rate` rounded to 4 significant digits, so that the directory name and `--lr` agree exactly.
+func roundedRate(_ rate: Double) -> Double {
+    Double(shortNumber(rate)) ?? rate
+}
+
+/// A number with at most 4 significant digits and no trailing zeros: 6, 0.05, 4.243, 1e+06.
+public func shortNumber(_ value: Double) -> String {
+    var buffer = [CChar](repeating: 0, count: 64)
+    let length = buffer.withUnsafeMutableBufferPointer { p in
+        withVaList([value]) { Int(vsnprintf(p.baseAddress, 64, "%.4g", $0)) }
+    }
+    return String(decoding: buffer.prefix(max(0, min(length, 63))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import LARSTraining
+
+/// Describes a study for the headers of its reports.
+public struct StudyHeader: Sendable {
+    /// The settings the study ran with.
+    public var settings: StudySettings
+    /// The machine and BLAS, as `lars-train --blas-info` prints it.
+    public var machine: String
+
+    /// Creates a header.
+    public init(settings: StudySettings, machine: String) {
+        self.settings = settings
+        self.machine = machine
+    }
+
+    /// (key, value) lines: data set, model, epochs, validation, search, machine.
+    public var lines: [(String, String)] {
+        let s = settings
+        var data = s.dataset
+        if let limit = s.trainLimit { data += ", training capped at \(limit) images" }
+        if let limit = s.testLimit { data += ", test capped at \(limit) images" }
+        return [
+            ("data set", data),
+            ("model", s.model),
+            ("epochs", "\(s.epochs)"),
+            ("validation", "\(s.validation) training images held out; a rate search chooses by their accuracy"),
+            ("learning rates", s.searchCount > 1 ? "\(s.searchCount) per cell, factors \(StudyRecipes.searchFactors(count: s.searchCount).map(shortNumber).joined(separator: ", ")) of the rule" : "the rule's (StudyRecipes.swift)"),
+            ("machine", machine),
+        ]
+    }
+}
+
+/// Writes `study.md`: a table shaped like the LARS paper's Tables 1 and 3, one row per batch,
+/// one column per optimizer, the test accuracy of each cell's chosen run.
+public enum StudyMarkdown {
+    /// The file's text. Only `selected` runs enter the table; seeds of a cell are averaged.
+    public static func render(_ results: [RunResult], header: StudyHeader) -> String {
+        let s = header.settings
+        var out = "# lars-study: \(s.optimizers.map { $0.rawValue.uppercased() }.joined(separator: " vs "))\n\n"
+        for (key, value) in header.lines { out += "- \(key): \(value)\n" }
+        out += "\n| batch | steps |" + s.optimizers.map { " \($0.rawValue.uppercased()) |" }.joined() + "\n"
+        out += "|---:|---:|" + String(repeating: "---|", count: s.optimizers.count) + "\n"
+        let chosen = results.filter(\.selected)
+        for batch in s.batches {
+            let row = chosen.filter { $0.run.batch == batch }
+            let steps = row.first(where: { $0.state == .finished })?.steps ?? row.map(\.steps).max() ?? 0
+            out += "| \(batch) | \(steps == 0 ? "" : "\(steps)") |"
+            for optimizer in s.optimizers {
+                out += " \(cellText(row.filter { $0.run.optimizer == optimizer })) |"
+            }
+            out += "\n"
+        }
+        out += "\nTest accuracy of each cell's run (the rate search's choice by validation accuracy); "
+        out += "steps: optimizer steps of the whole run. Every run: `cells/<optimizer>-b<batch>-lr<rate>-s<seed>/`.\n"
+        return out
+    }
+
+    /// The text of one table cell from its seeds' chosen runs: `91.2 % (lr 2.1)`,
+    /// `91.2 ± 0.3 % (lr 2.1, 3 seeds)`, `diverged (epoch 2)`, `failed (exit code 1)` or `pending`.
+    public static func cellText(_ runs: [RunResult]) -> String {
+        guard !runs.isEmpty else { return "" }
+        let finished = runs.filter { $0.state == .finished }
+        let rates = Array(Set(finished.map(\.run.learningRate))).sorted().map(shortNumber).joined(separator: "/")
+        var notes: [String] = []
+        let diverged = runs.filter { $0.state == .diverged }
+        if finished.isEmpty {
+            if let d = diverged.first {
+                return d.divergedEpoch.map { "diverged (epoch \($0))" } ?? "diverged"
+            }
+            if let f = runs.first(where: { $0.state == .failed }) { return "failed (\(f.reason))" }
+            return "pending"
+        }
+        let values = finished.compactMap(\.finalTestAccuracy).map { $0 * 100 }
+        let mean = values.reduce(0, +) / Double(max(values.count, 1))
+        var text = format(mean, 1)
+        if values.count > 1 {
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+            text += " ± " + format(variance.squareRoot(), 1)
+        }
+        notes.append("lr \(rates)")
+        if runs.count > 1 { notes.append("\(finished.count) seeds") }
+        if !diverged.isEmpty { notes.append("\(diverged.count) diverged") }
+        let others = runs.count - finished.count - diverged.count
+        if others > 0 { notes.append("\(others) not finished") }
+        return text + " % (" + notes.joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,117 @@
+/// The learning-rate rules and default grids of `lars-study`, in one place so that they are easy
+/// to read and to tune. Every number here is provisional: the constants name where they come from,
+/// and changing one changes every study that does not override it (`--rates`).
+public enum StudyRecipes {
+    // MARK: SGD (momentum 0.9): the linear scaling rule
+
+    /// SGD's rate at the reference batch: Goyal et al. 2017 (arXiv 1706.02677), "Accurate, Large
+    /// Minibatch SGD", scale 0.1 at batch 256 linearly with the batch size.
+    public static let sgdRateAtReference = 0.1
+    /// The reference batch of the linear scaling rule (Goyal et al.: 256).
+    public static let sgdReferenceBatch = 256.0
+
+    // MARK: LARS: a larger global rate per batch, with warm-up
+
+    /// LARS's global rate at the reference batch: lars-train's tuned default (3.0 at batch 512 on
+    /// Fashion-MNIST's small CNN; 6 and 12 diverged there). You et al. 2017 grow the global rate
+    /// with the batch and warm it up; we grow it with the square root of the batch.
+    public static let larsRateAtReference = 3.0
+    /// LARS's reference batch.
+    public static let larsReferenceBatch = 512.0
+
+    // MARK: LAMB and AdamW: square-root scaling around lars-train's defaults
+
+    /// LAMB's rate at batch 512 (lars-train's default), scaled with sqrt(B / 512) as You et al.
+    /// 2019 (arXiv 1904.00962) do for LAMB.
+    public static let lambRateAtReference = 0.01
+    /// AdamW's rate at batch 512 (lars-train's default), scaled with sqrt(B / 512) (the square-root
+    /// rule keeps the variance of an adaptive step constant; Krizhevsky 2014, Hoffer et al. 2017).
+    public static let adamwRateAtReference = 0.002
+    /// The reference batch of the square-root rules of LAMB and AdamW.
+    public static let adaptiveReferenceBatch = 512.0
+
+    // MARK: Warm-up, shared by every optimizer
+
+    /// Linear warm-up in epochs up to and including `longWarmupAbove` images per batch.
+    public static let shortWarmupEpochs = 1.0
+    /// Linear warm-up in epochs for batches above `longWarmupAbove` (few steps per epoch: the
+    /// paper warms large batches up for longer).
+    public static let longWarmupEpochs = 2.0
+    /// Batches above this get `longWarmupEpochs`.
+    public static let longWarmupAbove = 2048
+    /// Warm-up never takes more than this share of the run, so that short runs still decay.
+    public static let maximumWarmupShare = 0.25
+
+    // MARK: Weight decay
+
+    /// Weight decay per optimizer; `nil` keeps lars-train's default (5e-4 for LARS and SGD, 0.01
+    /// for LAMB and AdamW).
+    public static func weightDecay(_ optimizer: StudyOptimizer) -> Double? { nil }
+
+    // MARK: Rules
+
+    /// The peak learning rate the rule gives `optimizer` at `batch` images per step.
+    public static func learningRate(_ optimizer: StudyOptimizer, batch: Int) -> Double {
+        let b = Double(batch)
+        switch optimizer {
+        case .sgd: return sgdRateAtReference * b / sgdReferenceBatch
+        case .lars: return larsRateAtReference * (b / larsReferenceBatch).squareRoot()
+        case .lamb: return lambRateAtReference * (b / adaptiveReferenceBatch).squareRoot()
+        case .adamw: return adamwRateAtReference * (b / adaptiveReferenceBatch).squareRoot()
+        }
+    }
+
+    /// Linear warm-up in epochs at `batch` for a run of `epochs` epochs (every optimizer).
+    public static func warmupEpochs(batch: Int, epochs: Int) -> Double {
+        let wanted = batch <= longWarmupAbove ? shortWarmupEpochs : longWarmupEpochs
+        return min(wanted, maximumWarmupShare * Double(epochs))
+    }
+
+    /// The factors of a learning-rate search of `count` runs: powers of 2 centred on the rule
+    /// (1 -> [1]; 3 -> [0.5, 1, 2]; 4 -> [0.5, 1, 2, 4]; an even count leans upwards).
+    public static func searchFactors(count: Int) -> [Double] {
+        guard count > 1 else { return [1] }
+        let low = -((count - 1) / 2)
+        return (0..<count).map { pow2(Double(low + $0)) }
+    }
+
+    // MARK: Default grids
+
+    /// The full default study (no flags); about 4 x 6 epochs x 55,000 images per optimizer.
+    public static let fullDefaults = StudyDefaults(
+        dataset: "fashion-mnist", model: "small-cnn", optimizers: [.sgd, .lars],
+        batches: [128, 512, 2048, 8192], seeds: [1], epochs: 6, validation: 5000, trainLimit: nil)
+
+    /// `--quick`: 3 batches x 4 epochs x 36,000 images, about a third of the full study's images
+    /// (432,000 against 1,320,000 per optimizer) and so about a third of its time.
+    public static let quickDefaults = StudyDefaults(
+        dataset: "fashion-mnist", model: "small-cnn", optimizers: [.sgd, .lars],
+        batches: [256, 1024, 4096], seeds: [1], epochs: 4, validation: 5000, trainLimit: 36000)
+}
+
+/// The grid a study runs when the user names nothing else.
+public struct StudyDefaults: Sendable, Equatable {
+    /// Data set name, as lars-train spells it.
+    public var dataset: String
+    /// Model name, as lars-train spells it.
+    public var model: String
+    /// Optimizers compared.
+    public var optimizers: [StudyOptimizer]
+    /// Images per optimizer step.
+    public var batches: [Int]
+    /// Seeds of every cell.
+    public var seeds: [UInt64]
+    /// Epochs of every run.
+    public var epochs: Int
+    /// Training images held out for validation.
+    public var validation: Int
+    /// Cap on the training images (after the validation split), or nil for all.
+    public var trainLimit: Int?
+}
+
+/// 2 to the power `x`.
+func pow2(_ x: Double) -> Double {
+    var result = 1.0
+    if x >= 0 { for _ in 0..<Int(x) { result *= 2 } } else { for _ in 0..<Int(-x) { result /= 2 } }
+    return result
+}

@@ -1,0 +1,163 @@
+import Foundation
+import LARSTraining
+
+/// Runs a study: every run of the grid as its own lars-train child process, skipping finished
+/// runs, resuming interrupted ones from their checkpoints, recording divergence and failures,
+/// and rewriting the reports after every run.
+public struct StudyRunner {
+    /// The study's settings.
+    public let settings: StudySettings
+    /// Builds each run's command.
+    public let command: LarsTrainCommand
+    /// Where progress lines go (the terminal, flushed, by default).
+    public var say: (String) -> Void = { print($0); fflush(nil) }
+
+    /// A runner of `settings` with lars-train at `larsTrain`.
+    public init(settings: StudySettings, larsTrain: String) {
+        self.settings = settings
+        self.command = LarsTrainCommand(executable: larsTrain, settings: settings)
+    }
+
+    /// The lines `--dry-run` prints: every run and its command, and whether it would be skipped or resumed.
+    public func dryRunLines() throws -> [String] {
+        try settings.validate()
+        let runs = settings.runs
+        return runs.enumerated().flatMap { i, run -> [String] in
+            let state = plan(run)
+            return ["cell \(i + 1)/\(runs.count): \(describe(run))\(state.note)",
+                    "  " + command.arguments(for: run, resume: state.resume).joined(separator: " ")]
+        }
+    }
+
+    /// What to do with a run: skip it (done), resume it from a checkpoint, or start it.
+    func plan(_ run: StudyRun) -> (skip: Bool, resume: String?, note: String) {
+        let files = RunDirectory(path: command.directory(of: run))
+        if let outcome = files.outcome() {
+            return (true, nil, ": skipped (\(outcome.state.rawValue))")
+        }
+        if files.hasCheckpoint { return (false, files.checkpointPath, ": resuming from its checkpoint") }
+        return (false, nil, "")
+    }
+
+    /// `lars b2048 lr 6 seed 1` (with the search factor when searching).
+    func describe(_ run: StudyRun) -> String {
+        var text = "\(run.optimizer.rawValue) b\(run.batch) lr \(shortNumber(run.learningRate)) seed \(run.seed)"
+        if settings.searchCount > 1 { text += " (x\(shortNumber(run.rateFactor)) of the rule)" }
+        return text
+    }
+
+    /// Every run's current result, read from disk, with each cell's chosen run marked.
+    public func results() -> [RunResult] {
+        let threshold = DatasetFacts(name: settings.dataset)?.collapseThreshold ?? 0
+        return RateSelection.markSelected(settings.runs.map {
+            RunResult.read(run: $0, epochs: settings.epochs, directory: command.directory(of: $0), collapseThreshold: threshold)
+        })
+    }
+
+    /// Runs the study to the end and returns the final results. Throws only for problems with
+    /// the study itself (settings, lars-train missing, reports unwritable); a run that crashes or
+    /// diverges is recorded and the study goes on.
+    @discardableResult
+    public func run() throws -> [RunResult] {
+        try settings.validate()
+        try makeDirectories(settings.output + "/cells")
+        let header = StudyHeader(settings: settings, machine: machineLine())
+        let runs = settings.runs
+        let facts = DatasetFacts(name: settings.dataset)!
+        let perEpoch = facts.imagesPerEpoch(validation: settings.validation, limit: settings.trainLimit)
+        var progress = StudyProgress(remainingImages: runs.reduce(0) { total, run in
+            let p = plan(run)
+            if p.skip { return total }
+            let done = p.resume == nil ? 0 : (RunDirectory(path: command.directory(of: run)).metrics().last?.epoch ?? 0)
+            return total + max(0, settings.epochs - done) * perEpoch
+        })
+        for (i, run) in runs.enumerated() {
+            let p = plan(run)
+            say("cell \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
+            if p.skip { continue }
+            let directory = command.directory(of: run)
+            try makeDirectories(directory)
+            let files = RunDirectory(path: directory)
+            try? FileManager.default.removeItem(atPath: files.failurePath)
+            let startEpoch = p.resume == nil ? 0 : (files.metrics().last?.epoch ?? 0)
+            var epochsSeen = 0
+            let exit = try ChildProcess.run(
+                command.arguments(for: run, resume: p.resume), environment: ["LARS_TRAIN_DIE_WITH_PARENT": "1"],
+                logPath: files.logPath
+            ) { line in
+                say(line.isEmpty ? "" : "    " + line)
+                if completedEpoch(inLine: line) != nil {
+                    epochsSeen += 1
+                    progress.add(images: perEpoch)
+                    if let eta = progress.line() { say("  " + eta) }
+                }
+            }
+            progress.drop(images: max(0, settings.epochs - startEpoch - epochsSeen) * perEpoch)
+            try record(exit, of: run, in: files)
+            let current = results()
+            if let r = current.first(where: { $0.run == run }) { say("  -> " + summary(r)) }
+            try StudyOutputs.write(current, header: header)
+        }
+        let final = results()
+        try StudyOutputs.write(final, header: header)
+        say("study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg")
+        return final
+    }
+
+    /// Leaves the run's ending on disk: lars-train writes `outcome.json` itself when it finishes
+    /// or diverges; without one (an older lars-train) a clean exit is written as finished and a
+    /// divergence reconstructed from its message; any other ending gets the study's `failure.json`.
+    func record(_ exit: ChildExit, of run: StudyRun, in files: RunDirectory) throws {
+        if exit.code == 0 || exit.code == 3, files.outcome() != nil { return }
+        if exit.code == 0 {
+            // A lars-train that predates outcome.json: a clean exit means it finished.
+            let last = files.metrics().last
+            try RunOutcome(state: .finished, epoch: last?.epoch ?? 0, step: last?.step ?? 0, reason: "").write(to: files.outcomePath)
+            return
+        }
+        if exit.code == 3, let outcome = parseDivergence(exit.lastLines) {
+            try outcome.write(to: files.outcomePath)
+            return
+        }
+        let data = try JSONEncoder().encode(RunFailure(exitCode: exit.code, lastLines: exit.lastLines))
+        try AtomicFile.write(Array(data), to: files.failurePath)
+        say("  lars-train ended with exit code \(exit.code); its last lines:")
+        for line in exit.lastLines.suffix(8) { say("    | " + line) }
+    }
+
+    /// One line on how a run ended.
+    func summary(_ r: RunResult) -> String {
+        switch r.state {
+        case .finished:
+            let test = r.finalTestAccuracy.map { format($0 * 100, 2) + " %" } ?? "?"
+            let validation = r.validationAccuracy.map { ", validation " + format($0 * 100, 2) + " %" } ?? ""
+            return "finished: test \(test)\(validation)"
+        case .diverged: return "diverged in epoch \(r.divergedEpoch.map(String.init) ?? "?")" + (r.reason.isEmpty ? "" : ": \(r.reason)")
+        case .failed: return "failed (\(r.reason)); the study goes on"
+        case .pending: return "not finished"
+        }
+    }
+
+    /// The BLAS line of `lars-train --blas-info` and the core count, for the reports' headers.
+    func machineLine() -> String {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let exit = try? ChildProcess.run([command.executable, "--blas-info"], environment: [:], logPath: nil) { _ in }
+        let blas = exit?.lastLines.first(where: { $0.hasPrefix("BLAS") }) ?? "BLAS unknown"
+        return "\(blas); \(cores) cores"
+    }
+}
+
+/// The outcome in lars-train's message `lars-train: diverged at epoch E, step S: REASON`, or nil.
+func parseDivergence(_ lines: [String]) -> RunOutcome? {
+    for line in lines.reversed() {
+        guard let range = line.range(of: "diverged at epoch ") else { continue }
+        let rest = line[range.upperBound...]
+        let parts = rest.split(separator: ":", maxSplits: 1)
+        let numbers = parts[0].split(separator: ",").map { $0.filter(\.isNumber) }
+        guard let epoch = numbers.first.flatMap({ Int($0) }) else { continue }
+        let step = numbers.count > 1 ? Int(numbers[1]) ?? 0 : 0
+        let reason = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        return RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason)
+    }
+    return nil
+}

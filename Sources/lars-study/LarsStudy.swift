@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import LARSStudy
+
+/// `lars-study`: runs a grid of lars-train runs (optimizers x batch sizes x seeds, optionally a
+/// learning-rate search per cell) and reports them side by side, like the LARS paper's tables.
+@main
+struct LarsStudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lars-study",
+        abstract: "Run SGD against LARS (and LAMB, AdamW) over batch sizes and report them side by side.",
+        discussion: """
+            Every run is an ordinary lars-train run in <output>/cells/<opt>-b<batch>-lr<rate>-s<seed>/, \
+            started as its own process. Running the same study again skips finished runs and resumes \
+            interrupted ones. Writes study.csv, study.md, study.html and accuracy_vs_batch.svg into --output. \
+            Learning-rate rules: Sources/LARSStudy/StudyRecipes.swift.
+            """)
+
+    @Option(help: "Optimizers, comma-separated: sgd, lars, lamb, adamw (default: sgd,lars).")
+    var optimizers: String?
+    @Option(help: "Batch sizes, comma-separated (default: 128,512,2048,8192; --quick: 256,1024,4096).")
+    var batches: String?
+    @Option(help: "Seeds: one number N runs seeds 1...N; a comma-separated list runs those seeds (default: 1).")
+    var seeds: String?
+    @Option(help: "Epochs of every run (default: 6; --quick: 4).")
+    var epochs: Int?
+    @Flag(help: "A smaller grid: batches 256,1024,4096, 4 epochs, 36,000 training images; about a third of the full study's time.")
+    var quick = false
+    @Option(help: "Data set, as lars-train names it.")
+    var dataset: String?
+    @Option(name: .customLong("data-dir"), help: "Directory with the data set files.")
+    var dataDirectory: String?
+    @Option(help: "Model, as lars-train names it.")
+    var model: String?
+    @Option(help: "Training images held out as the validation split (default: 5000).")
+    var validation: Int?
+    @Option(name: .customLong("train-limit"), help: "Train on at most N images (after the validation split).")
+    var trainLimit: Int?
+    @Option(name: .customLong("test-limit"), help: "Evaluate on the first N test images only.")
+    var testLimit: Int?
+    @Option(help: "Threads of each lars-train run.")
+    var threads: Int?
+    @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins.")
+    var searchCount: Int = 1
+    @Option(help: "Rates that replace the rule's value, per optimizer: sgd=0.4,lars=6.")
+    var rates: String?
+    @Option(help: "Extra lars-train flags appended to every run, split on spaces: '--smoothing 0.1'.")
+    var extra: String?
+    @Option(help: "Command words in front of every run, split on spaces: 'mpirun -np 2 --oversubscribe'.")
+    var launcher: String?
+    @Option(name: .customLong("lars-train"), help: "The lars-train executable (default: next to lars-study).")
+    var larsTrain: String?
+    @Option(help: "Study directory; running the same one again skips finished runs.")
+    var output = "studies/latest"
+    @Flag(name: .customLong("dry-run"), help: "Print the runs and their commands without running them.")
+    var dryRun = false
+
+    func makeSettings() throws -> StudySettings {
+        var s = StudySettings(defaults: quick ? StudyRecipes.quickDefaults : StudyRecipes.fullDefaults, output: output)
+        if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers) }
+        if let batches { s.batches = try parseIntegers(batches, "--batches") }
+        if let seeds {
+            let list = try parseIntegers(seeds, "--seeds").map { UInt64(max(0, $0)) }
+            if list.count == 1 && list[0] < 1 { throw StudyError.invalidSettings("--seeds: a count must be at least 1") }
+            s.seeds = list.count == 1 ? (1...list[0]).map { $0 } : list
+        }
+        if let epochs { s.epochs = epochs }
+        if let dataset { s.dataset = dataset }
+        s.dataDirectory = dataDirectory
+        if let model { s.model = model }
+        if let validation { s.validation = validation }
+        if let trainLimit { s.trainLimit = trainLimit }
+        s.testLimit = testLimit
+        s.threads = threads
+        s.searchCount = searchCount
+        if let rates { s.rateOverrides = try parseRates(rates) }
+        s.extraArguments = splitWords(extra ?? "")
+        s.launcher = splitWords(launcher ?? "")
+        try s.validate()
+        return s
+    }
+
+    func run() throws {
+        do {
+            let settings = try makeSettings()
+            if let larsTrain, !FileManager.default.isExecutableFile(atPath: larsTrain) {
+                throw StudyError.cannotRun("--lars-train \(larsTrain) is not an executable file")
+            }
+            let runner = StudyRunner(settings: settings, larsTrain: try larsTrain ?? LarsTrainCommand.locateNextToSelf())
+            if dryRun {
+                for line in try runner.dryRunLines() { print(line) }
+                return
+            }
+            try runner.run()
+        } catch let error as StudyError {
+            // Readable in release builds: the message, not a trap.
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// `128,512` as integers, or a readable error naming the flag.
+func parseIntegers(_ text: String, _ flag: String) throws -> [Int] {
+    try text.split(separator: ",").map {
+        guard let n = Int($0.trimmingCharacters(in: .whitespaces)) else {
+            throw StudyError.invalidSettings("\(flag): '\($0)' is not a whole number")
+        }
+        return n
+    }
+}
+
+/// `sgd=0.4,lars=6` as rates by optimizer.
+func parseRates(_ text: String) throws -> [StudyOptimizer: Double] {
+    var rates: [StudyOptimizer: Double] = [:]
+    for item in text.split(separator: ",") {
+        let parts = item.split(separator: "=")
+        guard parts.count == 2, let optimizer = StudyOptimizer(rawValue: String(parts[0])), let rate = Double(parts[1]) else {
+            throw StudyError.invalidSettings("--rates: '\(item)' is not OPTIMIZER=RATE (sgd=0.4)")
+        }
+        rates[optimizer] = rate
+    }
+    return rates
+}

@@ -1,0 +1,70 @@
+import Testing
+@testable import LARSStudy
+
+/// The learning-rate rules give the values docs/lars-study.md documents.
+struct StudyRecipesTests {
+    @Test func sgdFollowsTheLinearScalingRule() {
+        #expect(StudyRecipes.learningRate(.sgd, batch: 256) == 0.1)
+        #expect(abs(StudyRecipes.learningRate(.sgd, batch: 128) - 0.05) < 1e-12)
+        #expect(abs(StudyRecipes.learningRate(.sgd, batch: 8192) - 3.2) < 1e-12)
+    }
+
+    @Test func larsGrowsWithTheSquareRootOfTheBatch() {
+        #expect(StudyRecipes.learningRate(.lars, batch: 512) == 3)
+        #expect(abs(StudyRecipes.learningRate(.lars, batch: 2048) - 6) < 1e-12)
+        #expect(abs(StudyRecipes.learningRate(.lars, batch: 128) - 1.5) < 1e-12)
+    }
+
+    @Test func adaptiveOptimizersUseTheSquareRootRuleAroundLarsTrainsDefaults() {
+        #expect(StudyRecipes.learningRate(.lamb, batch: 512) == 0.01)
+        #expect(abs(StudyRecipes.learningRate(.lamb, batch: 2048) - 0.02) < 1e-12)
+        #expect(StudyRecipes.learningRate(.adamw, batch: 512) == 0.002)
+        #expect(abs(StudyRecipes.learningRate(.adamw, batch: 128) - 0.001) < 1e-12)
+    }
+
+    @Test func warmUpIsLongerAbove2048AndAtMostAQuarterOfTheRun() {
+        #expect(StudyRecipes.warmupEpochs(batch: 2048, epochs: 40) == 1)
+        #expect(StudyRecipes.warmupEpochs(batch: 4096, epochs: 40) == 2)
+        #expect(StudyRecipes.warmupEpochs(batch: 8192, epochs: 6) == 1.5)
+        #expect(StudyRecipes.warmupEpochs(batch: 128, epochs: 2) == 0.5)
+    }
+
+    @Test func searchFactorsArePowersOfTwoCentredOnTheRule() {
+        #expect(StudyRecipes.searchFactors(count: 1) == [1])
+        #expect(StudyRecipes.searchFactors(count: 3) == [0.5, 1, 2])
+        #expect(StudyRecipes.searchFactors(count: 5) == [0.25, 0.5, 1, 2, 4])
+        #expect(StudyRecipes.searchFactors(count: 4) == [0.5, 1, 2, 4])
+    }
+
+    @Test func aSearchOfThreeRunsEveryOptimizerAtHalfOnceAndTwiceItsRule() {
+        var settings = StudySettings(output: "/tmp/x")
+        settings.optimizers = [.sgd, .lars]
+        settings.batches = [2048]
+        settings.searchCount = 3
+        let runs = settings.runs
+        #expect(runs.count == 6)
+        #expect(runs.filter { $0.optimizer == .sgd }.map(\.learningRate) == [0.4, 0.8, 1.6])
+        #expect(runs.filter { $0.optimizer == .lars }.map(\.learningRate) == [3, 6, 12])
+        #expect(Set(runs.map(\.cellKey)).count == 2)
+        #expect(runs[0].directoryName == "sgd-b2048-lr0.4-s1")
+    }
+
+    @Test func theDefaultGridIsTheDocumentedOne() {
+        let s = StudySettings()
+        #expect(s.dataset == "fashion-mnist" && s.model == "small-cnn")
+        #expect(s.optimizers == [.sgd, .lars])
+        #expect(s.batches == [128, 512, 2048, 8192])
+        #expect(s.seeds == [1] && s.epochs == 6 && s.validation == 5000)
+        #expect(s.runs.map(\.directoryName).contains("lars-b8192-lr12-s1"))
+    }
+
+    @Test func overridesReplaceTheRuleAndBadSettingsAreRefused() throws {
+        var s = StudySettings(output: "/tmp/x")
+        s.rateOverrides = [.sgd: 1e6]
+        #expect(s.runs.first { $0.optimizer == .sgd }?.learningRate == 1e6)
+        #expect(s.runs.first { $0.optimizer == .sgd }?.directoryName == "sgd-b128-lr1e+06-s1")
+        s.dataset = "imagenet"
+        #expect(throws: StudyError.self) { try s.validate() }
+        #expect(throws: StudyError.self) { try StudyOptimizer.parseList("sgd,adagrad") }
+    }
+}
