@@ -32,6 +32,7 @@ public struct LarsTrainCommand: Sendable {
         if let n = s.testLimit { a += ["--test-limit", "\(n)"] }
         if let n = s.threads { a += ["--threads", "\(n)"] }
         if let wd = StudyRecipes.weightDecay(run.optimizer) { a += ["--weight-decay", shortNumber(wd)] }
+        if StudyRecipes.nesterov(run.optimizer) { a.append("--nesterov") }
         a += ["--output", directory(of: run)]
         a += s.extraArguments
         if let resume { a += ["--resume", resume] }

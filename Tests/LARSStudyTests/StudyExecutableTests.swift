@@ -55,7 +55,7 @@ import LARSTestSupport
         let (status, text) = try Self.study(arguments)
         #expect(status == 0, "lars-study failed:\n\(text)")
         #expect(text.contains("cell 1/4: sgd b16 lr 0.00625 seed 1"), "\(text)")
-        #expect(text.contains("cell 4/4: lars b32 lr 0.75 seed 1"), "\(text)")
+        #expect(text.contains("cell 4/4: lars b32 lr 1.191 seed 1"), "\(text)")
         #expect(text.contains("study: about"), "no estimate of the remaining time:\n\(text)")
 
         let rows = try Self.csvRows(output)
@@ -66,7 +66,7 @@ import LARSTestSupport
             #expect(!(row["validation_accuracy"] ?? "").isEmpty, "no validation accuracy: \(row)")
             #expect(FileManager.default.fileExists(atPath: row["directory"]! + "/outcome.json"))
         }
-        #expect(rows[1]["learning_rate"] == "0.5303" && rows[1]["warmup_epochs"] == "0.5")
+        #expect(rows[1]["learning_rate"] == "0.9449" && rows[1]["warmup_epochs"] == "0.6667")
         let markdown = try String(contentsOfFile: output + "/study.md", encoding: .utf8)
         #expect(markdown.contains("| batch | steps | SGD | LARS |"), "\(markdown)")
         #expect(markdown.contains("| 16 | 8 |"), "\(markdown)")
@@ -113,7 +113,7 @@ import LARSTestSupport
         let arguments = Self.tiny.filter { $0 != "2" && $0 != "--epochs" } + [
             "--epochs", "4", "--optimizers", "lars", "--batches", "16", "--output", output,
         ]
-        let cell = output + "/cells/lars-b16-lr0.5303-s1"
+        let cell = output + "/cells/lars-b16-lr0.9449-s1"
         let process = Process()
         process.executableURL = try shippedExecutable("lars-study")
         process.arguments = arguments
@@ -142,7 +142,7 @@ import LARSTestSupport
 
         let (status, text) = try Self.study(arguments)
         #expect(status == 0, "\(text)")
-        #expect(text.contains("cell 1/1: lars b16 lr 0.5303 seed 1: resuming from its checkpoint"), "\(text)")
+        #expect(text.contains("cell 1/1: lars b16 lr 0.9449 seed 1: resuming from its checkpoint"), "\(text)")
         #expect(text.contains("resumed from \(cell)/checkpoint.safetensors"), "\(text)")
         let rows = try Self.csvRows(output)
         #expect(rows.count == 1 && rows[0]["steps"] == "16", "\(rows)")
@@ -160,7 +160,7 @@ import LARSTestSupport
         for rate in ["1.5", "3", "6"] {
             #expect(text.contains("--opt lars --lr \(rate) "), "\(text)")
         }
-        #expect(text.contains("--validation 5000 --output \(output)/cells/lars-b512-lr1.5-s1"), "\(text)")
+        #expect(text.contains("--validation 5000 --nesterov --output \(output)/cells/lars-b512-lr1.5-s1"), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: output + "/cells"))
     }
 

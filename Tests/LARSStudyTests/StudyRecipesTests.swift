@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LARSStudy
 
@@ -9,10 +10,21 @@ struct StudyRecipesTests {
         #expect(abs(StudyRecipes.learningRate(.sgd, batch: 8192) - 3.2) < 1e-12)
     }
 
-    @Test func larsGrowsWithTheSquareRootOfTheBatch() {
+    @Test func larsGrowsWithTheCubeRootOfTheBatch() {
         #expect(StudyRecipes.learningRate(.lars, batch: 512) == 3)
-        #expect(abs(StudyRecipes.learningRate(.lars, batch: 2048) - 6) < 1e-12)
-        #expect(abs(StudyRecipes.learningRate(.lars, batch: 128) - 1.5) < 1e-12)
+        #expect(abs(StudyRecipes.learningRate(.lars, batch: 4096) - 6) < 1e-12)
+        #expect(abs(StudyRecipes.learningRate(.lars, batch: 64) - 1.5) < 1e-12)
+        #expect(abs(StudyRecipes.learningRate(.lars, batch: 8192) - 7.5595) < 1e-4)
+    }
+
+    @Test func sgdAndLarsRunNesterovMomentum() {
+        #expect(StudyRecipes.nesterov(.sgd) && StudyRecipes.nesterov(.lars))
+        #expect(!StudyRecipes.nesterov(.lamb) && !StudyRecipes.nesterov(.adamw))
+        let command = LarsTrainCommand(executable: "lars-train", settings: StudySettings(output: "/tmp/x"))
+        let lars = StudyRun(optimizer: .lars, batch: 512, learningRate: 3, warmupEpochs: 1, seed: 1)
+        #expect(command.arguments(for: lars).contains("--nesterov"))
+        let lamb = StudyRun(optimizer: .lamb, batch: 512, learningRate: 0.01, warmupEpochs: 1, seed: 1)
+        #expect(!command.arguments(for: lamb).contains("--nesterov"))
     }
 
     @Test func adaptiveOptimizersUseTheSquareRootRuleAroundLarsTrainsDefaults() {
@@ -22,11 +34,12 @@ struct StudyRecipesTests {
         #expect(abs(StudyRecipes.learningRate(.adamw, batch: 128) - 0.001) < 1e-12)
     }
 
-    @Test func warmUpIsLongerAbove2048AndAtMostAQuarterOfTheRun() {
+    @Test func warmUpIsLongerAbove2048AndAtMostAThirdOfTheRun() {
         #expect(StudyRecipes.warmupEpochs(batch: 2048, epochs: 40) == 1)
         #expect(StudyRecipes.warmupEpochs(batch: 4096, epochs: 40) == 2)
-        #expect(StudyRecipes.warmupEpochs(batch: 8192, epochs: 6) == 1.5)
-        #expect(StudyRecipes.warmupEpochs(batch: 128, epochs: 2) == 0.5)
+        #expect(StudyRecipes.warmupEpochs(batch: 8192, epochs: 6) == 2)
+        #expect(StudyRecipes.warmupEpochs(batch: 8192, epochs: 3) == 1)
+        #expect(abs(StudyRecipes.warmupEpochs(batch: 128, epochs: 2) - 2.0 / 3) < 1e-12)
     }
 
     @Test func searchFactorsArePowersOfTwoCentredOnTheRule() {
@@ -44,7 +57,9 @@ struct StudyRecipesTests {
         let runs = settings.runs
         #expect(runs.count == 6)
         #expect(runs.filter { $0.optimizer == .sgd }.map(\.learningRate) == [0.4, 0.8, 1.6])
-        #expect(runs.filter { $0.optimizer == .lars }.map(\.learningRate) == [3, 6, 12])
+        let lars = runs.filter { $0.optimizer == .lars }.map(\.learningRate)
+        #expect(lars.count == 3 && abs(lars[0] * 2 - lars[1]) < 1e-9 && abs(lars[1] * 2 - lars[2]) < 1e-9)
+        #expect(abs(lars[1] - 3 * pow(4, 1.0 / 3)) < 1e-3)  // rates are kept to four digits
         #expect(Set(runs.map(\.cellKey)).count == 2)
         #expect(runs[0].directoryName == "sgd-b2048-lr0.4-s1")
     }
@@ -55,7 +70,7 @@ struct StudyRecipesTests {
         #expect(s.optimizers == [.sgd, .lars])
         #expect(s.batches == [128, 512, 2048, 8192])
         #expect(s.seeds == [1] && s.epochs == 6 && s.validation == 5000)
-        #expect(s.runs.map(\.directoryName).contains("lars-b8192-lr12-s1"))
+        #expect(s.runs.map(\.directoryName).contains("lars-b8192-lr7.56-s1"))
     }
 
     @Test func overridesReplaceTheRuleAndBadSettingsAreRefused() throws {
