@@ -53,7 +53,9 @@ let package = Package(
         .testTarget(name: "LARSKernelsTests", dependencies: ["LARSKernels", "LARSCore", "LARSTestSupport"]),
         .testTarget(name: "LARSCoreTests", dependencies: ["LARSCore", "LARSTestSupport"]),
         .testTarget(name: "LARSNNTests", dependencies: ["LARSNN", "LARSTestSupport"]),
-        .testTarget(name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"]),
+        .testTarget(
+            name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"],
+            exclude: ["reference"]),
         .testTarget(name: "LARSDataTests", dependencies: ["LARSData", "LARSTestSupport"]),
         .testTarget(name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"]),
     ],
