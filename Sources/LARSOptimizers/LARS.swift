@@ -16,10 +16,11 @@ import LARSCore
 /// implementation adds. Defaults are Algorithm 1: eta 0.001, eps 0, momentum 0.9. Groups without
 /// the trust ratio get plain momentum SGD with their own decay through the same loop.
 ///
-/// Cost: with the non-finite check (the default) every ‖g‖ is taken before anything moves, so a
-/// bad gradient stops the step with nothing changed; then per tensor ‖w‖ and the fused update,
-/// while the tensor is still in cache. Norms are Float SIMD sums of squares that fall back to the
-/// backend's overflow-safe `nrm2` outside a safe range. The same norms feed `lastReport`.
+/// Cost: with the non-finite check (the default) one finiteness pass over every gradient before
+/// anything moves, so a bad gradient stops the step with nothing changed; then per tensor both
+/// norms in one pass and the fused update while the tensor is still in cache. Norms are Float
+/// SIMD sums of squares that fall back to the backend's overflow-safe `nrm2` outside a safe
+/// range. The same norms feed `lastReport`.
 public final class LARS: Optimizer, TensorwiseOptimizer {
     /// The options this optimizer was created with.
     public let options: Options
@@ -32,8 +33,6 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
 
     var loop: StepLoopState
     private var velocity: [Tensor]
-    /// ‖g‖ of each tensor, taken by `inspect` when the step checks gradients.
-    private var gradientNorms: [Float]
 
     /// Creates LARS over `groups` (for example `ParameterGroup.byKind(model.namedParameters,
     /// weightDecay: 5e-4)`), with zero momentum buffers.
@@ -41,7 +40,6 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
         self.options = options
         self.loop = StepLoopState(optimizer: "LARS", groups: groups, nonFiniteGradients: options.nonFiniteGradients)
         self.velocity = zeroBuffers(for: loop.slots)
-        self.gradientNorms = Array(repeating: 0, count: loop.slots.count)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
@@ -53,7 +51,7 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
 
     /// Algorithm 1 for one layer.
     func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
-        let layer = norms(t, inspected: inspected)
+        let layer = norms(t)
         let f = LARS.factors(for: layer, options: options)
         velocity[t.index].withUnsafeMutableBufferPointer { v in
             momentumStep(
@@ -66,28 +64,20 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
             trustRatio: f.trustRatio, effectiveLearningRate: f.effectiveLearningRate)
     }
 
-    /// ‖w‖, ‖g‖ (from `inspect` when it ran) and, for the `.updateNorm` denominator, ‖g + beta*w‖,
-    /// with the group's settings. Norms nothing reads (an excluded group without telemetry) stay 0.
-    private func norms(_ t: TensorStep, inspected: Bool) -> LayerInput {
-        let wanted = t.usesTrustRatio || options.recordsTelemetry
+    /// ‖w‖, ‖g‖ and, for the `.updateNorm` denominator, ‖g + beta*w‖, with the group's settings.
+    /// Taken right before the tensor's update, which then finds it in cache; norms nothing reads
+    /// (an excluded group without telemetry) stay 0.
+    private func norms(_ t: TensorStep) -> LayerInput {
         let w = UnsafePointer(t.weights)
+        let wanted = t.usesTrustRatio || options.recordsTelemetry
+        let (nw, ng) = wanted ? euclideanNorms(count: t.count, w, t.gradient, backend: t.backend) : (0, 0)
         var layer = LayerInput(
-            weightNorm: wanted ? euclideanNorm(count: t.count, w, backend: t.backend) : 0,
-            gradientNorm: inspected ? gradientNorms[t.index]
-                : wanted ? euclideanNorm(count: t.count, t.gradient, backend: t.backend) : 0,
-            weightDecay: t.weightDecay, learningRate: t.rate, usesTrustRatio: t.usesTrustRatio)
+            weightNorm: nw, gradientNorm: ng, weightDecay: t.weightDecay, learningRate: t.rate,
+            usesTrustRatio: t.usesTrustRatio)
         if t.usesTrustRatio && options.denominator == .updateNorm {
-            layer.decayedGradientNorm = decayedGradientNorm(
-                count: t.count, gradient: t.gradient, weights: w, decay: t.weightDecay)
+            layer.decayedGradientNorm = decayedGradientNorm(count: t.count, gradient: t.gradient, weights: w, decay: t.weightDecay)
         }
         return layer
-    }
-
-    /// Takes ‖g‖ before anything moves; it is NaN or infinite exactly when the gradient is not finite.
-    func inspect(index: Int, count: Int, weights: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
-                 backend: any KernelBackend) -> Bool {
-        gradientNorms[index] = euclideanNorm(count: count, gradient, backend: backend)
-        return gradientNorms[index].isFinite
     }
 
     var recordsTelemetry: Bool { options.recordsTelemetry }
