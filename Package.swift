@@ -60,7 +60,9 @@ let package = Package(
         .testTarget(name: "LARSKernelsTests", dependencies: ["LARSKernels", "LARSCore", "LARSTestSupport"]),
         .testTarget(name: "LARSCoreTests", dependencies: ["LARSCore", "LARSTestSupport"]),
         .testTarget(name: "LARSNNTests", dependencies: ["LARSNN", "LARSTestSupport"]),
-        .testTarget(name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"]),
+        .testTarget(
+            name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"],
+            exclude: ["reference"]),
         .testTarget(name: "LARSDataTests", dependencies: ["LARSData", "LARSTestSupport"]),
         .testTarget(name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"]),
         // Runs the real lars-study and lars-train binaries, so it depends on both executables.

@@ -32,28 +32,35 @@ public struct AdamHyperparameters: Sendable, Equatable, Codable {
     }
 }
 
-/// Updates the moments in place and writes the Adam direction
-/// `r = (m/c1) / (sqrt(v/c2) + eps)` for every element:
-///
-///     m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g²
-@inline(__always)
-func adamDirection(
-    count n: Int, gradient g: UnsafePointer<Float>, first m: UnsafeMutablePointer<Float>,
-    second v: UnsafeMutablePointer<Float>, direction r: UnsafeMutablePointer<Float>,
-    hyper h: AdamHyperparameters, corrections: (Float, Float)
-) {
-    let b1 = h.beta1, b2 = h.beta2, eps = h.epsilon
-    let a1 = 1 - b1, a2 = 1 - b2
-    let (c1, c2) = corrections
-    // Reciprocals hoisted: one division per element instead of three.
-    let inverseC1 = 1 / c1, inverseC2 = 1 / c2
-    for i in 0..<n {
-        let gi = g[i]
-        let mi = b1 * m[i] + a1 * gi
-        let vi = b2 * v[i] + a2 * (gi * gi)
-        m[i] = mi
-        v[i] = vi
-        r[i] = (mi * inverseC1) / ((vi * inverseC2).squareRoot() + eps)
+/// The constants of one Adam step: the hyper-parameters and the bias corrections of step t.
+struct AdamStep {
+    let beta1, beta2, epsilon: Float
+    let oneMinusBeta1, oneMinusBeta2: Float
+    /// 1 - beta1^t and 1 - beta2^t (or 1 without bias correction).
+    let correction1, correction2: Float
+
+    init(_ h: AdamHyperparameters, step t: Int) {
+        beta1 = h.beta1
+        beta2 = h.beta2
+        epsilon = h.epsilon
+        oneMinusBeta1 = 1 - h.beta1
+        oneMinusBeta2 = 1 - h.beta2
+        (correction1, correction2) = h.corrections(step: t)
+    }
+
+    /// The one Adam moment update AdamW and LAMB share (Kingma & Ba, Algorithm 1), for one element
+    /// with gradient `g`: updates `m` and `v` in place and returns the direction
+    ///
+    ///     m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g²
+    ///     r = (m / (1-beta1^t)) / (sqrt(v / (1-beta2^t)) + eps)
+    ///
+    /// Divisions as written, not multiplications by reciprocals: that rounds once per correction
+    /// and keeps AdamW's bits as they were before LAMB shared this code.
+    @inline(__always)
+    func direction(gradient g: Float, first m: inout Float, second v: inout Float) -> Float {
+        m = beta1 * m + oneMinusBeta1 * g
+        v = beta2 * v + oneMinusBeta2 * (g * g)
+        return (m / correction1) / ((v / correction2).squareRoot() + epsilon)
     }
 }
 

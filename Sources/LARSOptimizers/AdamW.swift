@@ -8,19 +8,19 @@ import LARSCore
 ///     w = w - gamma*(u + beta*w)
 ///
 /// The decay is not part of the gradient, so it never enters the moments.
-public final class AdamW: Optimizer {
-    /// The parameter groups, fixed at creation.
-    public let groups: [ParameterGroup]
+public final class AdamW: Optimizer, TensorwiseOptimizer {
     /// beta1, beta2, epsilon, bias correction (defaults 0.9, 0.999, 1e-8, on).
     public let hyperparameters: AdamHyperparameters
+    /// The parameter groups, fixed at creation.
+    public var groups: [ParameterGroup] { loop.groups }
     /// What to do with NaN or infinite gradients (`.unchecked` by default: checking costs a pass).
-    public let nonFiniteGradients: NonFiniteGradientPolicy
+    public var nonFiniteGradients: NonFiniteGradientPolicy { loop.nonFiniteGradients }
     /// Completed (not skipped) steps: the schedule position.
-    public private(set) var stepCount = 0
+    public var stepCount: Int { loop.stepCount }
     /// The telemetry of the latest `step`.
-    public private(set) var lastReport: StepReport?
+    public var lastReport: StepReport? { loop.lastReport }
 
-    private let slots: [ParameterSlot]
+    var loop: StepLoopState
     private var first: [Tensor]
     private var second: [Tensor]
 
@@ -29,63 +29,41 @@ public final class AdamW: Optimizer {
         groups: [ParameterGroup], hyperparameters: AdamHyperparameters = AdamHyperparameters(),
         nonFiniteGradients: NonFiniteGradientPolicy = .unchecked
     ) {
-        self.groups = groups
         self.hyperparameters = hyperparameters
-        self.nonFiniteGradients = nonFiniteGradients
-        self.slots = makeSlots(groups, optimizer: "AdamW")
-        self.first = zeroBuffers(for: slots)
-        self.second = zeroBuffers(for: slots)
+        self.loop = StepLoopState(optimizer: "AdamW", groups: groups, nonFiniteGradients: nonFiniteGradients)
+        self.first = zeroBuffers(for: loop.slots)
+        self.second = zeroBuffers(for: loop.slots)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
     /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
-        if let skip = try checkGradients(slots, policy: nonFiniteGradients, optimizer: "AdamW") {
-            lastReport = StepReport(step: stepCount, learningRate: learningRate, skippedBecauseOf: skip)
-            return lastReport!
-        }
-        let h = hyperparameters
-        let (c1, c2) = h.corrections(step: stepCount + 1)
-        let b1 = h.beta1, b2 = h.beta2, eps = h.epsilon
-        let a1 = 1 - b1, a2 = 1 - b2
-        for (i, slot) in slots.enumerated() {
-            let group = groups[slot.group]
-            let rate = learningRate * group.learningRateMultiplier
-            let beta = group.weightDecay
-            let p = slot.parameter
-            p.value.withUnsafeMutableBufferPointer { w in
-                p.grad.withUnsafeBufferPointer { g in
-                    first[i].withUnsafeMutableBufferPointer { m in
-                        second[i].withUnsafeMutableBufferPointer { v in
-                            for j in 0..<w.count {
-                                let gj = g[j]
-                                let mj = b1 * m[j] + a1 * gj
-                                let vj = b2 * v[j] + a2 * (gj * gj)
-                                m[j] = mj
-                                v[j] = vj
-                                let u = (mj / c1) / ((vj / c2).squareRoot() + eps)
-                                w[j] -= rate * (u + beta * w[j])
-                            }
-                        }
-                    }
+        try runStep(learningRate: learningRate, context: context)
+    }
+
+    func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
+        let adam = AdamStep(hyperparameters, step: loop.stepCount + 1)
+        let w = t.weights, g = t.gradient, rate = t.rate, beta = t.weightDecay
+        first[t.index].withUnsafeMutableBufferPointer { m in
+            second[t.index].withUnsafeMutableBufferPointer { v in
+                for j in 0..<t.count {
+                    let u = adam.direction(gradient: g[j], first: &m[j], second: &v[j])
+                    w[j] -= rate * (u + beta * w[j])
                 }
             }
         }
-        let report = StepReport(step: stepCount, learningRate: learningRate)
-        stepCount += 1
-        lastReport = report
-        return report
+        return nil
     }
 
     /// `adamw.m.<name>`, `adamw.v.<name>` and `adamw.stepCount`.
     public func state() -> OptimizerState {
-        adamState(prefix: "adamw", first: first, second: second, stepCount: stepCount, slots: slots)
+        adamState(prefix: "adamw", first: first, second: second, stepCount: stepCount, slots: loop.slots)
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        (first, second, stepCount) = try readAdamState(state, prefix: "adamw", optimizer: "AdamW", slots: slots)
+        (first, second, loop.stepCount) = try readAdamState(state, prefix: "adamw", optimizer: "AdamW", slots: loop.slots)
     }
 }

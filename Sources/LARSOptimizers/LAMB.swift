@@ -12,25 +12,29 @@ import LARSCore
 /// `phi` is the identity by default (the authors' choice, cybertronai/pytorch-lamb#5; optax
 /// `lamb`) or a clamp to `[lower, upper]` (paper v1 used upper 10; gluon-nlp 1e-3...10).
 /// Defaults beta1 0.9, beta2 0.999, eps 1e-6 (paper, optax). Groups without the trust ratio get
-/// AdamW with their own decay (0 for the default `excluded` group).
-public final class LAMB: Optimizer {
-    /// The parameter groups, fixed at creation.
-    public let groups: [ParameterGroup]
+/// AdamW with their own decay (0 for the default `excluded` group). The moments are AdamW's
+/// (`AdamStep.direction`).
+public final class LAMB: Optimizer, TensorwiseOptimizer {
     /// beta1, beta2, epsilon, bias correction.
     public let hyperparameters: AdamHyperparameters
     /// The clamp applied to ‖w‖ before the ratio, or `nil` for the identity.
     public let weightNormClamp: ClosedRange<Float>?
+    /// The parameter groups, fixed at creation.
+    public var groups: [ParameterGroup] { loop.groups }
     /// What to do with NaN or infinite gradients.
-    public let nonFiniteGradients: NonFiniteGradientPolicy
+    public var nonFiniteGradients: NonFiniteGradientPolicy { loop.nonFiniteGradients }
     /// Completed (not skipped) steps: the schedule position.
-    public private(set) var stepCount = 0
+    public var stepCount: Int { loop.stepCount }
     /// The telemetry of the latest `step`.
-    public private(set) var lastReport: StepReport?
+    public var lastReport: StepReport? { loop.lastReport }
 
-    private let slots: [ParameterSlot]
+    var loop: StepLoopState
     private var first: [Tensor]
     private var second: [Tensor]
+    /// The direction r of the tensor being updated (sized for the largest).
     private var direction: [Float]
+    /// ‖g‖ of each tensor, for the telemetry and the non-finite check.
+    private var gradientNorms: [Float]
 
     /// Creates LAMB over `groups` with zero moments.
     public init(
@@ -39,102 +43,74 @@ public final class LAMB: Optimizer {
         weightNormClamp: ClosedRange<Float>? = nil,
         nonFiniteGradients: NonFiniteGradientPolicy = .throwError
     ) {
-        self.groups = groups
         self.hyperparameters = hyperparameters
         self.weightNormClamp = weightNormClamp
-        self.nonFiniteGradients = nonFiniteGradients
-        self.slots = makeSlots(groups, optimizer: "LAMB")
-        self.first = zeroBuffers(for: slots)
-        self.second = zeroBuffers(for: slots)
-        self.direction = Array(repeating: 0, count: slots.map { $0.parameter.value.count }.max() ?? 0)
+        self.loop = StepLoopState(optimizer: "LAMB", groups: groups, nonFiniteGradients: nonFiniteGradients)
+        self.first = zeroBuffers(for: loop.slots)
+        self.second = zeroBuffers(for: loop.slots)
+        self.direction = Array(repeating: 0, count: loop.slots.map { $0.parameter.value.count }.max() ?? 0)
+        self.gradientNorms = Array(repeating: 0, count: loop.slots.count)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
     /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
-        let backend = context.backend
-        // ‖g‖ for every tensor first: the telemetry wants it and a non-finite one must stop the
-        // step before any moment changes.
-        var gradientNorms: [Float] = []
-        gradientNorms.reserveCapacity(slots.count)
-        for slot in slots {
-            let ng = slot.parameter.grad.withUnsafeBufferPointer {
-                euclideanNorm(count: $0.count, $0.baseAddress!, backend: backend)
-            }
-            if !ng.isFinite && nonFiniteGradients != .unchecked {
-                if nonFiniteGradients == .throwError {
-                    throw OptimizerError.nonFiniteGradient(optimizer: "LAMB", parameter: slot.name)
-                }
-                lastReport = StepReport(step: stepCount, learningRate: learningRate, skippedBecauseOf: slot.name)
-                return lastReport!
-            }
-            gradientNorms.append(ng)
-        }
+        try runStep(learningRate: learningRate, context: context)
+    }
 
-        let h = hyperparameters
-        let corrections = h.corrections(step: stepCount + 1)
-        var records: [ParameterStepRecord] = []
-        records.reserveCapacity(slots.count)
-        for (i, slot) in slots.enumerated() {
-            let group = groups[slot.group]
-            let rate = learningRate * group.learningRateMultiplier
-            let beta = group.weightDecay
-            let p = slot.parameter
-            let n = p.value.count
-            var nw: Float = 0
-            var ratio: Float = 1
-            p.value.withUnsafeMutableBufferPointer { w in
-                p.grad.withUnsafeBufferPointer { g in
-                    first[i].withUnsafeMutableBufferPointer { m in
-                        second[i].withUnsafeMutableBufferPointer { v in
-                            direction.withUnsafeMutableBufferPointer { r in
-                                adamDirection(
-                                    count: n, gradient: g.baseAddress!, first: m.baseAddress!, second: v.baseAddress!,
-                                    direction: r.baseAddress!, hyper: h, corrections: corrections)
-                                // r += beta*w, and Σr² in Double (r is large where v is tiny), over
-                                // four independent partial sums so the loop is not one long
-                                // chain of dependent Double additions.
-                                let sumOfSquares = addDecayAndSumSquares(
-                                    count: n, direction: r.baseAddress!, weights: UnsafePointer(w.baseAddress!), decay: beta)
-                                nw = euclideanNorm(count: n, UnsafePointer(w.baseAddress!), backend: backend)
-                                if group.usesTrustRatio {
-                                    var phi = nw
-                                    if let clamp = weightNormClamp { phi = min(max(phi, clamp.lowerBound), clamp.upperBound) }
-                                    let nr = Float(sumOfSquares.squareRoot())
-                                    ratio = phi > 0 && nr > 0 ? phi / nr : 1
-                                }
-                                let scale = rate * ratio
-                                for j in 0..<n { w[j] -= scale * r[j] }
-                            }
-                        }
+    var recordsTelemetry: Bool { true }
+    var inspectsUnchecked: Bool { true }
+
+    /// Takes ‖g‖ (reported every step) before anything moves; NaN or infinite exactly when the
+    /// gradient is not finite.
+    func inspect(index: Int, count: Int, weights: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
+                 backend: any KernelBackend) -> Bool {
+        gradientNorms[index] = euclideanNorm(count: count, gradient, backend: backend)
+        return gradientNorms[index].isFinite
+    }
+
+    func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
+        let adam = AdamStep(hyperparameters, step: loop.stepCount + 1)
+        let w = t.weights, g = t.gradient, n = t.count
+        let weightNorm = euclideanNorm(count: n, UnsafePointer(w), backend: t.backend)
+        var ratio: Float = 1
+        first[t.index].withUnsafeMutableBufferPointer { m in
+            second[t.index].withUnsafeMutableBufferPointer { v in
+                direction.withUnsafeMutableBufferPointer { r in
+                    for j in 0..<n { r[j] = adam.direction(gradient: g[j], first: &m[j], second: &v[j]) }
+                    // r += beta*w, and Σr² in Double (r is large where v is tiny).
+                    let sumOfSquares = addDecayAndSumSquares(
+                        count: n, direction: r.baseAddress!, weights: UnsafePointer(w), decay: t.weightDecay)
+                    if t.usesTrustRatio {
+                        let phi = weightNormClamp.map { min(max(weightNorm, $0.lowerBound), $0.upperBound) } ?? weightNorm
+                        let nr = Float(sumOfSquares.squareRoot())
+                        ratio = phi > 0 && nr > 0 ? phi / nr : 1
                     }
+                    let scale = t.rate * ratio
+                    for j in 0..<n { w[j] -= scale * r[j] }
                 }
             }
-            records.append(
-                ParameterStepRecord(
-                    name: slot.name, group: group.name, weightNorm: nw, gradientNorm: gradientNorms[i],
-                    trustRatio: ratio, effectiveLearningRate: rate * ratio))
         }
-        let report = StepReport(step: stepCount, learningRate: learningRate, parameters: records)
-        stepCount += 1
-        lastReport = report
-        return report
+        return ParameterStepRecord(
+            name: t.name, group: t.groupName, weightNorm: weightNorm, gradientNorm: gradientNorms[t.index],
+            trustRatio: ratio, effectiveLearningRate: t.rate * ratio)
     }
 
     /// `lamb.m.<name>`, `lamb.v.<name>` and `lamb.stepCount`.
     public func state() -> OptimizerState {
-        adamState(prefix: "lamb", first: first, second: second, stepCount: stepCount, slots: slots)
+        adamState(prefix: "lamb", first: first, second: second, stepCount: stepCount, slots: loop.slots)
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        (first, second, stepCount) = try readAdamState(state, prefix: "lamb", optimizer: "LAMB", slots: slots)
+        (first, second, loop.stepCount) = try readAdamState(state, prefix: "lamb", optimizer: "LAMB", slots: loop.slots)
     }
 }
 
-/// `r += beta * w` over `n` elements; returns Σr² accumulated in Double.
+/// `r += beta * w` over `n` elements; returns Σr² accumulated in Double, over four independent
+/// partial sums so the loop is not one long chain of dependent Double additions.
 @inline(__always)
 func addDecayAndSumSquares(
     count n: Int, direction r: UnsafeMutablePointer<Float>, weights w: UnsafePointer<Float>, decay beta: Float

@@ -79,16 +79,3 @@ func importCounter(from state: OptimizerState, key: String, optimizer: String) t
     }
     return Int(value)
 }
-
-/// Applies a non-finite-gradient policy before any update: returns the name of the first bad
-/// parameter when the step must be skipped, `nil` when it may proceed, and throws for `.throwError`.
-func checkGradients(_ slots: [ParameterSlot], policy: NonFiniteGradientPolicy, optimizer: String) throws -> String? {
-    guard policy != .unchecked else { return nil }
-    for slot in slots where !slot.parameter.grad.withUnsafeBufferPointer({ allFinite(count: $0.count, $0.baseAddress!) }) {
-        if policy == .throwError {
-            throw OptimizerError.nonFiniteGradient(optimizer: optimizer, parameter: slot.name)
-        }
-        return slot.name
-    }
-    return nil
-}

@@ -10,23 +10,23 @@ import LARSCore
 ///
 /// It runs the same fused loop as LARS (`momentumStep`), so LARS with every parameter excluded and
 /// the same placement produces identical bits.
-public final class SGD: Optimizer {
-    /// The parameter groups, fixed at creation.
-    public let groups: [ParameterGroup]
+public final class SGD: Optimizer, TensorwiseOptimizer {
     /// Momentum m (0 for plain SGD).
     public let momentum: Float
     /// Whether to use Nesterov momentum.
     public let nesterov: Bool
     /// Where the learning rate enters the buffer.
     public let placement: MomentumPlacement
+    /// The parameter groups, fixed at creation.
+    public var groups: [ParameterGroup] { loop.groups }
     /// What to do with NaN or infinite gradients (`.unchecked` by default: checking costs a pass).
-    public let nonFiniteGradients: NonFiniteGradientPolicy
+    public var nonFiniteGradients: NonFiniteGradientPolicy { loop.nonFiniteGradients }
     /// Completed (not skipped) steps: the schedule position.
-    public private(set) var stepCount = 0
+    public var stepCount: Int { loop.stepCount }
     /// The telemetry of the latest `step`.
-    public private(set) var lastReport: StepReport?
+    public var lastReport: StepReport? { loop.lastReport }
 
-    private let slots: [ParameterSlot]
+    var loop: StepLoopState
     private var velocity: [Tensor]
 
     /// Creates SGD over `groups` with zero momentum buffers.
@@ -35,61 +35,43 @@ public final class SGD: Optimizer {
         placement: MomentumPlacement = .afterMomentum, nonFiniteGradients: NonFiniteGradientPolicy = .unchecked
     ) {
         precondition(momentum >= 0 && momentum < 1, "SGD: momentum must be in [0, 1), got \(momentum)")
-        self.groups = groups
         self.momentum = momentum
         self.nesterov = nesterov
         self.placement = placement
-        self.nonFiniteGradients = nonFiniteGradients
-        self.slots = makeSlots(groups, optimizer: "SGD")
-        self.velocity = zeroBuffers(for: slots)
+        self.loop = StepLoopState(optimizer: "SGD", groups: groups, nonFiniteGradients: nonFiniteGradients)
+        self.velocity = zeroBuffers(for: loop.slots)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
     /// `OptimizerError.nonFiniteGradient` under `.throwError`.
     @discardableResult
     public func step(learningRate: Float, context: ExecutionContext) throws -> StepReport {
-        if let skip = try checkGradients(slots, policy: nonFiniteGradients, optimizer: "SGD") {
-            lastReport = StepReport(step: stepCount, learningRate: learningRate, skippedBecauseOf: skip)
-            return lastReport!
+        try runStep(learningRate: learningRate, context: context)
+    }
+
+    func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
+        let rates = placement.rates(t.rate)
+        velocity[t.index].withUnsafeMutableBufferPointer { v in
+            momentumStep(
+                count: t.count, weights: t.weights, gradient: t.gradient, velocity: v.baseAddress!,
+                decay: t.weightDecay, momentum: momentum, rates: rates, nesterov: nesterov)
         }
-        for (i, slot) in slots.enumerated() {
-            let group = groups[slot.group]
-            let rate = learningRate * group.learningRateMultiplier
-            let (inside, outside): (Float, Float) = placement == .insideMomentum ? (rate, 1) : (1, rate)
-            let p = slot.parameter
-            let n = p.value.count
-            let beta = group.weightDecay
-            let m = momentum
-            let nesterov = nesterov
-            p.value.withUnsafeMutableBufferPointer { w in
-                p.grad.withUnsafeBufferPointer { g in
-                    velocity[i].withUnsafeMutableBufferPointer { v in
-                        momentumStep(
-                            count: n, weights: w.baseAddress!, gradient: g.baseAddress!, velocity: v.baseAddress!,
-                            decay: beta, inside: inside, momentum: m, outside: outside, nesterov: nesterov)
-                    }
-                }
-            }
-        }
-        let report = StepReport(step: stepCount, learningRate: learningRate)
-        stepCount += 1
-        lastReport = report
-        return report
+        return nil
     }
 
     /// `sgd.momentum.<name>` for each parameter and `sgd.stepCount`.
     public func state() -> OptimizerState {
         var state = OptimizerState(scalars: ["sgd.stepCount": Double(stepCount)])
-        exportBuffers(velocity, prefix: "sgd.momentum", slots: slots, into: &state)
+        exportBuffers(velocity, prefix: "sgd.momentum", slots: loop.slots, into: &state)
         return state
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        let buffers = try importBuffers(from: state, prefix: "sgd.momentum", slots: slots, optimizer: "SGD")
+        let buffers = try importBuffers(from: state, prefix: "sgd.momentum", slots: loop.slots, optimizer: "SGD")
         let count = try importCounter(from: state, key: "sgd.stepCount", optimizer: "SGD")
         velocity = buffers
-        stepCount = count
+        loop.stepCount = count
     }
 }

@@ -20,9 +20,4 @@ enum BLASControl {
 
     /// The kernel core OpenBLAS is running, such as `Zen` or `Prescott`.
     static var coreName: String { BLASRuntime.describe().coreName }
-
-    /// A direct `cblas_sgemm` for the overhead rows' baseline. LARSKernels exposes none (and the
-    /// bench may not import CBLAS), so the kernel-interface call is the baseline; see
-    /// `OverheadGroup`.
-    static var directSGEMM: ((Int, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? { nil }
 }

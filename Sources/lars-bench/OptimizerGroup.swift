@@ -57,11 +57,7 @@ enum OptimizerGroup {
                         samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
                     }
                 }
-                let timings = samples.map { times -> TimingSample in
-                    let t = times.sorted()
-                    let q = { (p: Double) in t[Int((p * Double(t.count - 1)).rounded())] }
-                    return TimingSample(median: q(0.5), min: t.first!, max: t.last!, q1: q(0.25), q3: q(0.75), reps: t.count)
-                }
+                let timings = samples.map { TimingSample(times: $0) }
                 for (i, kind) in kinds.enumerated() {
                     bench.add(BenchRow(group: "optimizer", name: "\(kind) step", shape: shape, backend: name, threads: threads,
                                        timing: timings[i], work: Double(20 * count), unit: .gbytes))

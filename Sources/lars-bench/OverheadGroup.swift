@@ -11,9 +11,8 @@ import SwiftLARS
 /// - `openblas via Tensor.matmul` adds what a user-level call adds: a zero-filled output tensor
 ///   and the copy-on-write checks of three tensors.
 ///
-/// The bench may not import CBLAS (only LARSKernels does), so the direct `cblas_sgemm` baseline is
-/// `BLASControl.directSGEMM` when LARSKernels exposes one; otherwise the kernel-interface call is
-/// the baseline and the table says so.
+/// The bench may not import CBLAS (only LARSKernels does), so the kernel-interface call is the
+/// baseline; there is no direct `cblas_sgemm` row.
 enum OverheadGroup {
     static func shapes(quick: Bool) -> [Int] { quick ? [32, 256] : [16, 32, 64, 128, 256, 1024] }
 
@@ -38,7 +37,7 @@ enum OverheadGroup {
         // Batch small products so one sample lasts about a millisecond.
         let calls = max(1, Int(2e6 / shape.flops))
 
-        var variants: [(String, () -> Void)] = [
+        let variants: [(String, () -> Void)] = [
             ("\(bench.openBLASName)", {
                 for _ in 0..<calls {
                     blas.gemm(transA: false, transB: false, m: size, n: size, k: size, a: a.constPointer, b: b.constPointer, c: c.pointer)
@@ -53,11 +52,6 @@ enum OverheadGroup {
                 for _ in 0..<calls { blackHole(Tensor.matmul(ta, tb, backend: blas)) }
             }),
         ]
-        if let direct = BLASControl.directSGEMM {
-            variants.insert(("cblas_sgemm direct", {
-                for _ in 0..<calls { direct(size, size, size, a.constPointer, b.constPointer, c.pointer) }
-            }), at: 0)
-        }
         // Interleave: one sample of each variant per round, many rounds.
         let rounds = bench.quick ? 15 : 41
         var samples = [[Double]](repeating: [], count: variants.count)
@@ -72,9 +66,7 @@ enum OverheadGroup {
         let label = "overhead square \(size)"
         let shapeText = shape.description + (calls > 1 ? " (x\(calls) calls)" : "")
         for (i, (name, _)) in variants.enumerated() {
-            let times = samples[i].sorted()
-            let q = { (p: Double) in times[Int((p * Double(times.count - 1)).rounded())] }
-            let timing = TimingSample(median: q(0.5), min: times.first!, max: times.last!, q1: q(0.25), q3: q(0.75), reps: times.count)
+            let timing = TimingSample(times: samples[i])
             bench.add(BenchRow(group: "overhead", name: label, shape: shapeText, backend: name, threads: threads,
                                timing: timing, work: shape.flops * Double(calls), unit: .gflops))
         }

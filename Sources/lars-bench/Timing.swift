@@ -16,6 +16,24 @@ struct TimingSample: Codable, Sendable {
     var reps: Int
 }
 
+extension TimingSample {
+    /// The distribution of `times` (seconds, at least one), with the bench's one quantile
+    /// definition: linear interpolation between order statistics.
+    init(times unsorted: [Double]) {
+        let times = unsorted.sorted()
+        func quantile(_ q: Double) -> Double {
+            let position = q * Double(times.count - 1)
+            let lower = Int(position.rounded(.down))
+            let upper = Swift.min(lower + 1, times.count - 1)
+            let fraction = position - Double(lower)
+            return times[lower] * (1 - fraction) + times[upper] * fraction
+        }
+        self.init(
+            median: quantile(0.5), min: times.first!, max: times.last!,
+            q1: quantile(0.25), q3: quantile(0.75), reps: times.count)
+    }
+}
+
 /// How many times to run a cell: warm-up calls first (untimed, they fault in pages, fill caches and
 /// start OpenBLAS's thread pool), then timed calls until `reps` are done or `budget` seconds have
 /// passed — whichever comes first, but never fewer than `minimumReps` so a median means something.
@@ -39,23 +57,7 @@ struct TimingPlan: Sendable {
             spent += seconds
             if spent > budget && times.count >= minimumReps { break }
         }
-        times.sort()
-        func quantile(_ q: Double) -> Double {
-            // Linear interpolation between order statistics.
-            let position = q * Double(times.count - 1)
-            let lower = Int(position.rounded(.down))
-            let upper = Swift.min(lower + 1, times.count - 1)
-            let fraction = position - Double(lower)
-            return times[lower] * (1 - fraction) + times[upper] * fraction
-        }
-        return TimingSample(
-            median: quantile(0.5), min: times.first!, max: times.last!,
-            q1: quantile(0.25), q3: quantile(0.75), reps: times.count)
-    }
-
-    /// The same plan with fewer calls, for cells that take seconds each (training steps, naive layers).
-    func heavy() -> TimingPlan {
-        TimingPlan(warmup: 1, reps: Swift.max(3, reps / 3), minimumReps: 2, budget: budget * 3)
+        return TimingSample(times: times)
     }
 }
 

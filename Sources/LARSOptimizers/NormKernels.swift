@@ -1,52 +1,7 @@
 import LARSCore
 
-// Element-wise update loops shared by the optimizers. Each runs one fused pass over raw buffers
-// (read w, g, v; write v, w) instead of a chain of axpy/scal calls, which would stream the same
-// memory three or four times; the optimizers are memory-bound, so passes are what cost time.
-
-/// The heavy-ball momentum step every SGD-family update in this module reduces to:
-///
-///     d = g + beta*w                  (coupled L2 weight decay)
-///     v = m*v + a*d
-///     s = nesterov ? m*v + a*d : v    (Nesterov look-ahead, as TF and PyTorch write it)
-///     w = w - c*s
-///
-/// With `a` = rate and `c` = 1 the rate sits inside the buffer (paper, TF); with `a` = 1 (or the
-/// trust ratio) and `c` = rate it sits after it (PyTorch). LARS and SGD share this loop, which is
-/// why LARS with every parameter excluded equals SGD bit for bit.
-@inline(__always)
-func momentumStep(
-    count n: Int, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-    velocity v: UnsafeMutablePointer<Float>, decay beta: Float, inside a: Float,
-    momentum m: Float, outside c: Float, nesterov: Bool
-) {
-    // Explicit 8-lane vectors: the optimiser cannot prove that w, g and v do not alias, so the
-    // scalar loop stays scalar. Lane-wise IEEE arithmetic gives the same bits as the scalar tail.
-    var i = 0
-    let vb = SIMD8<Float>(repeating: beta), va = SIMD8<Float>(repeating: a)
-    let vm = SIMD8<Float>(repeating: m), vc = SIMD8<Float>(repeating: c)
-    let rw = UnsafeMutableRawPointer(w), rg = UnsafeRawPointer(g), rv = UnsafeMutableRawPointer(v)
-    let stride = MemoryLayout<SIMD8<Float>>.size
-    while i + 8 <= n {
-        let offset = i * MemoryLayout<Float>.stride
-        let wi = rw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-        let gi = rg.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-        let d = gi + vb * wi
-        let vi = vm * rv.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + va * d
-        rv.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
-        let s = nesterov ? vm * vi + va * d : vi
-        rw.storeBytes(of: wi - vc * s, toByteOffset: offset, as: SIMD8<Float>.self)
-        i += 8
-    }
-    _ = stride
-    while i < n {
-        let d = g[i] + beta * w[i]
-        let vi = m * v[i] + a * d
-        v[i] = vi
-        w[i] -= c * (nesterov ? m * vi + a * d : vi)
-        i += 1
-    }
-}
+// The norms and the finiteness scan the optimizers take of whole tensors, in Float SIMD lanes
+// with an overflow-safe fallback.
 
 /// Whether a Float sum of squares can be trusted: 2^-100 (~7.9e-31) and above, no square of a
 /// contributing element has flushed to zero or lost many bits; 2^120 (~1.3e36) and below, no
@@ -128,20 +83,27 @@ func decayedGradientNorm(
     return Float(sum.squareRoot())
 }
 
-/// Whether every element is finite (one pass; used only where no norm is computed anyway).
+/// Whether every element is finite: the non-finite check every optimizer runs over all
+/// gradients before anything moves. x - x is 0 for finite x and NaN for NaN or infinity, and sums
+/// keep NaN; four accumulators so the pass runs at load speed, not at one add's latency.
 @inline(__always)
 func allFinite(count n: Int, _ x: UnsafePointer<Float>) -> Bool {
-    // x - x is 0 for finite x and NaN for NaN or infinity; summing keeps NaN sticky.
-    var acc = SIMD8<Float>()
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    let raw = UnsafeRawPointer(x)
+    let lane = MemoryLayout<SIMD8<Float>>.size
     var i = 0
-    while i + 8 <= n {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        acc += v - v
-        i += 8
+    while i + 32 <= n {
+        let offset = i * MemoryLayout<Float>.stride
+        let v0 = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        let v1 = raw.loadUnaligned(fromByteOffset: offset + lane, as: SIMD8<Float>.self)
+        let v2 = raw.loadUnaligned(fromByteOffset: offset + 2 * lane, as: SIMD8<Float>.self)
+        let v3 = raw.loadUnaligned(fromByteOffset: offset + 3 * lane, as: SIMD8<Float>.self)
+        a0 += v0 - v0; a1 += v1 - v1; a2 += v2 - v2; a3 += v3 - v3
+        i += 32
     }
     var tail: Float = 0
     while i < n { tail += x[i] - x[i]; i += 1 }
-    return acc.sum() == 0 && tail == 0
+    return ((a0 + a1) + (a2 + a3)).sum() == 0 && tail == 0
 }
 
 /// Σw² and Σg² in one pass in Float lanes (16 partial sums each, so rounding error stays near
