@@ -16,8 +16,9 @@ final class DataFile {
     /// The file's size on disk (for a plain file, the size of its data).
     let sizeOnDisk: Int
     private let handle: gzFile
-    /// Inflate at most this much per zlib call, so that memory grows only with real output.
-    private static let chunk = 1 << 20
+    /// Inflate at most this much per zlib call, so that memory grows only with real output
+    /// (and a small file does not pay for zeroing a large buffer).
+    private static let chunk = 1 << 16
 
     /// Whether a regular file exists at `path`.
     static func exists(_ path: String) -> Bool {
@@ -35,7 +36,7 @@ final class DataFile {
         guard let handle = gzopen(path, "rb") else {
             throw DatasetError(path: path, problem: .unreadable(reason: Self.systemError()))
         }
-        _ = gzbuffer(handle, 1 << 17)
+        _ = gzbuffer(handle, 1 << 16)
         self.path = path
         self.handle = handle
         sizeOnDisk = Int(info.st_size)
