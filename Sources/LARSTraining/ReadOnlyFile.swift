@@ -11,7 +11,8 @@ final class ReadOnlyFile {
     /// Opens `path`; `fail` turns a problem into the caller's error (which names the file).
     init(path: String, fail: @escaping (String) -> SafeTensorsError) throws {
         self.fail = fail
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO named by mistake must not hang; it is refused below as not a regular file.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw fail("cannot read the file: \(Self.systemError())") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
