@@ -3,15 +3,35 @@
 enum CIFARRecords {
     static let imageSize = 3 * 32 * 32
 
-    /// Reads every record of `path`. Each record starts with one label byte per entry of
-    /// `labelClassCounts` (one for CIFAR-10; coarse then fine for CIFAR-100), and every label
-    /// byte must lie below its class count; `labelIndex` picks the label to keep. Pixels and
-    /// labels are appended to the output arrays.
+    /// The most records one file may hold: twice the largest official file (CIFAR-100's
+    /// 50,000-image `train.bin`). A file has no header to check, so this bound is what stops a
+    /// gzip stream that inflates without end, or a huge stray file, before it fills memory.
+    static let maximumRecords = 100_000
+
+    /// Reads every record of `path` (plain or gzip) and appends them as `parse` does.
+    /// - Throws: `DatasetError` as `parse` does, and `.tooLarge` for a file (or inflated
+    ///   stream) of more than `maximumRecords` records, refused before reading past them.
     static func read(
         _ path: String, labelClassCounts: [Int], labelIndex: Int, missingHint: String,
         images: inout [UInt8], labels: inout [Int]
     ) throws {
-        let bytes = try DataFile.read(path, missingHint: missingHint)
+        let recordSize = labelClassCounts.count + imageSize
+        let bytes = try DataFile.read(
+            path, missingHint: missingHint, limit: maximumRecords * recordSize,
+            reason: "more than \(maximumRecords) records of \(recordSize) bytes, twice the largest CIFAR file")
+        try parse(bytes, path: path, labelClassCounts: labelClassCounts, labelIndex: labelIndex, images: &images, labels: &labels)
+    }
+
+    /// Parses the records in `bytes`; `path` only names the file in errors. Each record starts
+    /// with one label byte per entry of `labelClassCounts` (one for CIFAR-10; coarse then fine
+    /// for CIFAR-100), and every label byte must lie below its class count; `labelIndex` picks
+    /// the label to keep. Pixels and labels are appended to the output arrays.
+    /// - Throws: `DatasetError` naming the file: empty, a truncated record (with its byte offset)
+    ///   or a label out of range.
+    static func parse(
+        _ bytes: [UInt8], path: String, labelClassCounts: [Int], labelIndex: Int,
+        images: inout [UInt8], labels: inout [Int]
+    ) throws {
         let labelBytes = labelClassCounts.count
         let recordSize = labelBytes + imageSize
         guard !bytes.isEmpty else { throw DatasetError(path: path, problem: .empty) }

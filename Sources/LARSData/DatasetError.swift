@@ -13,7 +13,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case corruptCompression(reason: String)
         /// The first bytes are not the format's magic number.
         case badMagic(expected: String, found: String)
-        /// The header holds an impossible value (a zero dimension, a wrong rank).
+        /// The header holds an impossible value (a zero dimension, a wrong rank, sizes that overflow).
         case badHeader(reason: String)
         /// A record starting at byte `offset` needs `needed` bytes but the file ends at `fileSize`.
         /// For gzip files the offsets count decompressed bytes.
@@ -28,6 +28,9 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case shapeMismatch(expected: String, found: String)
         /// The file holds no records at all.
         case empty
+        /// The (inflated) data runs past `limit` bytes, which `reason` explains (what the header
+        /// declares, the largest plausible file); nothing beyond the limit was read.
+        case tooLarge(limit: Int, reason: String)
     }
 
     /// The file at fault.
@@ -67,6 +70,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): images are \(found), expected \(expected)"
         case .empty:
             return "\(path): the file holds no records"
+        case .tooLarge(let limit, let reason):
+            return "\(path): the data runs past \(limit) bytes (\(reason)); refusing to read further"
         }
     }
 }

@@ -10,66 +10,49 @@ public enum IDXFile {
         public var values: [UInt8]
     }
 
+    /// How many inflated bytes past the declared data a gzip file may hold and still get an
+    /// exact "trailing bytes" count; beyond this it is refused as too large without inflating
+    /// the rest (a damaged file or a decompression bomb).
+    static let trailingAllowance = 1 << 20
+
     /// Reads and checks the IDX file at `path` (gzip-compressed or plain).
+    ///
+    /// The header is read and checked first; a plain file's size must then match it before the
+    /// values are read, and a gzip stream is inflated no further than the declared size plus
+    /// `trailingAllowance`, so a hostile file costs no more memory than its header's claim.
     ///
     /// - Parameters:
     ///   - rank: the number of dimensions the caller expects (3 for images, 1 for labels).
     ///   - missingHint: what to tell the user when the file does not exist.
     /// - Throws: `DatasetError` for a missing or unreadable file, a corrupt gzip stream, a bad magic
-    ///   number, a wrong rank or a zero dimension, truncated data (with the byte offset) and
-    ///   trailing bytes.
+    ///   number, a wrong rank, a zero dimension or sizes that overflow, truncated data (with the
+    ///   byte offset), trailing bytes, and a gzip stream that inflates far past its header.
     public static func read(_ path: String, rank: Int, missingHint: String) throws -> Contents {
-        let bytes = try DataFile.read(path, missingHint: missingHint)
-        return try parse(bytes, path: path, rank: rank)
+        let file = try DataFile(opening: path, missingHint: missingHint)
+        let header = try IDXHeader.parse(try file.read(upTo: IDXHeader.size(rank: rank)), path: path, rank: rank)
+        if !file.isCompressed {
+            try header.checkPayload(available: file.sizeOnDisk - header.headerSize, path: path)
+            let values = try file.read(upTo: header.payloadSize)
+            // The file may have shrunk since we looked at its size.
+            try header.checkPayload(available: values.count, path: path)
+            return Contents(dimensions: header.dimensions, values: values)
+        }
+        let (bound, overflow) = header.payloadSize.addingReportingOverflow(trailingAllowance)
+        let values = try file.read(upTo: overflow ? Int.max : bound)
+        if !overflow && values.count >= bound {
+            throw DatasetError(path: path, problem: .tooLarge(
+                limit: header.headerSize + bound,
+                reason: "the IDX header declares \(header.headerSize + header.payloadSize) bytes"))
+        }
+        try header.checkPayload(available: values.count, path: path)
+        return Contents(dimensions: header.dimensions, values: values)
     }
 
     /// Parses IDX bytes already in memory; `path` only names the file in errors.
+    /// - Throws: `DatasetError` as `read(_:rank:missingHint:)` does for the file's contents.
     public static func parse(_ bytes: [UInt8], path: String, rank: Int) throws -> Contents {
-        let expectedMagic = "0x0000080\(rank)"
-        guard bytes.count >= 4 else {
-            throw DatasetError(path: path, problem: .truncated(record: "IDX magic number", offset: 0, needed: 4, fileSize: bytes.count))
-        }
-        let magic = bytes[0..<4].reduce(0) { $0 << 8 | Int($1) }
-        let found = "0x" + String(magic, radix: 16, uppercase: true).leftPadded(to: 8)
-        guard bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08 else {
-            throw DatasetError(path: path, problem: .badMagic(expected: expectedMagic + " (IDX, unsigned bytes)", found: found))
-        }
-        guard Int(bytes[3]) == rank else {
-            throw DatasetError(path: path, problem: .badMagic(
-                expected: expectedMagic + " (IDX with \(rank) dimension\(rank == 1 ? "" : "s"))", found: found))
-        }
-        let headerSize = 4 + 4 * rank
-        guard bytes.count >= headerSize else {
-            throw DatasetError(path: path, problem: .truncated(record: "IDX header", offset: 0, needed: headerSize, fileSize: bytes.count))
-        }
-        var dimensions: [Int] = []
-        for axis in 0..<rank {
-            let base = 4 + 4 * axis
-            let size = bytes[base..<(base + 4)].reduce(0) { $0 << 8 | Int($1) }
-            dimensions.append(size)
-        }
-        guard dimensions.allSatisfy({ $0 > 0 }) else {
-            throw DatasetError(path: path, problem: .badHeader(reason: "dimension sizes \(dimensions) include zero"))
-        }
-        let itemSize = dimensions.dropFirst().reduce(1, *)
-        let needed = dimensions[0] * itemSize
-        let available = bytes.count - headerSize
-        if available < needed {
-            // Name the first item that does not fit, so the offset points at the damage.
-            let firstShort = available / itemSize
-            throw DatasetError(path: path, problem: .truncated(
-                record: "item \(firstShort) of \(dimensions[0])", offset: headerSize + firstShort * itemSize,
-                needed: itemSize, fileSize: bytes.count))
-        }
-        if available > needed {
-            throw DatasetError(path: path, problem: .trailingBytes(offset: headerSize + needed, count: available - needed))
-        }
-        return Contents(dimensions: dimensions, values: Array(bytes[headerSize...]))
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        let header = try IDXHeader.parse(bytes, path: path, rank: rank)
+        try header.checkPayload(available: bytes.count - header.headerSize, path: path)
+        return Contents(dimensions: header.dimensions, values: Array(bytes[header.headerSize...]))
     }
 }

@@ -41,44 +41,17 @@ extension Trainer {
     /// same model; otherwise nothing is changed and a `TrainingError` says what differs.
     public func loadCheckpoint(from path: String) throws {
         let file = try SafeTensors.read(path)
-        let meta = file.metadata
-        func required(_ key: String) throws -> String {
-            guard let value = meta[key] else {
-                throw TrainingError.invalidFile(path: path, problem: "metadata has no '\(key)' entry; not a swift-lars checkpoint")
-            }
-            return value
-        }
-        guard try required("format") == Self.checkpointFormat else {
-            throw TrainingError.invalidFile(path: path, problem: "format '\(meta["format"]!)', expected '\(Self.checkpointFormat)'")
-        }
-        let saved: TrainingConfiguration
-        do {
-            saved = try Self.decodeConfiguration(try required("configuration"))
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(error)")
-        }
-        let differences = Self.differences(saved.trajectoryFingerprint, configuration.trajectoryFingerprint)
+        let saved = try CheckpointMetadata.parse(file.metadata, path: path)
+        let differences = Self.differences(saved.configuration.trajectoryFingerprint, configuration.trajectoryFingerprint)
         guard differences.isEmpty else {
             throw TrainingError.checkpointMismatch(
                 path: path, problem: "it was written with different settings: " + differences.joined(separator: "; "))
         }
-        guard let epoch = Int(try required("epoch")), epoch >= 0, epoch <= configuration.epochs else {
-            throw TrainingError.invalidFile(path: path, problem: "epoch '\(meta["epoch"]!)' is not an epoch of this run")
+        guard saved.epoch <= configuration.epochs else {
+            throw TrainingError.invalidFile(path: path, problem: "epoch '\(saved.epoch)' is not an epoch of this run")
         }
-        let words = try required("generator").split(separator: ",").compactMap { UInt64($0) }
-        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
-            throw TrainingError.invalidFile(path: path, problem: "generator state '\(meta["generator"]!)' is not four words")
-        }
-        let scalars: [String: Double]
-        do {
-            scalars = try JSONDecoder().decode([String: Double].self, from: Data(try required("optimizer_scalars").utf8))
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            throw TrainingError.invalidFile(path: path, problem: "optimizer_scalars metadata is not valid: \(error)")
-        }
+        let words = saved.generatorWords
+        let scalars = saved.optimizerScalars
 
         // Check everything before changing anything.
         func value(_ name: String, shape: [Int]) throws -> Tensor {
@@ -109,15 +82,15 @@ extension Trainer {
         for (p, v) in zip(parameters, parameterValues) { p.parameter.value = v }
         for (b, v) in zip(buffers, bufferValues) { b.buffer.value = v }
         generator = SeededGenerator(state: words)
-        completedEpochs = epoch
+        completedEpochs = saved.epoch
     }
 
     /// Decodes a saved configuration, taking today's default for any field added after the
     /// checkpoint was written, so that older checkpoints stay readable.
-    static func decodeConfiguration(_ json: String) throws -> TrainingConfiguration {
+    static func decodeConfiguration(_ json: String, path: String) throws -> TrainingConfiguration {
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingConfiguration())) as? [String: Any] ?? [:]
         guard let saved = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw TrainingError.invalidFile(path: "", problem: "configuration is not a JSON object")
+            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not a JSON object")
         }
         let merged = defaults.merging(saved) { _, stored in stored }
         return try JSONDecoder().decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: merged))

@@ -65,87 +65,56 @@ public enum SafeTensors {
     }
 
     /// Reads and validates the safetensors file at `path`.
+    ///
+    /// The file is read in pieces: the 8-byte header length, then the header, which is checked
+    /// against the file's size (every offset, every shape's byte count) before any tensor data
+    /// is read; each tensor is then read straight into its own storage. A huge or hostile file
+    /// is refused having cost no more memory than its header.
     /// - Throws: `SafeTensorsError` naming the file: unreadable, shorter than its header, a header
     ///   length beyond the file, invalid JSON, metadata that is not strings, an unsupported dtype,
-    ///   a shape that disagrees with its byte range, offsets out of bounds, overlapping or leaving
-    ///   gaps.
+    ///   a shape that overflows or disagrees with its byte range, offsets out of bounds,
+    ///   overlapping or leaving gaps.
     public static func read(_ path: String) throws -> SafeTensorsFile {
-        let bytes: [UInt8]
-        do {
-            bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            let reason = (error as NSError).localizedDescription
-            throw SafeTensorsError(path: path, problem: "cannot read the file: \(reason)")
+        func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(path: path, problem: problem) }
+        let file = try ReadOnlyFile(path: path, fail: fail)
+        let headerLength = try SafeTensorsLayout.headerLength(
+            try file.read(min(8, file.size), at: 0), fileSize: file.size, fail: fail)
+        let header = try SafeTensorsHeader.parse(try file.read(headerLength, at: 8), fail: fail)
+        let dataStart = 8 + headerLength
+        let layout = try SafeTensorsLayout.plan(header, dataLength: file.size - dataStart, fail: fail)
+        var tensors: [String: Tensor] = [:]
+        for slot in layout.slots {
+            let scalars = try [Float](unsafeUninitializedCapacity: slot.elements) { buffer, initialized in
+                try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: dataStart + slot.begin)
+                for i in 0..<slot.elements {
+                    buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern))
+                }
+                initialized = slot.elements
+            }
+            tensors[slot.name] = Tensor(shape: slot.shape, scalars: scalars)
         }
-        return try decode(bytes, path: path)
+        return SafeTensorsFile(tensors: tensors, metadata: layout.metadata, names: layout.slots.map(\.name))
     }
 
     /// Parses and validates safetensors bytes; `path` only names the source in errors.
+    /// - Throws: `SafeTensorsError` as `read(_:)` does for the file's contents.
     public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensorsFile {
         func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(path: path, problem: problem) }
-        guard bytes.count >= 8 else {
-            throw fail("the file is \(bytes.count) bytes, too short for the 8-byte header length")
-        }
-        let declared = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let available = bytes.count - 8
-        guard declared <= UInt64(available) else {
-            throw fail("header length \(declared) exceeds the \(available) bytes after the length field (file truncated or not safetensors)")
-        }
-        guard declared > 0, declared <= UInt64(maximumHeaderLength) else {
-            throw fail("header length \(declared) is outside 1...\(maximumHeaderLength)")
-        }
-        let headerLength = Int(declared)
+        let headerLength = try SafeTensorsLayout.headerLength(Array(bytes.prefix(8)), fileSize: bytes.count, fail: fail)
         let header = try SafeTensorsHeader.parse(Array(bytes[8..<(8 + headerLength)]), fail: fail)
         let dataStart = 8 + headerLength
-        let dataLength = bytes.count - dataStart
-
-        // Every tensor's byte range must match its shape, and the ranges, in order, must tile
-        // the data section exactly: no overlap, no gap, nothing past the end.
-        let ordered = header.entries.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        var cursor = 0
+        let layout = try SafeTensorsLayout.plan(header, dataLength: bytes.count - dataStart, fail: fail)
         var tensors: [String: Tensor] = [:]
-        for entry in ordered {
-            guard entry.dtype == "F32" else {
-                throw fail("tensor '\(entry.name)' has dtype \(entry.dtype); swift-lars reads F32 tensors only")
-            }
-            guard entry.begin <= entry.end else {
-                throw fail("tensor '\(entry.name)' has data_offsets [\(entry.begin), \(entry.end)] with begin after end")
-            }
-            guard entry.end <= dataLength else {
-                throw fail("tensor '\(entry.name)' has data_offsets [\(entry.begin), \(entry.end)] beyond the \(dataLength)-byte data section")
-            }
-            var elements = 1
-            for d in entry.shape {
-                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
-                guard !overflow else { throw fail("tensor '\(entry.name)' shape \(entry.shape) overflows") }
-                elements = product
-            }
-            guard elements.multipliedReportingOverflow(by: 4) == (elements * 4, false), elements * 4 == entry.end - entry.begin else {
-                throw fail("tensor '\(entry.name)' of shape \(entry.shape) needs \(elements) x 4 bytes but data_offsets "
-                    + "[\(entry.begin), \(entry.end)] span \(entry.end - entry.begin)")
-            }
-            if entry.begin < cursor {
-                throw fail("tensor '\(entry.name)' at data_offsets [\(entry.begin), \(entry.end)] overlaps the tensor before it (which ends at \(cursor))")
-            }
-            if entry.begin > cursor {
-                throw fail("gap in the data section: bytes \(cursor)..<\(entry.begin) belong to no tensor (before '\(entry.name)')")
-            }
-            var scalars = [Float](repeating: 0, count: elements)
-            bytes.withUnsafeBytes { raw in
-                let base = raw.baseAddress! + dataStart + entry.begin
-                scalars.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<elements {
-                        out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    }
+        bytes.withUnsafeBytes { raw in
+            for slot in layout.slots {
+                let base = raw.baseAddress! + dataStart + slot.begin
+                let scalars = (0..<slot.elements).map { i in
+                    Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                 }
+                tensors[slot.name] = Tensor(shape: slot.shape, scalars: scalars)
             }
-            tensors[entry.name] = Tensor(shape: entry.shape, scalars: scalars)
-            cursor = entry.end
         }
-        guard cursor == dataLength else {
-            throw fail("the data section holds \(dataLength) bytes but the tensors cover only \(cursor) (trailing bytes or a wrong header)")
-        }
-        return SafeTensorsFile(tensors: tensors, metadata: header.metadata, names: ordered.map(\.name))
+        return SafeTensorsFile(tensors: tensors, metadata: layout.metadata, names: layout.slots.map(\.name))
     }
 
     /// `text` as a JSON string literal.

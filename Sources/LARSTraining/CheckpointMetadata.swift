@@ -1,0 +1,63 @@
+import Foundation
+
+/// The metadata of a swift-lars checkpoint, parsed and checked on its own, before any model or
+/// trainer is touched: a file can hold anything, so every entry is checked and every refusal is
+/// a `TrainingError.invalidFile` naming the file, never a trap.
+struct CheckpointMetadata {
+    /// The configuration of the run that wrote the checkpoint.
+    var configuration: TrainingConfiguration
+    /// Completed epochs (not negative; the caller checks it against its own run).
+    var epoch: Int
+    /// The generator's four state words, not all zero.
+    var generatorWords: [UInt64]
+    /// The optimizer's scalar state.
+    var optimizerScalars: [String: Double]
+
+    /// Parses the `metadata` of the checkpoint at `path`.
+    /// - Throws: `TrainingError.invalidFile` for a missing entry, a wrong format, or an entry
+    ///   that does not parse (configuration, epoch, generator, optimizer scalars).
+    static func parse(_ metadata: [String: String], path: String) throws -> CheckpointMetadata {
+        func required(_ key: String) throws -> String {
+            guard let value = metadata[key] else {
+                throw TrainingError.invalidFile(path: path, problem: "metadata has no '\(key)' entry; not a swift-lars checkpoint")
+            }
+            return value
+        }
+        let format = try required("format")
+        guard format == Trainer.checkpointFormat else {
+            throw TrainingError.invalidFile(path: path, problem: "format '\(format)', expected '\(Trainer.checkpointFormat)'")
+        }
+        let configurationText = try required("configuration")
+        let configuration: TrainingConfiguration
+        do {
+            // Fields added since the checkpoint was written take today's defaults.
+            configuration = try Trainer.decodeConfiguration(configurationText, path: path)
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(error)")
+        }
+        let epochText = try required("epoch")
+        guard let epoch = Int(epochText), epoch >= 0 else {
+            throw TrainingError.invalidFile(path: path, problem: "epoch '\(epochText)' is not an epoch count")
+        }
+        let generatorText = try required("generator")
+        let words = generatorText.split(separator: ",").compactMap { UInt64($0) }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw TrainingError.invalidFile(path: path, problem: "generator state '\(generatorText)' is not four words")
+        }
+        let scalars = try decode([String: Double].self, try required("optimizer_scalars"), key: "optimizer_scalars", path: path)
+        return CheckpointMetadata(configuration: configuration, epoch: epoch, generatorWords: words, optimizerScalars: scalars)
+    }
+
+    /// The JSON `text` of metadata entry `key` decoded as `type`.
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String, key: String, path: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch let error as TrainingError {
+            throw error  // A configuration that checks itself while decoding says what is wrong.
+        } catch {
+            throw TrainingError.invalidFile(path: path, problem: "\(key) metadata is not valid: \(error)")
+        }
+    }
+}
