@@ -16,19 +16,21 @@ public final class CSVLog {
     /// Opens `path` for writing. A new file gets the header; with `append`, an existing file
     /// with the same header is continued (a resumed run), keeping only the rows for which
     /// `keepRow` holds (a run killed after logging an epoch but before checkpointing it would
-    /// otherwise log that epoch twice); one with another header is an error.
+    /// otherwise log that epoch twice). A file whose header is the start of `columns` (a log
+    /// written before columns were added) is rewritten with the new header and its rows padded
+    /// with empty fields; one with another header is an error.
     public init(path: String, columns: [String], append: Bool = false, keepRow: ([String]) -> Bool = { _ in true }) throws {
         self.path = path
         self.columns = columns
         let header = columns.joined(separator: ",")
         if append, let existing = try? readTextFile(path), !existing.isEmpty {
             let firstLine = existing.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-            guard firstLine == header else {
+            guard firstLine == header || header.hasPrefix(firstLine + ",") else {
                 throw TrainingError.invalidFile(path: path, problem: "has columns \(firstLine), expected \(header)")
             }
             let (_, rows) = try readCSV(path)
-            let kept = rows.filter(keepRow)
-            if kept.count != rows.count {
+            let kept = rows.filter(keepRow).map { $0 + Array(repeating: "", count: max(0, columns.count - $0.count)) }
+            if kept.count != rows.count || firstLine != header {
                 let text = ([header] + kept.map { $0.joined(separator: ",") }).joined(separator: "\n") + "\n"
                 try writeTextFileAtomically(text, to: path)
             }

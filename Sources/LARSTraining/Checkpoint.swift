@@ -85,6 +85,12 @@ extension Trainer {
         completedEpochs = saved.epoch
     }
 
+    /// The configuration a checkpoint was written with (its micro-batch count resolved), read
+    /// from its metadata: what a program resuming it without micro-batch flags should adopt.
+    public static func savedConfiguration(at path: String) throws -> TrainingConfiguration {
+        try CheckpointMetadata.parse(try SafeTensors.read(path).metadata, path: path).configuration
+    }
+
     /// Decodes a saved configuration, taking today's default for any field added after the
     /// checkpoint was written, so that older checkpoints stay readable.
     static func decodeConfiguration(_ json: String, path: String) throws -> TrainingConfiguration {

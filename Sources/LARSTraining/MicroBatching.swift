@@ -3,29 +3,30 @@
 /// LARS paper used for its 16K and 32K batches).
 ///
 /// The batch size stays what the optimizer sees; the micro-batch only bounds memory and keeps
-/// each pass at the size the kernels run fastest at. A batch of 8,192 images in one pass needs
-/// about 10 GB of activations for the small CNN and runs at half the per-image speed of 512.
+/// each pass at the size the kernels run fastest at. A batch of 8,192 images in one pass needed
+/// 5.7 GB for the small CNN and ran at about half the per-image speed of 256.
 extension TrainingConfiguration {
-    /// The default most images one pass runs per replica, by model, from the micro-batch sweep
-    /// of `lars-bench --filter microbatch` on a 2-core AMD EPYC (Zen 3): for the small CNN 256
-    /// per replica was fastest (1,312 images/s against 1,189 at 64, 1,257 at 128 and 1,217 at
-    /// 512, where bigger passes lose to cache traffic); for ResNet-20, 64 to 256 per replica ran
-    /// within 5 % of each other, and 128 keeps the activations (ten times the small CNN's per
-    /// image) near the small CNN's.
-    public static func defaultMicroBatchPerReplica(model: String) -> Int {
+    /// The default most images one pass runs on one process, by model, from the micro-batch
+    /// sweep of `lars-bench --filter microbatch` on a 2-core AMD EPYC (Zen 3) with two replicas:
+    /// for the small CNN 256 per replica (512 per process) was fastest (1,312 images/s against
+    /// 1,189 at 64, 1,257 at 128 and 1,217 at 512 per replica, where bigger passes lose to cache
+    /// traffic); for ResNet-20, 64 to 256 per replica ran within 5 % of each other, and 128 (256
+    /// per process) keeps its activations, ten times the small CNN's per image, near the small
+    /// CNN's. The limit is per process, not per replica, so that the thread count never changes
+    /// the trajectory and a run resumes on another core count.
+    public static func defaultMicroBatch(model: String) -> Int {
         switch model {
-        case "small-cnn", "mlp": return 256
-        default: return 128  // the ResNets: ten times the activations per image
+        case "small-cnn", "mlp": return 512
+        default: return 256  // the ResNets
         }
     }
 
-    /// The micro-batch limit in force: `microBatch`, or the model's default per replica times the
-    /// replicas (each replica runs its share of a pass), or none when `accumulationSteps` was
-    /// chosen explicitly without a limit.
+    /// The micro-batch limit in force: `microBatch`, or the model's default, or none when
+    /// `accumulationSteps` was chosen explicitly without a limit.
     public var effectiveMicroBatchLimit: Int? {
         if let microBatch { return microBatch }
         if accumulationSteps > 1 { return nil }
-        return Self.defaultMicroBatchPerReplica(model: model) * resolvedReplicas
+        return Self.defaultMicroBatch(model: model)
     }
 
     /// The configuration with `accumulationSteps` resolved for `processes` processes: the
@@ -42,6 +43,17 @@ extension TrainingConfiguration {
         while steps <= batchSize {
             let micro = batchSize / steps
             if batchSize % steps == 0 && micro % processes == 0 && micro / processes <= limit {
+                // The default limit must not turn an awkward batch (2 x 523) into hundreds of
+                // tiny passes: that is slow and leaves BatchNorm nothing to normalise over.
+                if steps > 1 && microBatch == nil && accumulationSteps == 1 && micro / processes < limit / 8 {
+                    throw TrainingError.invalidConfiguration(
+                        "batch \(batchSize) would be cut into \(steps) micro-batches of only \(micro / processes) images per process; "
+                            + "choose a batch size with more factors of two or set --micro-batch")
+                }
+                guard steps == 1 || dropLast else {
+                    throw TrainingError.invalidConfiguration(
+                        "keeping the last, smaller batch of an epoch needs one pass per step, but batch \(batchSize) takes \(steps) micro-batches; drop --keep-last or raise --micro-batch")
+                }
                 var copy = self
                 copy.accumulationSteps = steps
                 return copy

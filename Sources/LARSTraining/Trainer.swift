@@ -173,7 +173,8 @@ public final class Trainer {
             }
         } catch let error as TrainingError {
             if isRoot, case .diverged(let epoch, let step, let reason) = error {
-                try RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason).write(to: files.outcome)
+                // Best effort: failing to record it must not hide that the run diverged.
+                try? RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason).write(to: files.outcome)
             }
             throw error
         }
@@ -253,6 +254,10 @@ public final class Trainer {
         try counts.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
         completedEpochs += 1
         try broadcastBuffers()
+        // The loss only sees a step's weights at the next step: check the epoch's last ones (and
+        // the running statistics, the same on every rank after the broadcast) before anything
+        // evaluates or checkpoints them.
+        try checkModelIsFinite(epoch: completedEpochs)
         var metrics = EpochMetrics(
             epoch: completedEpochs, step: optimizer.stepCount, trainLoss: lossSum / max(seen, 1),
             trainAccuracy: counts[0] / max(seen, 1), testLoss: nil, testAccuracy: nil, learningRate: lastRate,
@@ -270,20 +275,5 @@ public final class Trainer {
             fflush(nil)  // a log file or pipe sees each epoch as it ends, not at exit
         }
         return metrics
-    }
-
-    /// Throws `TrainingError.diverged` when a step's mean loss is not finite or exceeds
-    /// `divergenceFactor * ln(classes)` (about 9.2 for ten classes at the default 4: a network
-    /// that has blown up, not one that is merely learning slowly).
-    func checkDivergence(loss: Double, epoch: Int) throws {
-        let step = optimizer.stepCount + 1
-        if !loss.isFinite {
-            throw TrainingError.diverged(epoch: epoch, step: step, reason: "the loss is \(loss)")
-        }
-        let limit = configuration.divergenceFactor * log(Double(max(trainSet.classCount, 2)))
-        if configuration.divergenceFactor > 0 && loss > limit {
-            throw TrainingError.diverged(
-                epoch: epoch, step: step, reason: "the loss \(format(loss, 4)) exceeds \(format(limit, 4)) (\(format(configuration.divergenceFactor, 1)) x ln(classes))")
-        }
     }
 }

@@ -76,7 +76,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var accumulationSteps: Int = 1
     /// The most images one forward/backward pass runs on one process (shared among its
     /// replicas); a larger step is cut into micro-batches whose gradients are summed before the
-    /// optimizer step. `nil`: `defaultMicroBatch` unless `accumulationSteps` is set explicitly.
+    /// optimizer step. `nil`: `defaultMicroBatch(model:)` unless `accumulationSteps` is set
+    /// explicitly.
     /// BatchNorm normalises each micro-batch on its own, as Caffe's `iter_size` and multi-GPU
     /// training do (with `syncBatchNorm` under MPI: the micro-batch summed over the processes).
     public var microBatch: Int?
@@ -84,7 +85,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// evaluated beside the test set (for choosing rates without looking at the test set).
     public var validationCount: Int = 0
     /// A step whose mean loss exceeds this many times `ln(classes)`, or is not finite, stops
-    /// the run as diverged; 0 switches the loss check off (non-finite gradients still stop it).
+    /// the run as diverged; 0 switches the size check off (a non-finite loss, and a non-finite
+    /// gradient under the `error` policy, still stop it).
     public var divergenceFactor: Double = 4
     /// Epochs to train.
     public var epochs: Int = 8
@@ -163,7 +165,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
     /// that changes the trajectory (not the output directory, threads, replicas or evaluation
-    /// cadence; threads and replicas change only the order of floating-point sums).
+    /// cadence; threads and replicas change only the order of floating-point sums, and the
+    /// micro-batch count is resolved per process, not per thread).
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
         copy.outputDirectory = ""

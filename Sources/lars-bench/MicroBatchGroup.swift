@@ -6,7 +6,7 @@ import SwiftLARS
 ///
 /// Rows: the small CNN at batch 512 (one pass) against batch 8,192 (16 micro-batches of 512)
 /// and, in full mode, 32,768, with each step's peak memory from a child process; then the
-/// micro-batch sweep behind the default size per replica (`defaultMicroBatchPerReplica`).
+/// micro-batch sweep behind the default size per process (`defaultMicroBatch(model:)`).
 enum MicroBatchGroup {
     /// A trainer whose every `trainEpoch()` is one optimizer step of `batch` images, cut into
     /// micro-batches of at most `microBatch` images.
@@ -85,7 +85,7 @@ enum MicroBatchGroup {
                     do { _ = try trainer.trainEpoch() } catch { failure = error }
                 }
                 if let failure { throw BenchCheckError(message: "\(c.model) micro-batch \(perReplica) failed: \(failure)") }
-                if perReplica == TrainingConfiguration.defaultMicroBatchPerReplica(model: c.model) {
+                if perReplica * threads == TrainingConfiguration.defaultMicroBatch(model: c.model) {
                     bench.annotateLast("the default micro-batch")
                 }
             }

@@ -46,7 +46,7 @@ struct LarsTrain: ParsableCommand {
     var keepLast = false
 
     // Model
-    @Option(help: "Model: small-cnn, resnet20, resnet32, resnet44, resnet56.")
+    @Option(help: "Model: small-cnn, mlp (two dense layers, no BatchNorm), resnet20, resnet32, resnet44, resnet56.")
     var model = "small-cnn"
 
     // Optimizer
@@ -96,7 +96,7 @@ struct LarsTrain: ParsableCommand {
     var batchSize: Int = RecipeDefaults.batchSize
     @Option(
         name: .customLong("micro-batch"),
-        help: "Most images one forward/backward pass runs on this process (shared by its replicas); larger steps are cut into micro-batches whose gradients are summed before the step, and BatchNorm normalises each micro-batch on its own (Caffe's iter_size; --sync-bn keeps summing statistics over processes). Default: 256 images per replica for small-cnn and mlp, 128 for the ResNets (the fastest measured sizes).")
+        help: "Most images one forward/backward pass runs on this process (shared by its replicas); larger steps are cut into micro-batches whose gradients are summed before the step, and BatchNorm normalises each micro-batch on its own (Caffe's iter_size; --sync-bn keeps summing statistics over processes). Default: 512 images per process for small-cnn and mlp, 256 for the ResNets (the fastest measured sizes); a resumed run keeps the count its checkpoint was cut into.")
     var microBatch: Int?
     @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size); without --micro-batch this switches the default micro-batch limit off.")
     var accumulationSteps: Int = 1
@@ -129,60 +129,13 @@ struct LarsTrain: ParsableCommand {
     @Flag(name: .customLong("blas-info"), help: "Print the BLAS in use and exit.")
     var blasInfo = false
 
-    func makeConfiguration(threads resolvedThreads: Int) -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.dataset = dataset
-        c.dataDirectory = dataDirectory
-        c.trainLimit = trainLimit
-        c.testLimit = testLimit
-        c.randomCrop = !noAugment
-        c.horizontalFlip = !noAugment && !noFlip
-        c.cropPadding = cropPadding ?? RecipeDefaults.cropPadding(dataset: dataset)
-        c.dropLast = !keepLast
-        c.model = model
-        c.optimizer = optimizer
-        c.learningRate = learningRate ?? RecipeDefaults.learningRate(optimizer: optimizer)
-        c.scaleLearningRate = scaleLearningRate
-        c.momentum = momentum
-        c.weightDecay = weightDecay ?? RecipeDefaults.weightDecay(optimizer: optimizer)
-        c.trustCoefficient = trustCoefficient
-        c.epsilon = epsilon
-        c.larsDenominator = larsDenominator
-        c.nesterov = nesterov
-        c.momentumPlacement = momentumPlacement
-        c.larcClip = larcClip
-        c.nonFinite = nonFinite
-        c.excludeBiasAndNorm = !noExclude
-        c.schedule = schedule
-        c.warmupEpochs = warmupEpochs ?? RecipeDefaults.warmupEpochs
-        c.polyPower = polyPower
-        c.minLearningRate = minLearningRate
-        c.decayEpochs = decayEpochs
-        c.decayRate = decayRate
-        c.batchSize = batchSize
-        c.accumulationSteps = accumulationSteps
-        c.microBatch = microBatch
-        c.validationCount = validationCount
-        c.divergenceFactor = divergenceFactor
-        c.syncBatchNorm = syncBatchNorm
-        c.epochs = epochs ?? RecipeDefaults.epochs
-        c.labelSmoothing = labelSmoothing
-        c.seed = seed
-        c.threads = resolvedThreads
-        c.replicas = replicas
-        c.backend = backend
-        c.evalEvery = evalEvery
-        c.outputDirectory = outputDirectory
-        return c
-    }
-
     func run() throws {
+        dieWithParentIfAsked()  // first: the parent may die while the BLAS core is chosen
         let blas = BLASRuntime.useBestCore()
         if blasInfo {
             print(blas.summary)
             return
         }
-        dieWithParentIfAsked()
         let group = try makeProcessGroup()
         do {
             try train(in: group, blas: blas)
@@ -205,7 +158,12 @@ struct LarsTrain: ParsableCommand {
         let isRoot = group.rank == 0
         // Each process gets the cores it may use; under MPI the default splits them between ranks.
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
-        let configuration = makeConfiguration(threads: resolvedThreads)
+        var configuration = makeConfiguration(threads: resolvedThreads)
+        if let resume, microBatch == nil, accumulationSteps == 1 {
+            // Resume with the micro-batch count the run was cut into, even on another number of
+            // processes (which would resolve the default limit differently).
+            configuration.accumulationSteps = try Trainer.savedConfiguration(at: resume).accumulationSteps
+        }
         try configuration.validate()
         // Before any BLAS call of the run: one replica's share of the threads.
         BLASRuntime.setThreads(configuration.threadsPerReplica)

@@ -31,7 +31,7 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
 }
 
 @Suite struct MicroBatchResolutionTests {
-    @Test func defaultLimitIsPerReplicaAndLeavesTheDefaultRunWhole() throws {
+    @Test func defaultLimitIsPerProcessAndLeavesTheDefaultRunWhole() throws {
         var c = TrainingConfiguration()  // small CNN, batch 512, 2 threads, 2 replicas
         #expect(c.effectiveMicroBatchLimit == 512)
         #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 1)
@@ -42,8 +42,24 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         #expect(try c.resolvingMicroBatches(processes: 2).accumulationSteps == 2)
         c.model = "resnet20"
         #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 8)
+        // Threads and replicas never change the cut, so a run resumes on another core count.
+        c.threads = 1
         c.replicas = 1
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 16)
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 8)
+    }
+
+    @Test func awkwardBatchesAndKeepLastAreRefusedWithAMessage() throws {
+        var c = TrainingConfiguration()
+        c.batchSize = 1046  // 2 x 523: the default limit would give 523 passes of 2 images
+        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("micro-batches of only 2 images") }
+        c.microBatch = 2  // asked for explicitly: allowed
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 523)
+        c = TrainingConfiguration()
+        c.batchSize = 4096
+        c.dropLast = false
+        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("drop --keep-last") }
+        c.batchSize = 512
+        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 1)
     }
 
     @Test func explicitChoicesWinAndResolvingTwiceChangesNothing() throws {
@@ -127,6 +143,7 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
             return t
         }
         let straight = try make(temporaryDirectory("micro-straight"))
+        #expect(straight.configuration.accumulationSteps == 4)
         try straight.run()
         let again = try make(temporaryDirectory("micro-again"))
         try again.run()
@@ -142,5 +159,45 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         try resumed.run()
         #expect(resumed.step == straight.step)
         #expect(parameterValues(resumed) == parameterValues(straight))
+    }
+}
+
+@Suite struct ResumeAcrossSettingsTests {
+    @Test func aCheckpointResumesOnAnotherThreadCount() throws {
+        let train = syntheticImages(count: 128, seed: 51), test = syntheticImages(count: 32, seed: 52)
+        let directory = temporaryDirectory("threads")
+        var c = quickConfiguration(output: directory, epochs: 2)
+        c.batchSize = 64
+        c.microBatch = 16
+        let first = try Trainer(configuration: c, trainSet: train, testSet: test)
+        first.printsProgress = false
+        _ = try first.trainEpoch()
+        try first.saveCheckpoint(to: directory + "/one.safetensors")
+        c.threads = 1
+        c.replicas = nil
+        let resumed = try Trainer(configuration: c, trainSet: train, testSet: test)
+        try resumed.loadCheckpoint(from: directory + "/one.safetensors")
+        #expect(resumed.completedEpochs == 1)
+        #expect(try Trainer.savedConfiguration(at: directory + "/one.safetensors").accumulationSteps == 4)
+    }
+
+    @Test func aConfigurationWithoutTheNewestFieldsLoadsWithTheirDefaults() throws {
+        var json = try String(decoding: JSONEncoder().encode(TrainingConfiguration()), as: UTF8.self)
+        for key in ["microBatch", "validationCount", "divergenceFactor"] {
+            json = json.replacingOccurrences(of: "\"\(key)\":", with: "\"unknown_\(key)\":")
+        }
+        #expect(!json.contains("\"validationCount\""))
+        let decoded = try Trainer.decodeConfiguration(json, path: "old.safetensors")
+        #expect(decoded == TrainingConfiguration())
+    }
+
+    @Test func aLogWrittenBeforeColumnsWereAddedIsContinued() throws {
+        let path = temporaryDirectory("csv") + "/metrics.csv"
+        try "a,b\n1,2\n3,4\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let log = try CSVLog(path: path, columns: ["a", "b", "c"], append: true, keepRow: { $0[0] == "1" })
+        log.append(["5", "6", "7"])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == "a,b,c\n1,2,\n5,6,7\n")
+        #expect { try CSVLog(path: path, columns: ["x", "y"], append: true) } throws: { "\($0)".contains("has columns a,b,c") }
     }
 }

@@ -16,10 +16,12 @@ import LARSData
         #expect(validation.count == 32)
         #expect(validation.images == Array(full.images[(128 * full.imageSize)...]))
         #expect(validation.labels == Array(full.labels[128...]))
-        // Every image an epoch trains on comes from the first 128.
-        var seen = Set<Int>()
-        for batch in trainer.trainLoader.epoch(0) { seen.formUnion(batch.indices) }
-        #expect(!seen.isEmpty && seen.allSatisfy { $0 < 128 })
+        // What the loader trains on is the first 128 images, and the normalisation is theirs.
+        #expect(trainer.trainSet.images == Array(full.images[..<(128 * full.imageSize)]))
+        #expect(trainer.trainSet.labels == Array(full.labels[..<128]))
+        let trainingOnly = try full.holdingOut(last: 32).remaining
+        #expect(trainer.normalization == Normalization(computedFrom: trainingOnly, limit: 128))
+        #expect(trainer.normalization != Normalization(computedFrom: full, limit: 160))
         let metrics = try trainer.run()
         let accuracy = try #require(metrics.last?.validationAccuracy)
         #expect(accuracy >= 0 && accuracy <= 1)
@@ -59,12 +61,27 @@ import LARSData
         #expect(outcome == RunOutcome(state: .finished, epoch: 1, step: trainer.step, reason: ""))
     }
 
-    @Test func theLossCheckCanBeSwitchedOff() throws {
+    @Test func theLossCheckCanBeSwitchedOffButNotForNonFiniteLosses() throws {
         var c = quickConfiguration(output: temporaryDirectory("no-check"), epochs: 1)
+        let checked = try Trainer(
+            configuration: c, trainSet: syntheticImages(count: 64, seed: 43), testSet: syntheticImages(count: 16, seed: 44))
+        // Four classes: the limit is 4 x ln 4 = 5.55.
+        #expect(throws: Never.self) { try checked.checkDivergence(loss: 5.5, epoch: 1) }
+        #expect { try checked.checkDivergence(loss: 5.6, epoch: 1) } throws: { "\($0)".contains("exceeds 5.5452") }
         c.divergenceFactor = 0
-        let trainer = try trained(c)
-        #expect(trainer.completedEpochs == 1)
+        let unchecked = try Trainer(
+            configuration: c, trainSet: syntheticImages(count: 64, seed: 43), testSet: syntheticImages(count: 16, seed: 44))
+        #expect(throws: Never.self) { try unchecked.checkDivergence(loss: 1e30, epoch: 1) }
+        #expect { try unchecked.checkDivergence(loss: .nan, epoch: 2) } throws: { "\($0)".contains("diverged at epoch 2") }
         c.divergenceFactor = -1
         #expect { try c.validate() } throws: { "\($0)".contains("divergence factor") }
+    }
+
+    @Test func nonFiniteWeightsStopTheRunBeforeTheyAreCheckpointed() throws {
+        let c = quickConfiguration(output: temporaryDirectory("nan-weights"), epochs: 1)
+        let trainer = try Trainer(
+            configuration: c, trainSet: syntheticImages(count: 64, seed: 45), testSet: syntheticImages(count: 16, seed: 46))
+        trainer.model.namedBuffers[0].buffer.value.scalars[0] = .infinity
+        #expect { try trainer.checkModelIsFinite(epoch: 1) } throws: { "\($0)".contains("holds NaN or infinity") }
     }
 }

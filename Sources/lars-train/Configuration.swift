@@ -1,0 +1,51 @@
+import SwiftLARS
+
+extension LarsTrain {
+    /// The run's configuration from the flags, with the recipe's defaults where a flag is unset.
+    func makeConfiguration(threads resolvedThreads: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.dataset = dataset
+        c.dataDirectory = dataDirectory
+        c.trainLimit = trainLimit
+        c.testLimit = testLimit
+        c.randomCrop = !noAugment
+        c.horizontalFlip = !noAugment && !noFlip
+        c.cropPadding = cropPadding ?? RecipeDefaults.cropPadding(dataset: dataset)
+        c.dropLast = !keepLast
+        c.model = model
+        c.optimizer = optimizer
+        c.learningRate = learningRate ?? RecipeDefaults.learningRate(optimizer: optimizer)
+        c.scaleLearningRate = scaleLearningRate
+        c.momentum = momentum
+        c.weightDecay = weightDecay ?? RecipeDefaults.weightDecay(optimizer: optimizer)
+        c.trustCoefficient = trustCoefficient
+        c.epsilon = epsilon
+        c.larsDenominator = larsDenominator
+        c.nesterov = nesterov
+        c.momentumPlacement = momentumPlacement
+        c.larcClip = larcClip
+        c.nonFinite = nonFinite
+        c.excludeBiasAndNorm = !noExclude
+        c.schedule = schedule
+        c.warmupEpochs = warmupEpochs ?? RecipeDefaults.warmupEpochs
+        c.polyPower = polyPower
+        c.minLearningRate = minLearningRate
+        c.decayEpochs = decayEpochs
+        c.decayRate = decayRate
+        c.batchSize = batchSize
+        c.accumulationSteps = accumulationSteps
+        c.microBatch = microBatch
+        c.validationCount = validationCount
+        c.divergenceFactor = divergenceFactor
+        c.syncBatchNorm = syncBatchNorm
+        c.epochs = epochs ?? RecipeDefaults.epochs
+        c.labelSmoothing = labelSmoothing
+        c.seed = seed
+        c.threads = resolvedThreads
+        c.replicas = replicas
+        c.backend = backend
+        c.evalEvery = evalEvery
+        c.outputDirectory = outputDirectory
+        return c
+    }
+}
