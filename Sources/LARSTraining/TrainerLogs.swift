@@ -68,7 +68,7 @@ extension Trainer {
         return rows
     }
 
-    /// One line per epoch: train, test and validation loss and accuracy, learning rate, time.
+    /// One line per epoch: train and test loss and accuracy, validation accuracy, learning rate, time.
     public func summaryLine(_ m: EpochMetrics) -> String {
         var line = "epoch \(m.epoch)/\(configuration.epochs)  train loss \(format(m.trainLoss, 4)) acc \(format(m.trainAccuracy * 100, 2))%"
         if let l = m.testLoss, let a = m.testAccuracy {

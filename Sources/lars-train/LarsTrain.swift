@@ -18,7 +18,7 @@ struct LarsTrain: ParsableCommand {
         commandName: "lars-train",
         abstract: "Train a CIFAR-style model with layer-wise adaptive rate scaling (LARS).",
         discussion: """
-            Writes metrics.csv, steps.csv, trust_ratios.csv, report.html and checkpoint.safetensors \
+            Writes metrics.csv, steps.csv, trust_ratios.csv, report.html, checkpoint.safetensors and outcome.json \
             into --output. Under mpirun (built with SWIFT_LARS_MPI=1) every rank trains a shard of \
             each global batch and gradients are summed with MPI_Allreduce.
             """)
