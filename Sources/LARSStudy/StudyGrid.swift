@@ -62,16 +62,25 @@ public struct StudySettings: Sendable, Equatable {
     /// The study directory (`--output`).
     public var output: String
 
-    /// Settings from `defaults`, writing into `output`.
-    public init(defaults: StudyDefaults = StudyRecipes.fullDefaults, output: String = "studies/latest") {
-        dataset = defaults.dataset
-        model = defaults.model
-        optimizers = defaults.optimizers
-        batches = defaults.batches
-        seeds = defaults.seeds
-        epochs = defaults.epochs
-        validation = defaults.validation
-        trainLimit = defaults.trainLimit
+    /// A grid of `optimizers` x `batches` x `seeds` on `dataset` and `model`, writing into `output`.
+    public init(
+        dataset: String, model: String, optimizers: [StudyOptimizer], batches: [Int], seeds: [UInt64], epochs: Int,
+        validation: Int, trainLimit: Int?, output: String = "studies/latest"
+    ) {
+        self.dataset = dataset
+        self.model = model
+        self.optimizers = optimizers
+        self.batches = batches
+        self.seeds = seeds
+        self.epochs = epochs
+        self.validation = validation
+        self.trainLimit = trainLimit
+        self.output = output
+    }
+
+    /// The full default study (`StudyRecipes.fullDefaults`), writing into `output`.
+    public init(output: String = "studies/latest") {
+        self = StudyRecipes.fullDefaults
         self.output = output
     }
 

@@ -94,35 +94,15 @@ public enum StudyRecipes {
     // MARK: Default grids
 
     /// The full default study (no flags); about 4 x 6 epochs x 55,000 images per optimizer.
-    public static let fullDefaults = StudyDefaults(
+    public static let fullDefaults = StudySettings(
         dataset: "fashion-mnist", model: "small-cnn", optimizers: [.sgd, .lars],
         batches: [128, 512, 2048, 8192], seeds: [1], epochs: 6, validation: 5000, trainLimit: nil)
 
     /// `--quick`: 3 batches x 4 epochs x 36,000 images, about a third of the full study's images
     /// (432,000 against 1,320,000 per optimizer) and so about a third of its time.
-    public static let quickDefaults = StudyDefaults(
+    public static let quickDefaults = StudySettings(
         dataset: "fashion-mnist", model: "small-cnn", optimizers: [.sgd, .lars],
         batches: [256, 1024, 4096], seeds: [1], epochs: 4, validation: 5000, trainLimit: 36000)
-}
-
-/// The grid a study runs when the user names nothing else.
-public struct StudyDefaults: Sendable, Equatable {
-    /// Data set name, as lars-train spells it.
-    public var dataset: String
-    /// Model name, as lars-train spells it.
-    public var model: String
-    /// Optimizers compared.
-    public var optimizers: [StudyOptimizer]
-    /// Images per optimizer step.
-    public var batches: [Int]
-    /// Seeds of every cell.
-    public var seeds: [UInt64]
-    /// Epochs of every run.
-    public var epochs: Int
-    /// Training images held out for validation.
-    public var validation: Int
-    /// Cap on the training images (after the validation split), or nil for all.
-    public var trainLimit: Int?
 }
 
 /// 2 to the power `x`.

@@ -59,10 +59,15 @@ public final class Trainer {
     var metricsLog: CSVLog?
 
     /// Optimizer steps per epoch.
-    public var stepsPerEpoch: Int { max(1, trainLoader.batchesPerEpoch / configuration.accumulationSteps) }
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainLoader, configuration) }
     /// Optimizer steps completed.
     public var step: Int { optimizer.stepCount }
     var isRoot: Bool { group.rank == 0 }
+
+    /// Optimizer steps in an epoch of `loader`'s micro-batches, at least one.
+    static func stepsPerEpoch(_ loader: BatchLoader, _ configuration: TrainingConfiguration) -> Int {
+        max(1, loader.batchesPerEpoch / configuration.accumulationSteps)
+    }
 
     /// Sets up a run: cuts steps into micro-batches, holds out the validation split, builds the
     /// model and optimizer, computes the normalisation from the training images, and makes rank
@@ -140,48 +145,10 @@ public final class Trainer {
         if configuration.syncBatchNorm && group.size > 1 {
             network.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))
         }
-        let stepsPerEpoch = max(1, trainLoader.batchesPerEpoch / configuration.accumulationSteps)
         optimizer = try OptimizerFactory.make(configuration, parameters: parameters)
         trustRatioGroups = Set(optimizer.groups.filter(\.usesTrustRatio).map(\.name))
-        schedule = try ScheduleFactory.make(configuration, stepsPerEpoch: stepsPerEpoch)
+        schedule = try ScheduleFactory.make(configuration, stepsPerEpoch: Self.stepsPerEpoch(trainLoader, configuration))
         try broadcastParameters()
-    }
-
-    /// Trains until `configuration.epochs` epochs are complete, evaluating, logging, reporting
-    /// and checkpointing on the way; returns the metrics of the epochs run now. Rank 0 records
-    /// how the run ended in `files.outcome`; a run that diverges throws
-    /// `TrainingError.diverged` and leaves the last good checkpoint in place.
-    @discardableResult
-    public func run() throws -> [EpochMetrics] {
-        if isRoot { try openLogs() }
-        if isRoot && printsProgress && configuration.resolvedReplicas > 1
-            && configuration.backend == "openblas" && BLASRuntime.threads > configuration.threadsPerReplica
-        {
-            // Several multi-threaded gemms at once contend for the cores: say how to fix it.
-            print(
-                "note: OpenBLAS runs \(BLASRuntime.threads) threads for each of \(configuration.resolvedReplicas) replicas; "
-                    + "BLASRuntime.setThreads(\(configuration.threadsPerReplica)) before training is faster")
-        }
-        var ran: [EpochMetrics] = []
-        do {
-            while completedEpochs < configuration.epochs {
-                let metrics = try trainEpoch()
-                ran.append(metrics)
-                if isRoot {
-                    try writeEpochOutputs(metrics)
-                }
-            }
-        } catch let error as TrainingError {
-            if isRoot, case .diverged(let epoch, let step, let reason) = error {
-                // Best effort: failing to record it must not hide that the run diverged.
-                try? RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason).write(to: files.outcome)
-            }
-            throw error
-        }
-        if isRoot {
-            try RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: "").write(to: files.outcome)
-        }
-        return ran
     }
 
     /// Trains one epoch and evaluates when due. Throws `TrainingError.diverged` when a step's

@@ -56,7 +56,8 @@ struct LarsStudyCommand: ParsableCommand {
     var dryRun = false
 
     func makeSettings() throws -> StudySettings {
-        var s = StudySettings(defaults: quick ? StudyRecipes.quickDefaults : StudyRecipes.fullDefaults, output: output)
+        var s = quick ? StudyRecipes.quickDefaults : StudyRecipes.fullDefaults
+        s.output = output
         if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers) }
         if let batches { s.batches = try parseIntegers(batches, "--batches") }
         if let seeds {
