@@ -19,7 +19,7 @@ public struct LarsTrainCommand: Sendable {
     }
 
     /// The full command of `run`: the launcher's words, lars-train and its flags, the extra flags
-    /// (last, so that they can override ours), and `--resume` with `resume`'s checkpoint if given.
+    /// (last, so that they can override ours), and `--resume` with `resume`'s checkpoint if given (`--overwrite` otherwise).
     public func arguments(for run: StudyRun, resume: String? = nil) -> [String] {
         let s = settings
         var a = s.launcher + [executable]
@@ -35,7 +35,9 @@ public struct LarsTrainCommand: Sendable {
         if StudyRecipes.nesterov(run.optimizer) { a.append("--nesterov") }
         a += ["--output", directory(of: run)]
         a += s.extraArguments
-        if let resume { a += ["--resume", resume] }
+        // A cell directory belongs to the study: without a checkpoint to resume, whatever an
+        // interrupted attempt left there is replaced.
+        a += resume.map { ["--resume", $0] } ?? ["--overwrite"]
         return a
     }
 

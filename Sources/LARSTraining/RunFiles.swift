@@ -17,8 +17,14 @@ public struct RunFiles: Sendable {
     /// The latest checkpoint (safetensors).
     public var checkpoint: String { directory + "/checkpoint.safetensors" }
 
+    /// The checkpoint of the epoch with the best test accuracy so far (safetensors).
+    public var best: String { directory + "/best.safetensors" }
+
     /// How the run ended (`RunOutcome`, JSON), written when it stops.
     public var outcome: String { directory + "/outcome.json" }
+
+    /// Every file a run writes, in the order above.
+    public var all: [String] { [metrics, steps, trustRatios, report, checkpoint, best, outcome] }
 
     /// Columns of `metrics`.
     public static let metricsColumns = [

@@ -4,23 +4,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes `text` to `path` through a temporary file and a rename, so that readers never see a
-/// half-written file.
+/// Writes `text` to `path` through a temporary file and a rename (`AtomicFile`), so that
+/// readers never see a half-written file and a killed run leaves only a `.NAME.tmp-*` file that
+/// the next run in the directory removes.
 func writeTextFileAtomically(_ text: String, to path: String) throws {
-    let temporary = path + ".tmp-\(getpid())"
-    guard let f = fopen(temporary, "w") else {
-        throw TrainingError.io(path: temporary, problem: "cannot open for writing: \(String(cString: strerror(errno)))")
-    }
-    let bytes = Array(text.utf8)
-    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-    let closed = fclose(f)
-    guard written == bytes.count, closed == 0 else {
-        unlink(temporary)
-        throw TrainingError.io(path: temporary, problem: "short write")
-    }
-    guard rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw TrainingError.io(path: path, problem: "cannot rename into place: \(String(cString: strerror(errno)))")
+    do {
+        try AtomicFile.write(Array(text.utf8), to: path)
+    } catch let error as AtomicFileError {
+        throw TrainingError.io(path: error.path, problem: "\(error.step) failed: \(error.reason)")
     }
 }
 

@@ -134,35 +134,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         scaleLearningRate ? learningRate * Float(batchSize) / 256 : learningRate
     }
 
-    /// Throws when options contradict each other or name unknown choices.
-    public func validate() throws {
-        func check(_ ok: Bool, _ message: String) throws {
-            if !ok { throw TrainingError.invalidConfiguration(message) }
-        }
-        try check(["small-cnn", "mlp", "resnet20", "resnet32", "resnet44", "resnet56"].contains(model), "unknown model '\(model)' (small-cnn, mlp, resnet20, resnet32, resnet44, resnet56)")
-        try check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
-        try check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
-        try check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
-        try check(["paper", "update-norm"].contains(larsDenominator), "unknown LARS denominator '\(larsDenominator)' (paper, update-norm)")
-        try check(["inside", "after"].contains(momentumPlacement), "unknown momentum placement '\(momentumPlacement)' (inside, after)")
-        try check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")
-        try check(batchSize > 0, "batch size must be positive, got \(batchSize)")
-        try check(accumulationSteps > 0, "gradient accumulation steps must be positive, got \(accumulationSteps)")
-        try check((microBatch ?? 1) > 0, "micro-batch must be positive, got \(microBatch ?? 0)")
-        try check(validationCount >= 0, "validation images must be >= 0, got \(validationCount)")
-        try check(divergenceFactor >= 0 && divergenceFactor.isFinite, "divergence factor must be finite and >= 0, got \(divergenceFactor)")
-        try check(batchSize % accumulationSteps == 0, "batch size \(batchSize) is not divisible by \(accumulationSteps) accumulation steps")
-        try check(epochs > 0, "epochs must be positive, got \(epochs)")
-        try check(threads > 0, "threads must be positive, got \(threads)")
-        try check((replicas ?? 1) > 0, "replicas must be positive, got \(replicas ?? 0)")
-        try check(resolvedReplicas <= threads, "\(resolvedReplicas) replicas need at least as many threads, got \(threads)")
-        try check(evalEvery > 0, "evaluation interval must be positive, got \(evalEvery)")
-        try check(learningRate > 0, "learning rate must be positive, got \(learningRate)")
-        try check(warmupEpochs >= 0, "warm-up epochs must be >= 0, got \(warmupEpochs)")
-        try check(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), got \(labelSmoothing)")
-        try check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got \(momentum)")
-    }
-
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
     /// that changes the trajectory (not the output directory, threads, replicas or evaluation
     /// cadence; threads and replicas change only the order of floating-point sums, and the

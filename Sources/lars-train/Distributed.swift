@@ -1,4 +1,9 @@
+import ArgumentParser
 import SwiftLARS
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 #if canImport(LARSDistributed)
 import LARSDistributed
@@ -11,8 +16,25 @@ func makeProcessGroup() throws -> any ProcessGroup {
     if MPILaunch.isUnderLauncher {
         return try MPIProcessGroup()
     }
+    #else
+    // Without MPI every rank mpirun starts would train the whole run on its own, all into the
+    // same directory: refuse before any of them does.
+    if let size = announcedLauncherWorldSize(), size > 1 {
+        throw ValidationError(
+            "started by mpirun as one of \(size) processes, but this lars-train was built without MPI; "
+                + "build it with `SWIFT_LARS_MPI=1 swift build -c release` (needs libopenmpi-dev), or run it without mpirun")
+    }
     #endif
     return SingleProcessGroup()
+}
+
+/// The world size an MPI launcher announced to this process (Open MPI's `OMPI_COMM_WORLD_SIZE`,
+/// or PMI's `PMI_SIZE`), if it was started by one.
+func announcedLauncherWorldSize() -> Int? {
+    for name in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"] {
+        if let raw = getenv(name), let size = Int(String(cString: raw)) { return size }
+    }
+    return nil
 }
 
 /// Refuses to start when ranks were launched with different settings.

@@ -126,6 +126,8 @@ struct LarsTrain: ParsableCommand {
     var outputDirectory = "runs/latest"
     @Option(help: "Resume from this checkpoint (for example runs/latest/checkpoint.safetensors).")
     var resume: String?
+    @Flag(help: "Start a fresh run in an --output directory that holds another run's files, removing them (default: refuse).")
+    var overwrite = false
     @Flag(name: .customLong("blas-info"), help: "Print the BLAS in use and exit.")
     var blasInfo = false
 
@@ -159,6 +161,9 @@ struct LarsTrain: ParsableCommand {
         // Each process gets the cores it may use; under MPI the default splits them between ranks.
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
         var configuration = makeConfiguration(threads: resolvedThreads)
+        if resume != nil && overwrite {
+            throw ValidationError("--resume continues the run in --output and --overwrite replaces it: give one of them")
+        }
         if let resume, microBatch == nil, accumulationSteps == 1 {
             // Resume with the micro-batch count the run was cut into, even on another number of
             // processes (which would resolve the default limit differently).
@@ -174,6 +179,14 @@ struct LarsTrain: ParsableCommand {
         }
         let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
+        // Held until the process ends: a second run into the same directory refuses to start.
+        let lock = isRoot
+            ? try OutputDirectoryLock(directory: configuration.outputDirectory, intent: resume != nil ? .resume : overwrite ? .overwrite : .fresh)
+            : nil
+        defer { withExtendedLifetime(lock) {} }
+        if let lock, !lock.removedTemporaries.isEmpty {
+            print("removed \(lock.removedTemporaries.count) temporary file(s) of an interrupted write: \(lock.removedTemporaries.joined(separator: ", "))")
+        }
         let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
         if isRoot {
             // OpenBLAS now runs one replica's share of the threads: report what runs.

@@ -74,7 +74,7 @@ import LARSData
         #expect(throws: Never.self) { try unchecked.checkDivergence(loss: 1e30, epoch: 1) }
         #expect { try unchecked.checkDivergence(loss: .nan, epoch: 2) } throws: { "\($0)".contains("diverged at epoch 2") }
         c.divergenceFactor = -1
-        #expect { try c.validate() } throws: { "\($0)".contains("divergence factor") }
+        #expect { try c.validate() } throws: { "\($0)".contains("--divergence-factor") }
     }
 
     @Test func nonFiniteWeightsStopTheRunBeforeTheyAreCheckpointed() throws {

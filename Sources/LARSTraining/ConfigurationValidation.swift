@@ -1,0 +1,95 @@
+/// Checks of a `TrainingConfiguration` made before any work: every choice known, every number
+/// finite and inside its range, the options consistent with each other. One message names the
+/// option (by its `lars-train` flag) and the allowed range, so a bad value costs nothing.
+extension TrainingConfiguration {
+    /// The most epochs a run may ask for: far beyond any real run, small enough that step
+    /// counts (epochs x steps per epoch) cannot overflow.
+    public static let maximumEpochs = 1_000_000
+    /// The largest batch, micro-batch or image limit accepted: 2^24 images.
+    public static let maximumImages = 1 << 24
+
+    /// Throws `TrainingError.invalidConfiguration` when an option names an unknown choice, holds
+    /// a value that is not finite or outside its range, or contradicts another option.
+    public func validate() throws {
+        try validateChoices()
+        try validateCounts()
+        try validateRates()
+        try validateSchedule()
+        try Self.check(!outputDirectory.isEmpty, "--output must name a directory, got an empty path")
+        try Self.check(
+            outputDirectory.contains { $0 != "/" }, "--output must not be the root directory '/', got '\(outputDirectory)'")
+        if let dataDirectory {
+            try Self.check(!dataDirectory.isEmpty, "--data-dir must name a directory, got an empty path")
+        }
+    }
+
+    static func check(_ ok: Bool, _ message: @autoclosure () -> String) throws {
+        if !ok { throw TrainingError.invalidConfiguration(message()) }
+    }
+
+    /// `value` is finite and inside `range`, or the message names `flag` and the range.
+    static func check(_ value: Double, _ flag: String, in range: ClosedRange<Double>, openLower: Bool = false, openUpper: Bool = false) throws {
+        let lower = openLower ? value > range.lowerBound : value >= range.lowerBound
+        let upper = openUpper ? value < range.upperBound : value <= range.upperBound
+        let interval = (openLower ? "(" : "[") + "\(format(range.lowerBound))" + ", " + "\(format(range.upperBound))" + (openUpper ? ")" : "]")
+        try check(value.isFinite && lower && upper, "\(flag) must be a finite number in \(interval), got \(value)")
+    }
+
+    /// A bound as written by a person: `1e+06` for a million, `0` for zero.
+    private static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : "\(x)"
+    }
+
+    private func validateChoices() throws {
+        try Self.check(["small-cnn", "mlp", "resnet20", "resnet32", "resnet44", "resnet56"].contains(model), "unknown model '\(model)' (small-cnn, mlp, resnet20, resnet32, resnet44, resnet56)")
+        try Self.check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
+        try Self.check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
+        try Self.check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
+        try Self.check(["paper", "update-norm"].contains(larsDenominator), "unknown LARS denominator '\(larsDenominator)' (paper, update-norm)")
+        try Self.check(["inside", "after"].contains(momentumPlacement), "unknown momentum placement '\(momentumPlacement)' (inside, after)")
+        try Self.check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")
+    }
+
+    private func validateCounts() throws {
+        let images = Self.maximumImages
+        try Self.check((1...images).contains(batchSize), "-b/--batch-size must be in [1, \(images)], got \(batchSize)")
+        try Self.check((1...images).contains(accumulationSteps), "--grad-accum-steps must be in [1, \(images)], got \(accumulationSteps)")
+        try Self.check((1...images).contains(microBatch ?? 1), "--micro-batch must be in [1, \(images)], got \(microBatch ?? 0)")
+        try Self.check(batchSize % accumulationSteps == 0, "batch size \(batchSize) is not divisible by \(accumulationSteps) accumulation steps")
+        if let trainLimit { try Self.check(trainLimit >= 1, "--train-limit must be at least 1, got \(trainLimit)") }
+        if let testLimit { try Self.check(testLimit >= 1, "--test-limit must be at least 1, got \(testLimit)") }
+        try Self.check(validationCount >= 0, "--validation must be >= 0 images, got \(validationCount)")
+        if let cropPadding { try Self.check((0...64).contains(cropPadding), "--crop-padding must be in [0, 64] pixels, got \(cropPadding)") }
+        try Self.check((1...Self.maximumEpochs).contains(epochs), "--epochs must be in [1, \(Self.maximumEpochs)], got \(epochs)")
+        try Self.check((1...1024).contains(threads), "--threads must be in [1, 1024], got \(threads)")
+        try Self.check((1...1024).contains(replicas ?? 1), "--replicas must be in [1, 1024], got \(replicas ?? 0)")
+        try Self.check(resolvedReplicas <= threads, "\(resolvedReplicas) replicas need at least as many threads, got \(threads)")
+        try Self.check((1...Self.maximumEpochs).contains(evalEvery), "--eval-every must be in [1, \(Self.maximumEpochs)] epochs, got \(evalEvery)")
+        try Self.check((1...images).contains(evalBatchSize), "the evaluation batch must be in [1, \(images)] images, got \(evalBatchSize)")
+    }
+
+    private func validateRates() throws {
+        try Self.check(Double(learningRate), "--lr", in: 0...1e6, openLower: true)
+        try Self.check(Double(momentum), "--momentum", in: 0...1, openUpper: true)
+        try Self.check(Double(beta2), "beta2", in: 0...1, openUpper: true)
+        try Self.check(Double(weightDecay), "--weight-decay", in: 0...1)
+        try Self.check(Double(trustCoefficient), "--trust-coefficient", in: 0...1e3, openLower: true)
+        if let epsilon { try Self.check(Double(epsilon), "--opt-eps", in: 0...1) }
+        try Self.check(Double(labelSmoothing), "--smoothing", in: 0...1, openUpper: true)
+        try Self.check(divergenceFactor, "--divergence-factor", in: 0...1e6)
+    }
+
+    private func validateSchedule() throws {
+        try Self.check(warmupEpochs, "--warmup-epochs", in: 0...Double(epochs))
+        try Self.check(Double(polyPower), "--poly-power", in: 0...100, openLower: true)
+        try Self.check(Double(minLearningRate), "--min-lr", in: 0...Double(peakLearningRate))
+        try Self.check(Double(decayRate), "--decay-rate", in: 0...1, openLower: true)
+        try Self.check(!decayEpochs.isEmpty || !["step", "multistep"].contains(schedule), "--decay-epochs needs at least one value for the \(schedule) schedule")
+        for value in decayEpochs {
+            try Self.check(value, "--decay-epochs", in: 0...Double(Self.maximumEpochs), openLower: true)
+        }
+        if schedule == "multistep" {
+            try Self.check(decayEpochs == decayEpochs.sorted(), "--decay-epochs milestones must be increasing, got \(decayEpochs)")
+        }
+    }
+}

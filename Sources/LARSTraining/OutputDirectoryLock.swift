@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A run's hold on its output directory: an exclusive `flock` on `.lars-train.lock` inside it,
+/// kept until the object is released or the process ends (the kernel drops the lock of a killed
+/// process, so a crash never leaves the directory locked).
+///
+/// Taking it also tidies the directory for the run: the temporary files of atomic writes that a
+/// killed run left behind are removed, and a fresh run (neither resuming nor overwriting) refuses
+/// a directory that holds another run's files instead of truncating its logs.
+public final class OutputDirectoryLock {
+    /// How a run treats the files of an earlier run in its directory.
+    public enum Intent: Sendable, Equatable {
+        /// A new run: refuse a directory holding another run's files.
+        case fresh
+        /// Continue the run whose checkpoint is being resumed: keep its files.
+        case resume
+        /// A new run replacing the old one: remove its files first.
+        case overwrite
+    }
+
+    /// The locked directory.
+    public let directory: String
+    /// Temporary files of interrupted atomic writes that were removed when the lock was taken.
+    public private(set) var removedTemporaries: [String] = []
+    private let descriptor: Int32
+
+    /// The lock file's name inside the directory.
+    public static let lockFileName = ".lars-train.lock"
+
+    /// Creates `directory` if needed, locks it and tidies it for a run with `intent`.
+    /// - Throws: `TrainingError.io` when the directory is locked by another process (naming its
+    ///   PID) or cannot be created; `TrainingError.invalidConfiguration` when a fresh run finds
+    ///   another run's files there.
+    public init(directory: String, intent: Intent) throws {
+        try makeDirectories(directory)
+        let lockPath = directory + "/" + Self.lockFileName
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw TrainingError.io(path: lockPath, problem: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = Self.readHolder(fd)
+            close(fd)
+            throw TrainingError.io(
+                path: directory,
+                problem: "the output directory is in use by another run (process \(holder)); wait for it to end or choose another --output")
+        }
+        self.directory = directory
+        self.descriptor = fd
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        removedTemporaries = Self.removeTemporaries(in: directory)
+        let existing = Self.runFiles(in: directory)
+        switch intent {
+        case .resume:
+            break
+        case .overwrite:
+            for path in existing { unlink(path) }
+        case .fresh:
+            guard existing.isEmpty else {
+                let names = existing.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", ")
+                throw TrainingError.invalidConfiguration(
+                    "\(directory) holds another run's files (\(names)); pass --resume \(RunFiles(directory: directory).checkpoint) to continue it, --overwrite to replace it, or choose another --output")
+            }
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// The PID written into the lock file by its holder, or "unknown".
+    private static func readHolder(_ fd: Int32) -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 31, 0) }
+        guard n > 0 else { return "unknown" }
+        let text = String(decoding: bytes[..<n], as: UTF8.self).trimmingWhitespace
+        return Int(text).map(String.init) ?? "unknown"
+    }
+
+    /// The files of a run (`RunFiles`) that exist in `directory`.
+    static func runFiles(in directory: String) -> [String] {
+        RunFiles(directory: directory).all.filter { access($0, F_OK) == 0 }
+    }
+
+    /// Removes every `.NAME.tmp-*` file of the run's atomically written files in `directory`.
+    static func removeTemporaries(in directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        let prefixes = RunFiles(directory: directory).all.map { AtomicFile.temporaryPrefix(for: $0) }
+        var removed: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            let path = directory + "/" + name
+            if prefixes.contains(where: { path.hasPrefix($0) }), unlink(path) == 0 { removed.append(path) }
+        }
+        return removed.sorted()
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces and newlines.
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

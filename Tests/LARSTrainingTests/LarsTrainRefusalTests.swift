@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import LARSTestSupport
+@testable import LARSTraining
+
+/// What the shipped `lars-train` refuses before any work, each with its message and a non-zero
+/// exit, leaving an earlier run's files as they were.
+@Suite(.serialized) struct LarsTrainRefusalTests {
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        try runProcess(try shippedExecutable("lars-train"), arguments, environment: environment)
+    }
+
+    /// One bad value of every class of option: zero, negative, NaN, infinite, out of range,
+    /// contradicting another option, and the output paths that would write into `/`.
+    @Test(arguments: [
+        (["--train-limit", "0"], "--train-limit must be at least 1"),
+        (["--test-limit=-5"], "--test-limit must be at least 1"),
+        (["--test-limit", "0"], "--test-limit must be at least 1"),
+        (["--crop-padding=-1"], "--crop-padding must be in [0, 64]"),
+        (["--weight-decay", "nan"], "--weight-decay must be a finite number in [0, 1], got nan"),
+        (["--warmup-epochs", "inf"], "--warmup-epochs must be a finite number"),
+        (["--trust-coefficient", "nan"], "--trust-coefficient must be a finite number"),
+        (["--opt-eps", "nan"], "--opt-eps must be a finite number"),
+        (["--epochs", "9223372036854775807"], "--epochs must be in [1, 1000000]"),
+        (["--poly-power", "nan"], "--poly-power must be a finite number"),
+        (["--decay-rate", "nan"], "--decay-rate must be a finite number"),
+        (["--lr", "inf"], "--lr must be a finite number"),
+        (["--lr", "0.5", "--min-lr", "100"], "--min-lr must be a finite number in [0, 0.5]"),
+        (["--momentum", "1"], "--momentum must be a finite number in [0, 1)"),
+        (["--smoothing=-0.1"], "--smoothing must be a finite number"),
+        (["-b", "0"], "-b/--batch-size must be in [1,"),
+        (["--threads", "0"], "--threads must be in [1, 1024]"),
+        (["--sched", "multistep", "--decay-epochs", "5", "2"], "milestones must be increasing"),
+        (["--output", ""], "--output must name a directory"),
+        (["--output", "//"], "--output must not be the root directory"),
+        (["--resume", "x.safetensors", "--overwrite"], "give one of them"),
+    ])
+    func aBadOptionIsRefusedBeforeAnyWork(arguments: [String], message: String) throws {
+        let (status, text) = try Self.run(arguments + ["--data-dir", "/nonexistent/never-read"])
+        #expect(status != 0)
+        #expect(text.contains(message), "\(arguments): \(text)")
+        #expect(!text.contains("/nonexistent/never-read"), "the data was opened before the options were checked: \(text)")
+    }
+
+    @Test func aRunIntoALockedDirectoryRefusesNamingTheHolder() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let directory = temporaryDirectory("lars-train-locked")
+        let held = try OutputDirectoryLock(directory: directory, intent: .fresh)
+        let (status, text) = try Self.run(["--train-limit", "100", "--epochs", "1", "--output", directory])
+        withExtendedLifetime(held) {}
+        #expect(status != 0)
+        #expect(text.contains("in use by another run (process \(getpid()))"), "\(text)")
+    }
+
+    @Test func aFreshRunIntoAUsedDirectoryRefusesAndKeepsItsFiles() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let directory = temporaryDirectory("lars-train-used")
+        let files = RunFiles(directory: directory)
+        let old = "epoch,step\n1,10\n"
+        try old.write(toFile: files.metrics, atomically: false, encoding: .utf8)
+        try [UInt8](repeating: 1, count: 64).withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: files.checkpoint)) }
+        let (status, text) = try Self.run(["--train-limit", "100", "--epochs", "1", "--output", directory])
+        #expect(status != 0)
+        #expect(text.contains("holds another run's files (metrics.csv, checkpoint.safetensors)"), "\(text)")
+        #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == old)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: files.checkpoint)).count == 64)
+    }
+
+    @Test func mpirunWithABuildWithoutMPIRefusesToStart() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMPI_COMM_WORLD_SIZE"] = "2"
+        environment["OMPI_COMM_WORLD_RANK"] = "1"
+        let (status, text) = try Self.run(["--epochs", "1", "--output", temporaryDirectory("lars-train-mpirun")], environment: environment)
+        try #require(!text.contains("MPI_Init"), "this lars-train was built with MPI; the refusal is for builds without it")
+        #expect(status != 0)
+        #expect(text.contains("built without MPI"), "\(text)")
+        #expect(text.contains("SWIFT_LARS_MPI=1"), "\(text)")
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import LARSTestSupport
+@testable import LARSTraining
+
+/// The output directory's lock and tidying: one run at a time, no silent truncation of another
+/// run's logs, no leftover temporary files.
+@Suite struct OutputDirectoryLockTests {
+    func write(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    @Test func aSecondLockOnTheSameDirectoryIsRefusedNamingTheHolder() throws {
+        let directory = temporaryDirectory("lock-twice")
+        var first: OutputDirectoryLock? = try OutputDirectoryLock(directory: directory, intent: .fresh)
+        #expect { try OutputDirectoryLock(directory: directory, intent: .resume) } throws: {
+            "\($0)".contains("in use by another run (process \(getpid()))")
+        }
+        #expect(first != nil)
+        first = nil
+        // Released with its object: the directory is free again.
+        _ = try OutputDirectoryLock(directory: directory, intent: .resume)
+    }
+
+    @Test func aFreshRunRefusesAnotherRunsFilesAndLeavesThemIntact() throws {
+        let directory = temporaryDirectory("lock-fresh")
+        let files = RunFiles(directory: directory)
+        try write("epoch,step\n1,10\n", to: files.metrics)
+        #expect { try OutputDirectoryLock(directory: directory, intent: .fresh) } throws: {
+            "\($0)".contains("holds another run's files (metrics.csv)") && "\($0)".contains("--overwrite")
+        }
+        #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == "epoch,step\n1,10\n")
+        // Resuming keeps them; overwriting removes every run file and nothing else.
+        _ = try OutputDirectoryLock(directory: directory, intent: .resume)
+        #expect(FileManager.default.fileExists(atPath: files.metrics))
+        try write("mine", to: directory + "/notes.txt")
+        try write("x", to: files.best)
+        _ = try OutputDirectoryLock(directory: directory, intent: .overwrite)
+        #expect(!FileManager.default.fileExists(atPath: files.metrics))
+        #expect(!FileManager.default.fileExists(atPath: files.best))
+        #expect(FileManager.default.fileExists(atPath: directory + "/notes.txt"))
+    }
+
+    @Test func leftoverTemporaryFilesOfAtomicWritesAreRemoved() throws {
+        let directory = temporaryDirectory("lock-temporaries")
+        let files = RunFiles(directory: directory)
+        // As a write killed mid-way leaves them: AtomicFile's own naming, checked by a crash.
+        #expect(throws: AtomicFileError.self) {
+            try AtomicFile.write([UInt8](repeating: 7, count: 1000), to: files.checkpoint, crashAfter: 100)
+        }
+        let stray = AtomicFile.temporaryPrefix(for: files.report) + "123-abc"
+        try write("<html>", to: stray)
+        let unrelated = directory + "/.checkpoint.safetensors.bak"
+        try write("keep", to: unrelated)
+        let lock = try OutputDirectoryLock(directory: directory, intent: .resume)
+        #expect(lock.removedTemporaries.count == 2)
+        #expect(lock.removedTemporaries.contains(stray))
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(!left.contains { $0.contains(".tmp-") }, "\(left)")
+        #expect(FileManager.default.fileExists(atPath: unrelated))
+    }
+}
