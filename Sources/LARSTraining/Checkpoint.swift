@@ -32,7 +32,8 @@ extension Trainer {
             "optimizer": configuration.optimizer,
             "optimizer_scalars": scalarsJSON,
             "configuration": configJSON,
-        ]
+            "data": dataFingerprint,
+        ].merging(bestScore.map { ["best_score": "\($0)"] } ?? [:]) { a, _ in a }
         try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
 
@@ -50,6 +51,7 @@ extension Trainer {
         guard saved.epoch <= configuration.epochs else {
             throw TrainingError.invalidFile(path: path, problem: "epoch '\(saved.epoch)' is not an epoch of this run")
         }
+        try checkResumeConsistency(saved, path: path)
         let words = saved.generatorWords
         let scalars = saved.optimizerScalars
 
@@ -66,10 +68,13 @@ extension Trainer {
         let parameterValues = try parameters.map { try value($0.name, shape: $0.parameter.value.shape) }
         let buffers = model.namedBuffers
         let bufferValues = try buffers.map { try value($0.name, shape: $0.buffer.value.shape) }
+        try Self.checkSoundness(
+            zip(parameters.map(\.name) + buffers.map(\.name), parameterValues + bufferValues).map { ($0, $1) }, path: path)
         var optimizerTensors: [String: Tensor] = [:]
         for (name, tensor) in file.tensors where name.hasPrefix("optimizer/") {
             optimizerTensors[String(name.dropFirst("optimizer/".count))] = tensor
         }
+        try Self.checkSoundness(optimizerTensors.sorted { $0.key < $1.key }.map { ("optimizer/" + $0.key, $0.value) }, path: path)
         let known = Set(parameters.map(\.name)).union(buffers.map(\.name))
         if let stray = file.tensors.keys.sorted().first(where: { !$0.hasPrefix("optimizer/") && !known.contains($0) }) {
             throw TrainingError.checkpointMismatch(path: path, problem: "tensor '\(stray)' is not part of the model")
@@ -83,6 +88,7 @@ extension Trainer {
         for (b, v) in zip(buffers, bufferValues) { b.buffer.value = v }
         generator = SeededGenerator(state: words)
         completedEpochs = saved.epoch
+        bestScore = saved.bestScore
     }
 
     /// The configuration a checkpoint was written with (its micro-batch count resolved), read

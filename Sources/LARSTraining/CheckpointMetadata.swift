@@ -12,6 +12,14 @@ struct CheckpointMetadata {
     var generatorWords: [UInt64]
     /// The optimizer's scalar state.
     var optimizerScalars: [String: Double]
+    /// Optimizer steps completed (absent in no checkpoint this project wrote, but parsed leniently).
+    var step: Int?
+    /// The normalisation the run computed from its training images (`Normalization.metadataString`).
+    var normalization: String?
+    /// The data's identity (`Trainer.dataFingerprint`); absent in checkpoints of older versions.
+    var dataFingerprint: String?
+    /// The best score so far (`Trainer.bestScore`); absent before the first evaluation.
+    var bestScore: Double?
 
     /// Parses the `metadata` of the checkpoint at `path`.
     /// - Throws: `TrainingError.invalidFile` for a missing entry, a wrong format, or an entry
@@ -47,7 +55,22 @@ struct CheckpointMetadata {
             throw TrainingError.invalidFile(path: path, problem: "generator state '\(generatorText)' is not four words")
         }
         let scalars = try decode([String: Double].self, try required("optimizer_scalars"), key: "optimizer_scalars", path: path)
-        return CheckpointMetadata(configuration: configuration, epoch: epoch, generatorWords: words, optimizerScalars: scalars)
+        var parsed = CheckpointMetadata(configuration: configuration, epoch: epoch, generatorWords: words, optimizerScalars: scalars)
+        if let text = metadata["step"] {
+            guard let step = Int(text), step >= 0 else {
+                throw TrainingError.invalidFile(path: path, problem: "step '\(text)' is not a step count")
+            }
+            parsed.step = step
+        }
+        if let text = metadata["best_score"] {
+            guard let score = Double(text), score.isFinite, (0...1).contains(score) else {
+                throw TrainingError.invalidFile(path: path, problem: "best_score '\(text)' is not an accuracy")
+            }
+            parsed.bestScore = score
+        }
+        parsed.normalization = metadata["normalization"]
+        parsed.dataFingerprint = metadata["data"]
+        return parsed
     }
 
     /// The JSON `text` of metadata entry `key` decoded as `type`.

@@ -23,12 +23,39 @@ extension Trainer {
         }
     }
 
-    /// Throws `TrainingError.diverged` naming the first parameter or buffer that holds NaN or
-    /// infinity, so that such a state is never evaluated as a result or written to a checkpoint.
-    func checkModelIsFinite(epoch: Int) throws {
-        let tensors = parameters.map { ($0.name, $0.parameter.value) } + model.namedBuffers.map { ($0.name, $0.buffer.value) }
-        for (name, tensor) in tensors where !tensor.scalars.allFinite {
-            throw TrainingError.diverged(epoch: epoch, step: optimizer.stepCount, reason: "\(name) holds NaN or infinity")
+    /// Under the `skip` policy, the most steps skipped in a row before the run gives up: a run
+    /// whose gradients stay non-finite trains nothing while its schedule stands still.
+    public static let skipLimit = 10
+
+    /// After an optimizer step: gives up when `skipLimit` steps in a row were skipped, and
+    /// checks the weights and statistics the step left (`checkModelState`).
+    func checkStep(_ report: StepReport, epoch: Int) throws {
+        if let reason = report.skippedBecauseOf {
+            consecutiveSkips += 1
+            if consecutiveSkips >= Self.skipLimit {
+                throw TrainingError.diverged(
+                    epoch: epoch, step: optimizer.stepCount + 1,
+                    reason: "\(consecutiveSkips) steps in a row were skipped for non-finite gradients (the last: \(reason)); the run is giving up")
+            }
+            return
+        }
+        consecutiveSkips = 0
+        try checkModelState(epoch: epoch)
+    }
+
+    /// Throws `TrainingError.diverged` naming the first parameter or buffer that is not a sound
+    /// state (`ModelState.problem`), so that such a state is never evaluated, stepped from or
+    /// written to a checkpoint. One pass over the weights: cheap beside a step.
+    func checkModelState(epoch: Int) throws {
+        for p in parameters {
+            if let problem = p.parameter.value.withUnsafeBufferPointer({ ModelState.problem(in: $0, name: p.name) }) {
+                throw TrainingError.diverged(epoch: epoch, step: optimizer.stepCount, reason: problem)
+            }
+        }
+        for b in model.namedBuffers {
+            if let problem = b.buffer.value.withUnsafeBufferPointer({ ModelState.problem(in: $0, name: b.name) }) {
+                throw TrainingError.diverged(epoch: epoch, step: optimizer.stepCount, reason: problem)
+            }
         }
     }
 }

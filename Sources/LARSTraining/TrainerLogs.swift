@@ -37,7 +37,8 @@ extension Trainer {
         }
     }
 
-    /// Appends the epoch to `metrics.csv`, writes the checkpoint and redraws the report.
+    /// Appends the epoch to `metrics.csv`, writes the checkpoint (and `best.safetensors` when the
+    /// epoch's held-out accuracy is the best so far) and redraws the report.
     func writeEpochOutputs(_ m: EpochMetrics) throws {
         func optional(_ value: Double?) -> String { value.map { format($0, 5) } ?? "" }
         metricsLog?.append([
@@ -46,7 +47,15 @@ extension Trainer {
             "\(m.learningRate)", format(m.seconds, 3), format(m.imagesPerSecond, 1),
             optional(m.validationLoss), optional(m.validationAccuracy),
         ])
-        if writesCheckpoints { try saveCheckpoint(to: files.checkpoint) }
+        // The best epoch by held-out accuracy: the validation split's when there is one (choosing
+        // on the test set would tune to it), the test set's otherwise.
+        let score = validationSet != nil ? m.validationAccuracy : m.testAccuracy
+        let improved = score.map { $0 > (bestScore ?? -1) } ?? false
+        if improved { bestScore = score }
+        if writesCheckpoints {
+            try saveCheckpoint(to: files.checkpoint)
+            if improved { try saveCheckpoint(to: files.best) }
+        }
         try TrainingReport.write(files: files, title: "swift-lars training run", details: reportDetails())
     }
 

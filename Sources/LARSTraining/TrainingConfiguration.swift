@@ -141,6 +141,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
         copy.outputDirectory = ""
+        // The same directory spelled another way is the same data (the data's fingerprint in
+        // the checkpoint catches different content behind the same path).
+        copy.dataDirectory = dataDirectory.map(resolvedPath)
         copy.evalEvery = 1
         copy.evalBatchSize = 0
         copy.testLimit = nil

@@ -196,7 +196,7 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         #expect { try c.validate() } throws: { "\($0)".contains("adagrad") }
         c = quickConfiguration(output: temporaryDirectory("bad"))
         c.replicas = 0
-        #expect { try c.validate() } throws: { "\($0)".contains("replicas must be positive") }
+        #expect { try c.validate() } throws: { "\($0)".contains("--replicas must be in [1, 1024], got 0") }
         c.replicas = 3
         #expect { try c.validate() } throws: { "\($0)".contains("3 replicas need at least as many threads, got 2") }
     }

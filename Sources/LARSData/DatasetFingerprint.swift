@@ -1,0 +1,38 @@
+/// A short identity of a data set's content, recorded in checkpoints so that a resumed run can
+/// tell that the data behind the same path changed (`swift-lars` 64-bit content hash: not
+/// cryptographic, but any change of a pixel, a label or the geometry changes it).
+extension ImageDataset {
+    /// `N x CxHxW, K classes, <16 hex digits>`: the geometry and a hash of every pixel and label.
+    /// Costs one pass over the images (about 50 ms for Fashion-MNIST's 47 MB).
+    public var fingerprint: String {
+        var hash = FingerprintHash()
+        images.withUnsafeBytes { hash.add($0) }
+        labels.withUnsafeBytes { hash.add($0) }
+        let hex = String(hash.value, radix: 16)
+        return "\(count) x \(channels)x\(height)x\(width), \(classCount) classes, "
+            + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// A streaming 64-bit hash over bytes, eight at a time (a multiply-xorshift mix per word).
+struct FingerprintHash {
+    private(set) var value: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// Mixes `bytes` (with their count, so that splits differ from concatenations) into the hash.
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var h = value ^ UInt64(bytes.count)
+        let words = bytes.count / 8
+        for i in 0..<words {
+            h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+        }
+        var tail: UInt64 = 0
+        for i in (words * 8)..<bytes.count { tail = tail << 8 | UInt64(bytes[i]) }
+        value = mix(h ^ tail)
+    }
+
+    private func mix(_ x: UInt64) -> UInt64 {
+        var z = x &* 0xBF58_476D_1CE4_E5B9
+        z ^= z >> 31
+        return z &* 0x94D0_49BB_1331_11EB
+    }
+}

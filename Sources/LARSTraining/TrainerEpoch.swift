@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One epoch of training: micro-batches summed into optimizer steps, checks after every step,
+/// evaluation when due.
+extension Trainer {
+    /// Trains one epoch and evaluates when due. Throws `TrainingError.diverged` when a step's
+    /// loss is not finite or explodes, or a gradient is not finite (with the `error` policy).
+    public func trainEpoch() throws -> EpochMetrics {
+        let epoch = completedEpochs
+        let c = configuration
+        let k = c.accumulationSteps
+        let steps = stepsPerEpoch
+        let batches = trainLoader.epoch(epoch)
+        var progress = ProgressDisplay()
+        let start = monotonicSeconds()
+        var lossSum: Double = 0, correct: Double = 0, seen: Double = 0
+        var lastRate: Float = 0
+        // A rank's mean-loss gradient over its shard is weighted by shard/global size and by
+        // 1/k: summed over the ranks and the k micro-batches it is the mean-loss gradient of
+        // the whole global batch, so LARS sees the same norms whatever the process count.
+        var training = context
+        training.isTraining = true
+        for stepIndex in 0..<steps {
+            model.zeroGrad()
+            var stepLoss: Double = 0, stepCount: Double = 0
+            for _ in 0..<k {
+                guard let batch = batches.next() else {
+                    throw TrainingError.invalidConfiguration("epoch \(epoch + 1) ran out of batches at step \(stepIndex)")
+                }
+                let logits = network.forward(batch.images, context: training)
+                var (loss, gradient) = softmaxCrossEntropy(
+                    logits: logits, labels: batch.labels, labelSmoothing: c.labelSmoothing)
+                let gradientScale = Float(batch.count) / Float(max(batch.globalCount, 1)) / Float(k)
+                gradient.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<g.count { g[i] *= gradientScale }
+                }
+                _ = network.backward(gradient, context: training)
+                let n = Double(batch.count)
+                stepLoss += Double(loss) * n
+                stepCount += n
+                correct += Double(correctCount(logits: logits, labels: batch.labels))
+            }
+            // Loss and accuracy of the global batch, summed over ranks, so every rank sees the
+            // same loss and stops at the same step if it diverged.
+            var sums = [stepLoss, stepCount]
+            try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+            let globalLoss = sums[0] / max(sums[1], 1)
+            try checkDivergence(loss: globalLoss, epoch: epoch + 1)
+            try allReduceGradients()
+            let rate = schedule.value(at: optimizer.stepCount)
+            let report: StepReport
+            do {
+                report = try optimizer.step(learningRate: rate, context: training)
+            } catch let error as OptimizerError {
+                guard case .nonFiniteGradient = error else { throw error }
+                throw TrainingError.diverged(epoch: epoch + 1, step: optimizer.stepCount + 1, reason: "\(error)")
+            }
+            try checkStep(report, epoch: epoch + 1)
+            lastRate = rate
+            lossSum += sums[0]
+            seen += sums[1]
+            if isRoot {
+                logStep(report, epoch: epoch + 1, rate: rate, loss: globalLoss)
+                if printsProgress {
+                    progress.update(
+                        epoch: epoch + 1, epochs: c.epochs, done: Int(seen), total: steps * c.batchSize,
+                        loss: lossSum / max(seen, 1), seconds: monotonicSeconds() - start)
+                }
+            }
+        }
+        let seconds = monotonicSeconds() - start
+        if isRoot && printsProgress { progress.finishEpoch() }
+        var counts = [correct]
+        try counts.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+        completedEpochs += 1
+        try broadcastBuffers()
+        // The loss only sees a step's weights at the next step: check the epoch's last ones (and
+        // the running statistics, the same on every rank after the broadcast) before anything
+        // evaluates or checkpoints them.
+        try checkModelState(epoch: completedEpochs)
+        var metrics = EpochMetrics(
+            epoch: completedEpochs, step: optimizer.stepCount, trainLoss: lossSum / max(seen, 1),
+            trainAccuracy: counts[0] / max(seen, 1), testLoss: nil, testAccuracy: nil, learningRate: lastRate,
+            seconds: seconds, imagesPerSecond: seen / max(seconds, 1e-9))
+        if completedEpochs % c.evalEvery == 0 || completedEpochs == c.epochs {
+            (metrics.testLoss, metrics.testAccuracy) = try evaluate()
+            if let validationSet {
+                let (loss, accuracy) = try evaluate(on: validationSet, limit: nil)
+                (metrics.validationLoss, metrics.validationAccuracy) = (loss, accuracy)
+            }
+        }
+        history.append(metrics)
+        if isRoot && printsProgress {
+            print(summaryLine(metrics))
+            fflush(nil)  // a log file or pipe sees each epoch as it ends, not at exit
+        }
+        return metrics
+    }
+}
