@@ -45,4 +45,16 @@ public enum HeapTuning {
         return false
         #endif
     }
+
+    /// Bytes `malloc` has handed out and not yet had back: in-use blocks of every heap plus the
+    /// separately mapped ones (glibc's `mallinfo2`); 0 without glibc. For measuring what a
+    /// computation allocates, as a difference of two readings on a quiet process.
+    public static var bytesInUse: Int {
+        #if canImport(Glibc)
+        let info = mallinfo2()
+        return Int(info.uordblks) + Int(info.hblkhd)
+        #else
+        return 0
+        #endif
+    }
 }

@@ -38,6 +38,8 @@ public final class Trainer {
     public let validationSet: ImageDataset?
     /// The test images.
     public let testSet: ImageDataset
+    /// The estimated peak memory of a training step (checked against the machine at start).
+    public let memoryEstimate: MemoryEstimate
     /// Epochs completed.
     public internal(set) var completedEpochs = 0
     /// Metrics of every completed epoch of this process's lifetime.
@@ -111,6 +113,7 @@ public final class Trainer {
         self.context = ExecutionContext(
             backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads)
 
+        memoryEstimate = try Self.estimateMemory(configuration, trainSet: trainSet, context: context, processes: group.size)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
         var augmentation = Augmentation.none

@@ -211,6 +211,10 @@ struct LarsTrain: ParsableCommand {
                     "micro-batches: \(resolved.accumulationSteps) x \(resolved.microBatchSize) images per step "
                         + "(\(resolved.microBatchSize / group.size) per process); BatchNorm normalises each on its own")
             }
+            let memory = trainer.memoryEstimate
+            print(
+                "memory: about \(formatBytes(memory.peakBytes)) at a step's peak (\(formatBytes(memory.bytesPerImage)) per image)"
+                    + (MemoryEstimate.machineBytes().map { " of \(formatBytes($0))" } ?? ""))
             if let validation = trainer.validationSet {
                 print("validation: the last \(validation.count) training images, held out")
             }

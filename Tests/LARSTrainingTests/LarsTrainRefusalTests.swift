@@ -76,4 +76,21 @@ import LARSTestSupport
         #expect(text.contains("built without MPI"), "\(text)")
         #expect(text.contains("SWIFT_LARS_MPI=1"), "\(text)")
     }
+
+    @Test func aStepThatCannotFitInMemoryIsRefusedWithTheEstimate() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let machine = try #require(MemoryEstimate.machineBytes())
+        // ResNet-20 holds over 1 MB per 28x28 image: 4M images in one pass need terabytes.
+        try #require(machine < 1 << 42)
+        let directory = temporaryDirectory("lars-train-memory")
+        let (status, text) = try Self.run([
+            "--model", "resnet20", "-b", "4194304", "--micro-batch", "4194304", "--train-limit", "64", "--output", directory,
+        ])
+        #expect(status != 0)
+        #expect(text.contains("a step of 4194304 images per pass needs about"), "\(text)")
+        #expect(text.contains("more than this machine's \(formatBytes(machine))"), "\(text)")
+        #expect(text.contains("or less fits, with the same batch size"), "\(text)")
+        // The run stopped before writing anything.
+        #expect(!FileManager.default.fileExists(atPath: RunFiles(directory: directory).metrics))
+    }
 }

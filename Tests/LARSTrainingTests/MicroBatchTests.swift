@@ -82,7 +82,7 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         }
         c.batchSize = 512
         c.microBatch = 0
-        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("micro-batch must be positive") }
+        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("--micro-batch must be in [1, 16777216], got 0") }
     }
 }
 
