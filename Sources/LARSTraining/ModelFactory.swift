@@ -6,6 +6,12 @@ public enum ModelFactory {
         _ configuration: TrainingConfiguration, channels: Int, imageSize: Int, classes: Int,
         generator: inout SeededGenerator
     ) throws -> Sequential {
+        // The models' own checks are preconditions (programmer errors); an image size comes
+        // from a data file, so it is refused here with a message instead.
+        guard configuration.model == "mlp" || imageSize >= minimumImageSize else {
+            throw TrainingError.invalidConfiguration(
+                "\(configuration.model) needs images of at least \(minimumImageSize)x\(minimumImageSize) pixels (two 2x downsamplings), the data set has \(imageSize)x\(imageSize)")
+        }
         switch configuration.model {
         case "small-cnn":
             return Models.smallCNN(inputChannels: channels, classes: classes, imageSize: imageSize, generator: &generator)
@@ -19,6 +25,10 @@ public enum ModelFactory {
             throw TrainingError.invalidConfiguration("unknown model '\(configuration.model)'")
         }
     }
+
+    /// The smallest image side the built-in convolutional models accept: each halves the image
+    /// twice (the MLP takes any size).
+    public static let minimumImageSize = 4
 
     /// The kernel backend a configuration names (for one replica's threads).
     public static func backend(_ configuration: TrainingConfiguration) -> any KernelBackend {

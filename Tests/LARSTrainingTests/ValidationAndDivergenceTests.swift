@@ -85,3 +85,17 @@ import LARSData
         #expect { try trainer.checkModelState(epoch: 1) } throws: { "\($0)".contains("runningMean holds inf at index 0") }
     }
 }
+
+@Suite struct ImageSizeTests {
+    @Test(arguments: ["small-cnn", "resnet20"])
+    func imagesSmallerThanAModelTakesAreRefusedWithAMessage(model: String) throws {
+        var c = quickConfiguration(output: temporaryDirectory("tiny-images"), epochs: 1)
+        c.model = model
+        #expect {
+            try Trainer(configuration: c, trainSet: syntheticImages(count: 64, side: 3, seed: 1), testSet: syntheticImages(count: 16, side: 3, seed: 2))
+        } throws: { "\($0)".contains("\(model) needs images of at least 4x4 pixels (two 2x downsamplings), the data set has 3x3") }
+        // The MLP takes any size, down to one pixel.
+        c.model = "mlp"
+        _ = try Trainer(configuration: c, trainSet: syntheticImages(count: 64, side: 1, seed: 1), testSet: syntheticImages(count: 16, side: 1, seed: 2))
+    }
+}
