@@ -1,9 +1,11 @@
-/// A trainable tensor: its value, the gradient that `backward` accumulates into it, and what
-/// kind of parameter it is, so an optimizer can treat weights, biases and normalisation
-/// parameters differently without guessing from names.
+/// A trainable tensor: a named view (offset, count, shape, kind) into a `ParameterStore`, whose
+/// value and gradient buffers hold it, and what kind of parameter it is, so an optimizer can
+/// treat weights, biases and normalisation parameters differently without guessing from names.
 ///
-/// It is a class because layers and optimizers share it: the layer writes `grad`, the optimizer
-/// reads it and updates `value` in place.
+/// It is a class because layers and optimizers share it: the layer writes the gradient, the
+/// optimizer reads it and updates the value in place. Hot code reaches the elements through
+/// `withValues`/`withGradients` (or the unsafe pointers); `value` and `grad` copy to and from
+/// `Tensor`s for code where a copy does not matter (tests, checkpoints, logs).
 public final class Parameter {
     /// The role of a parameter, which decides its default optimizer group.
     public enum Kind: String, Sendable, Codable, CaseIterable {
@@ -19,21 +21,80 @@ public final class Parameter {
 
     /// The role of this parameter.
     public let kind: Kind
-    /// The current value.
-    public var value: Tensor
-    /// dL/dvalue, accumulated by `backward` until `zeroGrad()`.
-    public var grad: Tensor
+    /// The tensor shape of the value and of the gradient.
+    public let shape: [Int]
+    /// The number of elements, `shape.reduce(1, *)`.
+    public let count: Int
+    /// The store holding this parameter (its own until a model binds its parameters).
+    public private(set) var store: ParameterStore
+    /// The position of the first element in the store's buffers (a multiple of
+    /// `ParameterStore.alignment`).
+    public private(set) var offset: Int
 
-    /// Creates a parameter with the given value and a zero gradient of the same shape.
+    /// Creates a parameter with the given value and a zero gradient of the same shape, in a store
+    /// of its own.
     public init(_ value: Tensor, kind: Kind) {
         self.kind = kind
-        self.value = value
-        self.grad = Tensor(zeros: value.shape)
+        self.shape = value.shape
+        self.count = value.count
+        self.store = ParameterStore(count: ParameterStore.paddedCount(value.count), memberCount: 1)
+        self.offset = 0
+        value.withUnsafeBufferPointer { v in
+            if let base = v.baseAddress { store.values.update(from: base, count: v.count) }
+        }
     }
 
-    /// Sets the gradient to zero without reallocating it.
+    /// Called by `ParameterStore.bind` after copying the elements to `store` at `offset`.
+    func move(to store: ParameterStore, offset: Int) {
+        self.store = store
+        self.offset = offset
+    }
+
+    /// The first value element. Valid while this parameter lives and is not rebound; prefer
+    /// `withValues` unless a loop takes the pointers of many parameters at once.
+    public var unsafeValues: UnsafeMutablePointer<Float> { store.values + offset }
+    /// The first gradient element (see `unsafeValues`).
+    public var unsafeGradients: UnsafeMutablePointer<Float> { store.gradients + offset }
+
+    /// Read and write access to the `count` value elements for kernels.
+    @inlinable
+    public func withValues<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(UnsafeMutableBufferPointer(start: unsafeValues, count: count)) }
+    }
+
+    /// Read and write access to the `count` gradient elements for kernels.
+    @inlinable
+    public func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(UnsafeMutableBufferPointer(start: unsafeGradients, count: count)) }
+    }
+
+    /// A copy of the current value; setting it copies a tensor of the same shape in.
+    public var value: Tensor {
+        get { withValues { Tensor(shape: shape, scalars: Array($0)) } }
+        set { assign(newValue, to: "value") { withValues($0) } }
+    }
+
+    /// A copy of dL/dvalue, accumulated by `backward` until `zeroGrad()`; setting it copies a
+    /// tensor of the same shape in.
+    public var grad: Tensor {
+        get { withGradients { Tensor(shape: shape, scalars: Array($0)) } }
+        set { assign(newValue, to: "grad") { withGradients($0) } }
+    }
+
+    private func assign(
+        _ tensor: Tensor, to what: String, _ access: ((UnsafeMutableBufferPointer<Float>) -> Void) -> Void
+    ) {
+        guard tensor.shape == shape else {
+            fatalError("Parameter: cannot set \(what) of shape \(shape) to a tensor of shape \(tensor.shape)")
+        }
+        tensor.withUnsafeBufferPointer { source in
+            access { target in _ = target.update(fromContentsOf: source) }
+        }
+    }
+
+    /// Sets the gradient to zero in place.
     public func zeroGrad() {
-        grad.fill(0)
+        unsafeGradients.update(repeating: 0, count: count)
     }
 }
 

@@ -58,7 +58,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         // 53-bit uniforms in (0, 1]: the log never sees zero.
         let u1 = (Double(next() >> 11) + 1) * (1.0 / 9_007_199_254_740_992.0)
         let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
-        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+        return Float((-2 * Elementary.log(u1)).squareRoot() * Elementary.cos(2 * Double.pi * u2))
     }
 
     /// A uniform integer in `0..<upperBound` without modulo bias.

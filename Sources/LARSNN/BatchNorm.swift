@@ -161,8 +161,8 @@ public final class BatchNorm: Layer {
         let c = featureCount
         var a = [Float](repeating: 0, count: c)
         var b = [Float](repeating: 0, count: c)
-        scale.value.withUnsafeBufferPointer { gamma in
-            shift.value.withUnsafeBufferPointer { beta in
+        scale.withValues { gamma in
+            shift.withValues { beta in
                 for ch in 0..<c {
                     a[ch] = gamma[ch] * inverseStd[ch]
                     b[ch] = beta[ch] - mean[ch] * a[ch]
@@ -235,8 +235,8 @@ public final class BatchNorm: Layer {
             }
         }
         // Parameter gradients are this process's own sums: the trainer sums them afterwards.
-        shift.grad.withUnsafeMutableBufferPointer { dbeta in
-            scale.grad.withUnsafeMutableBufferPointer { dgamma in
+        shift.withGradients { dbeta in
+            scale.withGradients { dgamma in
                 for ch in 0..<c {
                     dbeta[ch] += Float(sums[ch])
                     dgamma[ch] += Float(sums[c + ch])
@@ -249,7 +249,7 @@ public final class BatchNorm: Layer {
         input.withUnsafeBufferPointer { xb in
             outputGradient.withUnsafeBufferPointer { dyb in
                 inputGradient.withUnsafeMutableBufferPointer { dxb in
-                    scale.value.withUnsafeBufferPointer { gb in
+                    scale.withValues { gb in
                         sums.withUnsafeBufferPointer { sb in
                             batchMean.withUnsafeBufferPointer { meanB in
                                 batchInverseStd.withUnsafeBufferPointer { istdB in

@@ -11,24 +11,8 @@ public protocol BatchStatisticsReducer: AnyObject {
 }
 
 extension Layer {
-    /// The layers this one runs, for walking a model: a `Sequential`'s children, a
-    /// `ResidualBlock`'s convolutions, BatchNorms and shortcut, a `DataParallel`'s primary
-    /// replica; none for other layers.
-    var sublayers: [any Layer] {
-        switch self {
-        case let sequential as Sequential:
-            return sequential.children.map(\.layer)
-        case let block as ResidualBlock:
-            return [block.conv1, block.bn1, block.conv2, block.bn2] + (block.shortcut.map { [$0] } ?? [])
-        case let parallel as DataParallel:
-            return [parallel.primary]
-        default:
-            return []
-        }
-    }
-
-    /// Every `BatchNorm` in this layer and its descendants (through `Sequential` and
-    /// `ResidualBlock`, and a `DataParallel`'s primary replica), in forward order.
+    /// Every `BatchNorm` in this layer and its descendants (through `sublayers`, so a user's
+    /// container included, and a `DataParallel`'s primary replica), in forward order.
     public var batchNormLayers: [BatchNorm] {
         if let bn = self as? BatchNorm { return [bn] }
         return sublayers.flatMap(\.batchNormLayers)

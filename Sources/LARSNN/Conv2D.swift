@@ -145,7 +145,7 @@ public final class Conv2D: Layer {
         let area = k * k
         let flipped = UnsafeMutablePointer<Float>.allocate(capacity: c * cout * area)
         defer { flipped.deallocate() }
-        weight.value.withUnsafeBufferPointer { wb in
+        weight.withValues { wb in
             let w = wb.baseAddress!
             for co in 0..<cout {
                 for ci in 0..<c {
@@ -173,14 +173,14 @@ public final class Conv2D: Layer {
         var output = Tensor.uninitialized([n, cout, g.outputHeight, g.outputWidth])
         let threads = context.threads
         input.withUnsafeBufferPointer { xb in
-            weight.value.withUnsafeBufferPointer { wb in
+            weight.withValues { wb in
                 output.withUnsafeMutableBufferPointer { yb in
                     guard let x = xb.baseAddress, let y = yb.baseAddress else { return }
                     convolve(
                         x, images: n, geometry: g, weights: wb.baseAddress!, outputChannels: cout, into: y,
                         context: context)
                     if let bias {
-                        bias.value.withUnsafeBufferPointer { b in
+                        bias.withValues { b in
                             ChannelOps.addBias(
                                 b.baseAddress!, to: y, images: n, channels: cout, pixels: pixels, threads: threads)
                         }
@@ -211,14 +211,14 @@ public final class Conv2D: Layer {
         outputGradient.withUnsafeBufferPointer { dyb in
             guard let dy = dyb.baseAddress else { return }
             if let bias {
-                bias.grad.withUnsafeMutableBufferPointer { db in
+                bias.withGradients { db in
                     ChannelOps.accumulateChannelSums(
                         of: dy, into: db.baseAddress!, images: n, channels: cout, pixels: pixels, threads: threads)
                 }
             }
             input.withUnsafeBufferPointer { xb in
-                weight.value.withUnsafeBufferPointer { wb in
-                    weight.grad.withUnsafeMutableBufferPointer { dwb in
+                weight.withValues { wb in
+                    weight.withGradients { dwb in
                         inputGradient.withUnsafeMutableBufferPointer { dxb in
                             let x = xb.baseAddress!
                             let dw = dwb.baseAddress!

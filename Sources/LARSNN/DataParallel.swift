@@ -10,14 +10,16 @@
 ///
 /// - The first replica is the *primary*: its parameters and buffers are this layer's
 ///   (`namedParameters`, `namedBuffers`, with the model's own names), so optimizers and
-///   checkpoints see one model. Every `forward` first copies the primary's parameters and
-///   buffers into the other replicas' own storage (1.7 MB for the small CNN).
+///   checkpoints see one model. Each replica's parameters are bound into one `ParameterStore`
+///   of the same layout, so every `forward` first gives each other replica the primary's
+///   weights with one copy (1.7 MB for the small CNN), then its BatchNorm buffers.
 /// - BatchNorm layers of the replicas exchange their per-channel sums on every training-mode
 ///   pass (`ReplicaStatisticsExchange`), so normalisation uses the whole batch's statistics.
 ///   Run training passes through this layer, never through a replica alone: the others would
 ///   wait for it forever.
-/// - `backward` adds the other replicas' gradients to the primary's in replica order, so results
-///   are deterministic for a given replica count, and zeroes theirs.
+/// - `backward` adds the other replicas' gradients to the primary's in replica order (one `axpy`
+///   over the whole gradient buffer per replica), so results are deterministic for a given
+///   replica count, and zeroes theirs (one fill).
 /// - A batch of `n` images uses `min(n, replicas.count)` replicas with shares differing by at
 ///   most one image. Each replica runs with `context.threads / active replicas` threads; run
 ///   OpenBLAS single-threaded (`BLASRuntime.setThreads(1)`) when there is a replica per core.
@@ -39,6 +41,8 @@ public final class DataParallel: Layer {
         set { exchange.outer = newValue }
     }
 
+    /// Each replica's parameters, in one store of the same layout per replica.
+    private let parameterStores: [ParameterStore]
     private let parameterLists: [[Parameter]]
     private let bufferLists: [[Buffer]]
     private let exchange: ReplicaStatisticsExchange
@@ -48,11 +52,12 @@ public final class DataParallel: Layer {
 
     /// Wraps `replicas` (at least one, distinct objects of the same architecture: the same
     /// parameter and buffer names and shapes) and starts one thread per replica after the first.
-    /// Installs its own statistics reducer on every replica's BatchNorm layers.
+    /// Installs its own statistics reducer on every replica's BatchNorm layers and binds each
+    /// replica's parameters into one store (`bindParameters()`).
     public init(replicas: [any Layer]) {
         precondition(!replicas.isEmpty, "DataParallel needs at least one replica")
         let names = replicas[0].namedParameters.map(\.name)
-        let shapes = replicas[0].namedParameters.map(\.parameter.value.shape)
+        let shapes = replicas[0].namedParameters.map(\.parameter.shape)
         let bufferNames = replicas[0].namedBuffers.map(\.name)
         for (index, replica) in replicas.enumerated() {
             precondition(
@@ -60,12 +65,19 @@ public final class DataParallel: Layer {
                 "DataParallel: replica \(index) is the same object as an earlier one; replicas must be distinct models")
             precondition(
                 replica.namedParameters.map(\.name) == names
-                    && replica.namedParameters.map(\.parameter.value.shape) == shapes
+                    && replica.namedParameters.map(\.parameter.shape) == shapes
                     && replica.namedBuffers.map(\.name) == bufferNames,
                 "DataParallel: replica \(index) has other parameters or buffers than replica 0")
         }
         self.replicas = replicas
-        parameterLists = replicas.map { $0.namedParameters.map(\.parameter) }
+        parameterStores = replicas.map { $0.bindParameters() }
+        parameterLists = replicas.map(\.parameters)
+        let primaryParameters = replicas[0].parameters
+        for (index, replica) in replicas.enumerated() {
+            precondition(
+                ParameterStore.sameLayout(replica.parameters, primaryParameters),
+                "DataParallel: replica \(index) does not list its parameters in one store like replica 0")
+        }
         bufferLists = replicas.map { $0.namedBuffers.map(\.buffer) }
         exchange = ReplicaStatisticsExchange(replicas: replicas.count)
         workers = WorkerThreads(workers: replicas.count - 1)
@@ -80,6 +92,9 @@ public final class DataParallel: Layer {
         precondition(count >= 1, "DataParallel needs at least one replica, got \(count)")
         self.init(replicas: (0..<count).map { _ in make() })
     }
+
+    /// The primary replica (the others are its copies).
+    public var sublayers: [any Layer] { [primary] }
 
     /// The primary replica's parameters, under the model's own names.
     public var namedParameters: [NamedParameter] { primary.namedParameters }
@@ -98,8 +113,7 @@ public final class DataParallel: Layer {
     }
 
     /// Makes every other replica's parameters and buffers equal to the primary's, copying into
-    /// their own storage: sharing it instead would make the optimizer's next in-place update of
-    /// the primary copy every tensor.
+    /// their own storage (one copy of the value buffer per replica, then each BatchNorm buffer).
     private func synchroniseReplicas() {
         func copy(_ source: Tensor, into target: inout Tensor) {
             guard target.shape == source.shape else {
@@ -110,9 +124,18 @@ public final class DataParallel: Layer {
                 target.withUnsafeMutableBufferPointer { to in _ = to.update(fromContentsOf: from) }
             }
         }
+        let source = parameterStores[0]
         for other in 1..<replicas.count {
-            for (target, source) in zip(parameterLists[other], parameterLists[0]) { copy(source.value, into: &target.value) }
+            parameterStores[other].values.update(from: source.values, count: source.count)
             for (target, source) in zip(bufferLists[other], bufferLists[0]) { copy(source.value, into: &target.value) }
+        }
+    }
+
+    /// Stops when a replica's parameters left the store bound at creation (a replica rebound
+    /// after layers were added to it): whole-buffer copies would then miss parameters.
+    private func requireStoresUnchanged() {
+        for (store, list) in zip(parameterStores, parameterLists) where !list.allSatisfy({ $0.store === store }) {
+            fatalError("\(layerDescription): a replica's parameters were rebound after DataParallel was made; wrap the finished models")
         }
     }
 
@@ -139,7 +162,10 @@ public final class DataParallel: Layer {
     /// replica computing the rows of its share of the `N` items.
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
-        if replicas.count > 1 { synchroniseReplicas() }
+        if replicas.count > 1 {
+            requireStoresUnchanged()
+            synchroniseReplicas()
+        }
         let shares = split(input.shape[0])
         self.shares = context.isTraining ? shares : nil
         if shares.count == 1 {
@@ -177,16 +203,11 @@ public final class DataParallel: Layer {
     /// then zeroes theirs, so the next backward starts from zero as `Layer`'s
     /// accumulate-until-`zeroGrad` contract needs.
     private func sumGradientsIntoPrimary(replicaCount: Int, backend: any KernelBackend) {
-        for (index, parameter) in parameterLists[0].enumerated() {
-            parameter.grad.withUnsafeMutableBufferPointer { total in
-                for other in 1..<replicaCount {
-                    parameterLists[other][index].grad.withUnsafeMutableBufferPointer { theirs in
-                        guard let y = total.baseAddress, let x = theirs.baseAddress else { return }
-                        backend.axpy(n: total.count, alpha: 1, x: x, y: y)
-                        theirs.update(repeating: 0)
-                    }
-                }
-            }
+        let total = parameterStores[0]
+        for other in 1..<replicaCount {
+            let theirs = parameterStores[other]
+            backend.axpy(n: total.count, alpha: 1, x: theirs.gradients, y: total.gradients)
+            theirs.zeroGradients()
         }
     }
 }

@@ -47,12 +47,12 @@ public final class Dense: Layer {
         var output = Tensor.uninitialized([n, outputCount])
         let (inCount, outCount) = (inputCount, outputCount)
         input.withUnsafeBufferPointer { x in
-            weight.value.withUnsafeBufferPointer { w in
+            weight.withValues { w in
                 output.withUnsafeMutableBufferPointer { y in
                     guard let yp = y.baseAddress, n > 0 else { return }
                     if let bias {
                         // Broadcast the bias into y, then let gemm add x W^T on top (beta = 1).
-                        bias.value.withUnsafeBufferPointer { b in
+                        bias.withValues { b in
                             for row in 0..<n { (yp + row * outCount).update(from: b.baseAddress!, count: outCount) }
                         }
                     }
@@ -80,7 +80,7 @@ public final class Dense: Layer {
         outputGradient.withUnsafeBufferPointer { dy in
             let dyp = dy.baseAddress!
             input.withUnsafeBufferPointer { x in
-                weight.grad.withUnsafeMutableBufferPointer { dw in
+                weight.withGradients { dw in
                     // dW += dY^T X  ([out, N] x [N, in]).
                     context.backend.gemm(
                         transA: true, transB: false, m: outCount, n: inCount, k: n,
@@ -88,7 +88,7 @@ public final class Dense: Layer {
                 }
             }
             if let bias {
-                bias.grad.withUnsafeMutableBufferPointer { db in
+                bias.withGradients { db in
                     let dbp = db.baseAddress!
                     for row in 0..<n {
                         let r = dyp + row * outCount
@@ -96,7 +96,7 @@ public final class Dense: Layer {
                     }
                 }
             }
-            weight.value.withUnsafeBufferPointer { w in
+            weight.withValues { w in
                 inputGradient.withUnsafeMutableBufferPointer { dx in
                     // dX = dY W  ([N, out] x [out, in]).
                     context.backend.gemm(

@@ -25,6 +25,11 @@ public protocol Layer: AnyObject {
     /// The non-trainable state (BatchNorm running statistics) of this layer and its children.
     var namedBuffers: [NamedBuffer] { get }
 
+    /// The layers this one runs, for walking a model (finding its BatchNorm layers, say): a
+    /// container returns its children, a `DataParallel` its primary replica. Default: none, which
+    /// is right for every layer that holds no other layer; a container must return its children.
+    var sublayers: [any Layer] { get }
+
     /// Why `shape` cannot be this layer's input, as a message naming the layer, the expected and
     /// the received shape; `nil` when it fits. `forward` stops with this message.
     func validateInput(shape: [Int]) -> String?
@@ -35,6 +40,8 @@ extension Layer {
     public var namedParameters: [NamedParameter] { [] }
     /// Layers without buffers have none.
     public var namedBuffers: [NamedBuffer] { [] }
+    /// Layers that hold no other layer have no sublayers.
+    public var sublayers: [any Layer] { [] }
     /// Layers that accept any shape accept every shape.
     public func validateInput(shape: [Int]) -> String? { nil }
 
@@ -47,11 +54,25 @@ extension Layer {
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
 
     /// The number of trainable scalars.
-    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
 
-    /// Sets every parameter's gradient to zero.
+    /// Moves every parameter of this layer and its children into one `ParameterStore`, in
+    /// `namedParameters` order, and returns it; a no-op when they already fill one. Model builders
+    /// call it; call it again after adding layers to a built container.
+    @discardableResult
+    public func bindParameters() -> ParameterStore {
+        ParameterStore.bind(parameters)
+    }
+
+    /// Sets every parameter's gradient to zero: one fill when the parameters fill one store
+    /// (`bindParameters()`), one per parameter otherwise.
     public func zeroGrad() {
-        for p in namedParameters { p.parameter.zeroGrad() }
+        let parameters = self.parameters
+        if let store = ParameterStore.shared(by: parameters) {
+            store.zeroGradients()
+        } else {
+            for p in parameters { p.zeroGrad() }
+        }
     }
 
     /// `path.name`, or `name` at the root.

@@ -13,6 +13,8 @@ extension Models {
             ("relu1", ReLU()),
             ("fc2", Dense(inputCount: hidden, outputCount: classes, generator: &generator)),
         ]
-        return Sequential(layers)
+        let model = Sequential(layers)
+        model.bindParameters()  // one flat store: one-call gradient sums and zeroing
+        return model
     }
 }

@@ -27,7 +27,9 @@ public enum Models {
             ("relu3", ReLU()),
             ("fc2", Dense(inputCount: 128, outputCount: classes, generator: &generator)),
         ]
-        return Sequential(layers)
+        let model = Sequential(layers)
+        model.bindParameters()  // one flat store: one-call gradient sums and zeroing
+        return model
     }
 
     /// A CIFAR ResNet of He et al. 2016, section 4.2: `depth = 6n + 2` (20, 32, 44, 56, ...).
@@ -61,6 +63,8 @@ public enum Models {
         }
         layers.append(("pool", GlobalAvgPool2D()))
         layers.append(("fc", Dense(inputCount: 64, outputCount: classes, generator: &generator)))
-        return Sequential(layers)
+        let model = Sequential(layers)
+        model.bindParameters()  // one flat store: one-call gradient sums and zeroing
+        return model
     }
 }

@@ -58,6 +58,9 @@ public final class ResidualBlock: Layer {
         outputReLU.path = qualified("relu2")
     }
 
+    /// The convolutions, BatchNorms and the shortcut, in forward order.
+    public var sublayers: [any Layer] { [conv1, bn1, conv2, bn2] + (shortcut.map { [$0] } ?? []) }
+
     public var namedParameters: [NamedParameter] {
         conv1.namedParameters + bn1.namedParameters + conv2.namedParameters + bn2.namedParameters
             + (shortcut?.namedParameters ?? [])

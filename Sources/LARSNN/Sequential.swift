@@ -36,6 +36,8 @@ public final class Sequential: Layer {
         for child in children { child.layer.path = qualified(child.name) }
     }
 
+    /// The children, in execution order.
+    public var sublayers: [any Layer] { children.map(\.layer) }
     public var namedParameters: [NamedParameter] { children.flatMap { $0.layer.namedParameters } }
     public var namedBuffers: [NamedBuffer] { children.flatMap { $0.layer.namedBuffers } }
 

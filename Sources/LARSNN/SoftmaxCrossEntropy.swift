@@ -31,14 +31,14 @@ public func softmaxCrossEntropy(
                 var maxLogit = zr[0]
                 for j in 1..<k where zr[j] > maxLogit { maxLogit = zr[j] }
                 var sumExp: Double = 0
-                for j in 0..<k { sumExp += _exp(Double(zr[j] - maxLogit)) }
-                let logSumExp = Double(maxLogit) + _log(sumExp)
+                for j in 0..<k { sumExp += Elementary.exp(Double(zr[j] - maxLogit)) }
+                let logSumExp = Double(maxLogit) + Elementary.log(sumExp)
                 // -sum_k q_k log p_k with sum_k q_k = 1: logSumExp - sum_k q_k z_k.
                 var weightedLogits: Double = 0
                 for j in 0..<k {
                     let q = j == label ? onTarget : offTarget
                     weightedLogits += q * Double(zr[j])
-                    let p = _exp(Double(zr[j]) - logSumExp)
+                    let p = Elementary.exp(Double(zr[j]) - logSumExp)
                     gr[j] = Float((p - q) * inverseN)
                 }
                 total += logSumExp - weightedLogits

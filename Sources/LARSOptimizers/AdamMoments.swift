@@ -26,8 +26,8 @@ public struct AdamHyperparameters: Sendable, Equatable, Codable {
     /// (1 - beta1^t, 1 - beta2^t) for 1-based step `t`, or (1, 1) without bias correction.
     func corrections(step t: Int) -> (Float, Float) {
         guard biasCorrection else { return (1, 1) }
-        let c1 = 1 - _pow(Double(beta1), Double(t))
-        let c2 = 1 - _pow(Double(beta2), Double(t))
+        let c1 = 1 - Elementary.pow(Double(beta1), Double(t))
+        let c2 = 1 - Elementary.pow(Double(beta2), Double(t))
         return (Float(c1), Float(c2))
     }
 }
@@ -67,20 +67,20 @@ struct AdamStep {
 /// The state of an Adam-family optimizer: `<prefix>.m.<name>`, `<prefix>.v.<name>` and
 /// `<prefix>.stepCount`.
 func adamState(
-    prefix: String, first: [Tensor], second: [Tensor], stepCount: Int, slots: [ParameterSlot]
+    prefix: String, first: StateBuffer, second: StateBuffer, stepCount: Int, slots: [ParameterSlot]
 ) -> OptimizerState {
     var state = OptimizerState(scalars: ["\(prefix).stepCount": Double(stepCount)])
-    exportBuffers(first, prefix: "\(prefix).m", slots: slots, into: &state)
-    exportBuffers(second, prefix: "\(prefix).v", slots: slots, into: &state)
+    first.export(prefix: "\(prefix).m", slots: slots, into: &state)
+    second.export(prefix: "\(prefix).v", slots: slots, into: &state)
     return state
 }
 
 /// Reads what `adamState` wrote; throws naming a missing, mis-shaped or foreign entry.
 func readAdamState(
     _ state: OptimizerState, prefix: String, optimizer: String, slots: [ParameterSlot]
-) throws -> (first: [Tensor], second: [Tensor], stepCount: Int) {
-    let m = try importBuffers(from: state, prefix: "\(prefix).m", slots: slots, optimizer: optimizer)
-    let v = try importBuffers(from: state, prefix: "\(prefix).v", slots: slots, optimizer: optimizer)
+) throws -> (first: StateBuffer, second: StateBuffer, stepCount: Int) {
+    let m = try StateBuffer.read(from: state, prefix: "\(prefix).m", slots: slots, optimizer: optimizer)
+    let v = try StateBuffer.read(from: state, prefix: "\(prefix).v", slots: slots, optimizer: optimizer)
     let count = try importCounter(from: state, key: "\(prefix).stepCount", optimizer: optimizer)
     return (m, v, count)
 }

@@ -21,8 +21,9 @@ public final class AdamW: Optimizer, TensorwiseOptimizer {
     public var lastReport: StepReport? { loop.lastReport }
 
     var loop: StepLoopState
-    private var first: [Tensor]
-    private var second: [Tensor]
+    /// The first and second moments of all tensors, each in one buffer.
+    private var first: StateBuffer
+    private var second: StateBuffer
 
     /// Creates AdamW over `groups` with zero moments.
     public init(
@@ -31,8 +32,8 @@ public final class AdamW: Optimizer, TensorwiseOptimizer {
     ) {
         self.hyperparameters = hyperparameters
         self.loop = StepLoopState(optimizer: "AdamW", groups: groups, nonFiniteGradients: nonFiniteGradients)
-        self.first = zeroBuffers(for: loop.slots)
-        self.second = zeroBuffers(for: loop.slots)
+        self.first = StateBuffer(slots: loop.slots)
+        self.second = StateBuffer(slots: loop.slots)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
@@ -45,13 +46,10 @@ public final class AdamW: Optimizer, TensorwiseOptimizer {
     func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
         let adam = AdamStep(hyperparameters, step: loop.stepCount + 1)
         let w = t.weights, g = t.gradient, rate = t.rate, beta = t.weightDecay
-        first[t.index].withUnsafeMutableBufferPointer { m in
-            second[t.index].withUnsafeMutableBufferPointer { v in
-                for j in 0..<t.count {
-                    let u = adam.direction(gradient: g[j], first: &m[j], second: &v[j])
-                    w[j] -= rate * (u + beta * w[j])
-                }
-            }
+        let m = first.pointer(t.index), v = second.pointer(t.index)
+        for j in 0..<t.count {
+            let u = adam.direction(gradient: g[j], first: &m[j], second: &v[j])
+            w[j] -= rate * (u + beta * w[j])
         }
         return nil
     }

@@ -39,10 +39,11 @@ public struct GradientAccumulator: Sendable, Equatable {
         pending = 0
         if microBatchesPerStep > 1 {
             let scale = 1 / Float(microBatchesPerStep)
-            for named in parameters {
-                named.parameter.grad.withUnsafeMutableBufferPointer { g in
-                    context.backend.scal(n: g.count, alpha: scale, x: g.baseAddress!)
-                }
+            let list = parameters.map(\.parameter)
+            if let store = ParameterStore.shared(by: list) {
+                context.backend.scal(n: store.count, alpha: scale, x: store.gradients)
+            } else {
+                for p in list { context.backend.scal(n: p.count, alpha: scale, x: p.unsafeGradients) }
             }
         }
         return true

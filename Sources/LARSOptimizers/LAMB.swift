@@ -29,8 +29,9 @@ public final class LAMB: Optimizer, TensorwiseOptimizer {
     public var lastReport: StepReport? { loop.lastReport }
 
     var loop: StepLoopState
-    private var first: [Tensor]
-    private var second: [Tensor]
+    /// The first and second moments of all tensors, each in one buffer.
+    private var first: StateBuffer
+    private var second: StateBuffer
     /// The direction r of the tensor being updated (sized for the largest).
     private var direction: [Float]
     /// ‖g‖ of each tensor, for the telemetry and the non-finite check.
@@ -46,9 +47,9 @@ public final class LAMB: Optimizer, TensorwiseOptimizer {
         self.hyperparameters = hyperparameters
         self.weightNormClamp = weightNormClamp
         self.loop = StepLoopState(optimizer: "LAMB", groups: groups, nonFiniteGradients: nonFiniteGradients)
-        self.first = zeroBuffers(for: loop.slots)
-        self.second = zeroBuffers(for: loop.slots)
-        self.direction = Array(repeating: 0, count: loop.slots.map { $0.parameter.value.count }.max() ?? 0)
+        self.first = StateBuffer(slots: loop.slots)
+        self.second = StateBuffer(slots: loop.slots)
+        self.direction = Array(repeating: 0, count: loop.slots.map { $0.parameter.count }.max() ?? 0)
         self.gradientNorms = Array(repeating: 0, count: loop.slots.count)
     }
 
@@ -75,22 +76,19 @@ public final class LAMB: Optimizer, TensorwiseOptimizer {
         let w = t.weights, g = t.gradient, n = t.count
         let weightNorm = euclideanNorm(count: n, UnsafePointer(w), backend: t.backend)
         var ratio: Float = 1
-        first[t.index].withUnsafeMutableBufferPointer { m in
-            second[t.index].withUnsafeMutableBufferPointer { v in
-                direction.withUnsafeMutableBufferPointer { r in
-                    for j in 0..<n { r[j] = adam.direction(gradient: g[j], first: &m[j], second: &v[j]) }
-                    // r += beta*w, and Σr² in Double (r is large where v is tiny).
-                    let sumOfSquares = addDecayAndSumSquares(
-                        count: n, direction: r.baseAddress!, weights: UnsafePointer(w), decay: t.weightDecay)
-                    if t.usesTrustRatio {
-                        let phi = weightNormClamp.map { min(max(weightNorm, $0.lowerBound), $0.upperBound) } ?? weightNorm
-                        let nr = Float(sumOfSquares.squareRoot())
-                        ratio = phi > 0 && nr > 0 ? phi / nr : 1
-                    }
-                    let scale = t.rate * ratio
-                    for j in 0..<n { w[j] -= scale * r[j] }
-                }
+        let m = first.pointer(t.index), v = second.pointer(t.index)
+        direction.withUnsafeMutableBufferPointer { r in
+            for j in 0..<n { r[j] = adam.direction(gradient: g[j], first: &m[j], second: &v[j]) }
+            // r += beta*w, and Σr² in Double (r is large where v is tiny).
+            let sumOfSquares = addDecayAndSumSquares(
+                count: n, direction: r.baseAddress!, weights: UnsafePointer(w), decay: t.weightDecay)
+            if t.usesTrustRatio {
+                let phi = weightNormClamp.map { min(max(weightNorm, $0.lowerBound), $0.upperBound) } ?? weightNorm
+                let nr = Float(sumOfSquares.squareRoot())
+                ratio = phi > 0 && nr > 0 ? phi / nr : 1
             }
+            let scale = t.rate * ratio
+            for j in 0..<n { w[j] -= scale * r[j] }
         }
         return ParameterStepRecord(
             name: t.name, group: t.groupName, weightNorm: weightNorm, gradientNorm: gradientNorms[t.index],

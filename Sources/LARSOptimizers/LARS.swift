@@ -32,14 +32,18 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
     public var lastReport: StepReport? { loop.lastReport }
 
     var loop: StepLoopState
-    private var velocity: [Tensor]
+    /// The momentum buffers of all tensors, in one buffer.
+    private var velocity: StateBuffer
+    /// ‖g‖ per tensor, taken by `inspect` during the non-finite check.
+    private var gradientNorms: [Float]
 
     /// Creates LARS over `groups` (for example `ParameterGroup.byKind(model.namedParameters,
     /// weightDecay: 5e-4)`), with zero momentum buffers.
     public init(groups: [ParameterGroup], options: Options = Options()) {
         self.options = options
         self.loop = StepLoopState(optimizer: "LARS", groups: groups, nonFiniteGradients: options.nonFiniteGradients)
-        self.velocity = zeroBuffers(for: loop.slots)
+        self.velocity = StateBuffer(slots: loop.slots)
+        self.gradientNorms = [Float](repeating: 0, count: loop.slots.count)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
@@ -51,26 +55,47 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
 
     /// Algorithm 1 for one layer.
     func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
-        let layer = norms(t)
+        let layer = norms(t, inspected: inspected)
         let f = LARS.factors(for: layer, options: options)
-        velocity[t.index].withUnsafeMutableBufferPointer { v in
-            momentumStep(
-                count: t.count, weights: t.weights, gradient: t.gradient, velocity: v.baseAddress!,
-                decay: t.weightDecay, momentum: options.momentum, rates: f.rates, nesterov: options.nesterov)
-        }
+        momentumStep(
+            count: t.count, weights: t.weights, gradient: t.gradient, velocity: velocity.pointer(t.index),
+            decay: t.weightDecay, momentum: options.momentum, rates: f.rates, nesterov: options.nesterov)
         guard options.recordsTelemetry else { return nil }
         return ParameterStepRecord(
             name: t.name, group: t.groupName, weightNorm: layer.weightNorm, gradientNorm: layer.gradientNorm,
             trustRatio: f.trustRatio, effectiveLearningRate: f.effectiveLearningRate)
     }
 
+    /// Whether tensor `index` needs its norms (adapted, or recorded).
+    private func wantsNorms(_ index: Int) -> Bool {
+        options.recordsTelemetry || loop.groups[loop.slots[index].group].usesTrustRatio
+    }
+
+    /// The non-finite check: for a tensor that needs ‖g‖, its sum of squares, which is finite
+    /// exactly when every element is (an infinite sum of finite elements, an overflow, is
+    /// looked at again), so the check costs no pass of its own; the norm is kept for `update`.
+    func inspect(index: Int, count: Int, weights: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
+                 backend: any KernelBackend) -> Bool {
+        guard wantsNorms(index) else { return allFinite(count: count, gradient) }
+        let sum = sumOfSquaresFloat(count: count, gradient)
+        gradientNorms[index] = checkedRoot(sum, count: count, gradient, backend: backend)
+        return sum.isFinite || (!sum.isNaN && allFinite(count: count, gradient))
+    }
+
     /// ‖w‖, ‖g‖ and, for the `.updateNorm` denominator, ‖g + beta*w‖, with the group's settings.
-    /// Taken right before the tensor's update, which then finds it in cache; norms nothing reads
-    /// (an excluded group without telemetry) stay 0.
-    private func norms(_ t: TensorStep) -> LayerInput {
+    /// Taken right before the tensor's update, which then finds it in cache (‖g‖ comes from the
+    /// non-finite check when it ran); norms nothing reads (an excluded group without telemetry)
+    /// stay 0.
+    private func norms(_ t: TensorStep, inspected: Bool) -> LayerInput {
         let w = UnsafePointer(t.weights)
-        let wanted = t.usesTrustRatio || options.recordsTelemetry
-        let (nw, ng) = wanted ? euclideanNorms(count: t.count, w, t.gradient, backend: t.backend) : (0, 0)
+        var (nw, ng): (Float, Float) = (0, 0)
+        if wantsNorms(t.index) {
+            if inspected {
+                (nw, ng) = (euclideanNorm(count: t.count, w, backend: t.backend), gradientNorms[t.index])
+            } else {
+                (nw, ng) = euclideanNorms(count: t.count, w, t.gradient, backend: t.backend)
+            }
+        }
         var layer = LayerInput(
             weightNorm: nw, gradientNorm: ng, weightDecay: t.weightDecay, learningRate: t.rate,
             usesTrustRatio: t.usesTrustRatio)
@@ -85,14 +110,14 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
     /// `lars.momentum.<name>` for each parameter and `lars.stepCount`.
     public func state() -> OptimizerState {
         var state = OptimizerState(scalars: ["lars.stepCount": Double(stepCount)])
-        exportBuffers(velocity, prefix: "lars.momentum", slots: loop.slots, into: &state)
+        velocity.export(prefix: "lars.momentum", slots: loop.slots, into: &state)
         return state
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        let buffers = try importBuffers(from: state, prefix: "lars.momentum", slots: loop.slots, optimizer: "LARS")
+        let buffers = try StateBuffer.read(from: state, prefix: "lars.momentum", slots: loop.slots, optimizer: "LARS")
         let count = try importCounter(from: state, key: "lars.stepCount", optimizer: "LARS")
         velocity = buffers
         loop.stepCount = count

@@ -47,17 +47,17 @@ public indirect enum LearningRateSchedule: Sendable, Codable, Equatable, CustomS
         case let .polynomial(initial, end, steps, power):
             precondition(steps > 0, "polynomial: steps must be > 0, got \(steps)")
             let remaining = 1 - Double(min(t, steps)) / Double(steps)
-            return Float(Double(end) + Double(initial - end) * _pow(remaining, Double(power)))
+            return Float(Double(end) + Double(initial - end) * Elementary.pow(remaining, Double(power)))
         case let .cosine(initial, end, steps):
             precondition(steps > 0, "cosine: steps must be > 0, got \(steps)")
             let progress = Double(min(t, steps)) / Double(steps)
-            return Float(Double(end) + Double(initial - end) * (1 + _cos(Double.pi * progress)) / 2)
+            return Float(Double(end) + Double(initial - end) * (1 + Elementary.cos(Double.pi * progress)) / 2)
         case let .step(initial, every, factor):
             precondition(every > 0, "step schedule: every must be > 0, got \(every)")
-            return Float(Double(initial) * _pow(Double(factor), Double(t / every)))
+            return Float(Double(initial) * Elementary.pow(Double(factor), Double(t / every)))
         case let .multiStep(initial, milestones, factor):
             let passed = milestones.reduce(0) { $0 + ($1 <= t ? 1 : 0) }
-            return Float(Double(initial) * _pow(Double(factor), Double(passed)))
+            return Float(Double(initial) * Elementary.pow(Double(factor), Double(passed)))
         }
     }
 

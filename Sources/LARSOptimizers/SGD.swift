@@ -27,7 +27,8 @@ public final class SGD: Optimizer, TensorwiseOptimizer {
     public var lastReport: StepReport? { loop.lastReport }
 
     var loop: StepLoopState
-    private var velocity: [Tensor]
+    /// The momentum buffers of all tensors, in one buffer.
+    private var velocity: StateBuffer
 
     /// Creates SGD over `groups` with zero momentum buffers.
     public init(
@@ -39,7 +40,7 @@ public final class SGD: Optimizer, TensorwiseOptimizer {
         self.nesterov = nesterov
         self.placement = placement
         self.loop = StepLoopState(optimizer: "SGD", groups: groups, nonFiniteGradients: nonFiniteGradients)
-        self.velocity = zeroBuffers(for: loop.slots)
+        self.velocity = StateBuffer(slots: loop.slots)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
@@ -51,25 +52,23 @@ public final class SGD: Optimizer, TensorwiseOptimizer {
 
     func update(_ t: TensorStep, inspected: Bool) -> ParameterStepRecord? {
         let rates = placement.rates(t.rate)
-        velocity[t.index].withUnsafeMutableBufferPointer { v in
-            momentumStep(
-                count: t.count, weights: t.weights, gradient: t.gradient, velocity: v.baseAddress!,
-                decay: t.weightDecay, momentum: momentum, rates: rates, nesterov: nesterov)
-        }
+        momentumStep(
+            count: t.count, weights: t.weights, gradient: t.gradient, velocity: velocity.pointer(t.index),
+            decay: t.weightDecay, momentum: momentum, rates: rates, nesterov: nesterov)
         return nil
     }
 
     /// `sgd.momentum.<name>` for each parameter and `sgd.stepCount`.
     public func state() -> OptimizerState {
         var state = OptimizerState(scalars: ["sgd.stepCount": Double(stepCount)])
-        exportBuffers(velocity, prefix: "sgd.momentum", slots: loop.slots, into: &state)
+        velocity.export(prefix: "sgd.momentum", slots: loop.slots, into: &state)
         return state
     }
 
     /// Loads buffers and the step count written by `state()`; throws naming a missing,
     /// mis-shaped or foreign entry, and changes nothing on error.
     public func restore(_ state: OptimizerState) throws {
-        let buffers = try importBuffers(from: state, prefix: "sgd.momentum", slots: loop.slots, optimizer: "SGD")
+        let buffers = try StateBuffer.read(from: state, prefix: "sgd.momentum", slots: loop.slots, optimizer: "SGD")
         let count = try importCounter(from: state, key: "sgd.stepCount", optimizer: "SGD")
         velocity = buffers
         loop.stepCount = count

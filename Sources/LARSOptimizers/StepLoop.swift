@@ -78,12 +78,9 @@ extension TensorwiseOptimizer {
         if inspected {
             for (i, slot) in slots.enumerated() {
                 let p = slot.parameter
-                let finite = p.value.withUnsafeBufferPointer { w in
-                    p.grad.withUnsafeBufferPointer { g in
-                        inspect(index: i, count: w.count, weights: w.baseAddress!, gradient: g.baseAddress!,
-                                backend: context.backend)
-                    }
-                }
+                let finite = inspect(
+                    index: i, count: p.count, weights: p.unsafeValues, gradient: p.unsafeGradients,
+                    backend: context.backend)
                 if finite || policy == .unchecked { continue }
                 if policy == .throwError {
                     throw OptimizerError.nonFiniteGradient(optimizer: loop.optimizer, parameter: slot.name)
@@ -98,17 +95,13 @@ extension TensorwiseOptimizer {
         for (i, slot) in slots.enumerated() {
             let group = loop.groups[slot.group]
             let p = slot.parameter
-            let record = p.value.withUnsafeMutableBufferPointer { w in
-                p.grad.withUnsafeBufferPointer { g in
-                    update(
-                        TensorStep(
-                            index: i, name: slot.name, groupName: group.name,
-                            rate: learningRate * group.learningRateMultiplier, weightDecay: group.weightDecay,
-                            usesTrustRatio: group.usesTrustRatio, count: w.count, weights: w.baseAddress!,
-                            gradient: g.baseAddress!, backend: context.backend),
-                        inspected: inspected)
-                }
-            }
+            let record = update(
+                TensorStep(
+                    index: i, name: slot.name, groupName: group.name,
+                    rate: learningRate * group.learningRateMultiplier, weightDecay: group.weightDecay,
+                    usesTrustRatio: group.usesTrustRatio, count: p.count, weights: p.unsafeValues,
+                    gradient: p.unsafeGradients, backend: context.backend),
+                inspected: inspected)
             if let record { records.append(record) }
         }
         let report = StepReport(step: loop.stepCount, learningRate: learningRate, parameters: records)

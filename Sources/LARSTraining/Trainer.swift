@@ -53,8 +53,6 @@ public final class Trainer {
     let parameters: [NamedParameter]
     /// The names of the groups whose parameters the trust-ratio log follows.
     let trustRatioGroups: Set<String>
-    /// The flat buffer the gradients are summed across ranks in, reused every step.
-    var flatGradients: [Float] = []
     var generator: SeededGenerator
     /// The best score so far (validation accuracy with a split, else test accuracy), whose
     /// checkpoint is `files.best`.

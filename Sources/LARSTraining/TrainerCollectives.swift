@@ -1,12 +1,15 @@
 /// What the ranks of a data-parallel run exchange: the initial weights, BatchNorm running
 /// statistics after each epoch, and every step's gradients.
 extension Trainer {
-    /// Copies rank 0's parameters and buffers to every rank, so all start from the same weights.
+    /// The model's one parameter store (the model builders bind it; binding again is a no-op), so
+    /// that a collective on the whole model is one call on one buffer.
+    var parameterStore: ParameterStore { model.bindParameters() }
+
+    /// Copies rank 0's parameters and buffers to every rank, so all start from the same weights:
+    /// one broadcast of the value buffer, then one per BatchNorm buffer.
     func broadcastParameters() throws {
         guard group.size > 1 else { return }
-        for p in parameters {
-            try p.parameter.value.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
-        }
+        try group.broadcast(parameterStore.valueBuffer, root: 0)
         try broadcastBuffers()
     }
 
@@ -21,29 +24,10 @@ extension Trainer {
         }
     }
 
-    /// Sums every parameter's gradient over the ranks with one all-reduce on one flat buffer.
+    /// Sums every parameter's gradient over the ranks: one all-reduce on the gradient buffer, in
+    /// place (every rank binds the same model, so the layouts agree; the zero padding sums to 0).
     func allReduceGradients() throws {
         guard group.size > 1 else { return }
-        let total = parameters.reduce(0) { $0 + $1.parameter.grad.count }
-        if flatGradients.count != total { flatGradients = [Float](repeating: 0, count: total) }
-        var offset = 0
-        flatGradients.withUnsafeMutableBufferPointer { f in
-            for p in parameters {
-                p.parameter.grad.withUnsafeBufferPointer { g in
-                    (f.baseAddress! + offset).update(from: g.baseAddress!, count: g.count)
-                    offset += g.count
-                }
-            }
-        }
-        try flatGradients.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
-        offset = 0
-        flatGradients.withUnsafeBufferPointer { f in
-            for p in parameters {
-                p.parameter.grad.withUnsafeMutableBufferPointer { g in
-                    g.baseAddress!.update(from: f.baseAddress! + offset, count: g.count)
-                    offset += g.count
-                }
-            }
-        }
+        try group.allReduceSum(parameterStore.gradientBuffer)
     }
 }

@@ -26,14 +26,12 @@ func runStepBench(
         case .smallCNN: (Models.smallCNN(generator: &generator), [1, 28, 28])
         case .resNet20: (Models.resNet(depth: 20, generator: &generator), [3, 32, 32])
         }
-    let parameters = model.namedParameters.map(\.parameter)
-    let parameterCount = parameters.reduce(0) { $0 + $1.value.count }
-    var flat = [Float](repeating: 0, count: parameterCount)
+    let parameterCount = model.parameterCount
+    // The model's one flat store: collectives are single calls on its buffers, as in the trainer.
+    let store = model.bindParameters()
 
     // Start from rank 0's weights, as the trainer does.
-    gather(parameters, into: &flat, \.value)
-    try flat.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
-    scatter(flat, into: parameters, scale: 1, learningRate: nil)
+    try group.broadcast(store.valueBuffer, root: 0)
 
     let rows = shard(batch: globalBatch, rank: group.rank, size: group.size)
     var dataGenerator = SeededGenerator(seed: 11 &+ UInt64(group.rank))
@@ -54,9 +52,8 @@ func runStepBench(
         let logits = model.forward(x, context: context)
         let (_, gradient) = softmaxCrossEntropy(logits: logits, labels: labels)
         _ = model.backward(gradient, context: context)
-        gather(parameters, into: &flat, \.grad)
-        try flat.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
-        scatter(flat, into: parameters, scale: localShare, learningRate: 0.01)
+        try group.allReduceSum(store.gradientBuffer)
+        sgdStep(store, rate: 0.01 * localShare)
     }
     try group.barrier()
     let elapsed = MPIProcessGroup.now() - start
@@ -73,35 +70,8 @@ func runStepBench(
             + "(mean over ranks \(format3(total[0] / Double(group.size) / Double(steps) * 1000)) ms)")
 }
 
-/// Copies each parameter's `value` or `grad` into consecutive slices of `flat`.
-private func gather(_ parameters: [Parameter], into flat: inout [Float], _ field: KeyPath<Parameter, Tensor>) {
-    flat.withUnsafeMutableBufferPointer { f in
-        var offset = 0
-        for parameter in parameters {
-            parameter[keyPath: field].withUnsafeBufferPointer { source in
-                (f.baseAddress! + offset).update(from: source.baseAddress!, count: source.count)
-                offset += source.count
-            }
-        }
-    }
-}
-
-/// Without a learning rate, copies `flat` into the values; with one, treats `flat` as the summed
-/// gradient times `1/scale` and takes an SGD step `w -= lr * scale * g`.
-private func scatter(_ flat: [Float], into parameters: [Parameter], scale: Float, learningRate: Float?) {
-    flat.withUnsafeBufferPointer { f in
-        var offset = 0
-        for parameter in parameters {
-            parameter.value.withUnsafeMutableBufferPointer { w in
-                let source = f.baseAddress! + offset
-                if let learningRate {
-                    let rate = learningRate * scale
-                    for i in 0..<w.count { w[i] -= rate * source[i] }
-                } else {
-                    w.baseAddress!.update(from: source, count: w.count)
-                }
-                offset += w.count
-            }
-        }
-    }
+/// `w -= rate * g` over the whole store (the padding stays zero).
+private func sgdStep(_ store: ParameterStore, rate: Float) {
+    let w = store.values, g = store.gradients
+    for i in 0..<store.count { w[i] -= rate * g[i] }
 }
