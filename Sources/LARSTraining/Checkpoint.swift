@@ -65,7 +65,7 @@ extension Trainer {
             }
             return t
         }
-        let parameterValues = try parameters.map { try value($0.name, shape: $0.parameter.value.shape) }
+        let parameterValues = try parameters.map { try value($0.name, shape: $0.parameter.shape) }
         let buffers = model.namedBuffers
         let bufferValues = try buffers.map { try value($0.name, shape: $0.buffer.value.shape) }
         try Self.checkSoundness(

@@ -48,7 +48,7 @@ extension Trainer {
     /// written to a checkpoint. One pass over the weights: cheap beside a step.
     func checkModelState(epoch: Int) throws {
         for p in parameters {
-            if let problem = p.parameter.value.withUnsafeBufferPointer({ ModelState.problem(in: $0, name: p.name) }) {
+            if let problem = p.parameter.withValues({ ModelState.problem(in: UnsafeBufferPointer($0), name: p.name) }) {
                 throw TrainingError.diverged(epoch: epoch, step: optimizer.stepCount, reason: problem)
             }
         }
