@@ -8,6 +8,13 @@ extension TrainingConfiguration {
     /// The largest batch, micro-batch or image limit accepted: 2^24 images.
     public static let maximumImages = 1 << 24
 
+    /// Throws unless `model` names a built-in model (`ModelFactory.names`); a `Trainer` given its
+    /// model by the caller accepts any name.
+    public func validateBuiltInModel() throws {
+        try Self.check(
+            ModelFactory.names.contains(model), "unknown model '\(model)' (\(ModelFactory.names.joined(separator: ", ")))")
+    }
+
     /// Throws `TrainingError.invalidConfiguration` when an option names an unknown choice, holds
     /// a value that is not finite or outside its range, or contradicts another option.
     public func validate() throws {
@@ -41,7 +48,7 @@ extension TrainingConfiguration {
     }
 
     private func validateChoices() throws {
-        try Self.check(["small-cnn", "mlp", "resnet20", "resnet32", "resnet44", "resnet56"].contains(model), "unknown model '\(model)' (small-cnn, mlp, resnet20, resnet32, resnet44, resnet56)")
+        try Self.check(!model.isEmpty, "the model needs a name (a built-in model's, or any for a model built by the caller)")
         try Self.check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
         try Self.check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
         try Self.check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")

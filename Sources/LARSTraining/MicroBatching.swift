@@ -17,7 +17,7 @@ extension TrainingConfiguration {
     public static func defaultMicroBatch(model: String) -> Int {
         switch model {
         case "small-cnn", "mlp": return 512
-        default: return 256  // the ResNets
+        default: return 256  // the ResNets, and a caller's own model
         }
     }
 

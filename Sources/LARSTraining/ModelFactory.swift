@@ -1,5 +1,8 @@
 /// Builds the model a configuration names, for a data set's image shape.
 public enum ModelFactory {
+    /// The built-in models' names.
+    public static let names = ["small-cnn", "mlp", "resnet20", "resnet32", "resnet44", "resnet56"]
+
     /// The model named by `configuration.model` for images of `channels` x `imageSize` x
     /// `imageSize` and `classes` outputs, initialised from `generator`.
     public static func make(
@@ -22,7 +25,7 @@ public enum ModelFactory {
             return Models.resNet(
                 depth: depth, inputChannels: channels, imageSize: imageSize, classes: classes, generator: &generator)
         default:
-            throw TrainingError.invalidConfiguration("unknown model '\(configuration.model)'")
+            throw TrainingError.invalidConfiguration("unknown model '\(configuration.model)' (\(names.joined(separator: ", ")))")
         }
     }
 

@@ -16,7 +16,7 @@ public final class Trainer {
     /// The model being trained (with several replicas, the primary one, whose parameters the
     /// optimizer updates and checkpoints hold). Run training passes through `network`: with
     /// replicas, a training-mode pass of `model` alone would wait for the others forever.
-    public let model: Sequential
+    public let model: any Layer
     /// What runs forward and backward: `model` itself, or a `DataParallel` of `model` and its
     /// replicas (`configuration.resolvedReplicas`).
     public let network: any Layer
@@ -79,18 +79,44 @@ public final class Trainer {
         max(1, loader.batchesPerEpoch / configuration.accumulationSteps)
     }
 
-    /// Sets up a run: cuts steps into micro-batches, holds out the validation split, builds the
-    /// model and optimizer, computes the normalisation from the training images, and makes rank
-    /// 0's initial weights everyone's. Keeps large blocks in the `malloc` heap
+    /// Sets up a run of the built-in model `configuration.model` (`ModelFactory`): see
+    /// `init(configuration:model:trainSet:testSet:group:)`.
+    public convenience init(
+        configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
+        group: any ProcessGroup = SingleProcessGroup()
+    ) throws {
+        guard trainSet.height == trainSet.width else {
+            throw TrainingError.invalidConfiguration("the built-in models take square images, got \(trainSet.height)x\(trainSet.width)")
+        }
+        try self.init(
+            configuration: configuration,
+            model: { generator in
+                try ModelFactory.make(
+                    configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
+                    generator: &generator)
+            }, trainSet: trainSet, testSet: testSet, group: group)
+    }
+
+    /// Sets up a run of any model: cuts steps into micro-batches, holds out the validation
+    /// split, builds the model (and its replicas) with `makeModel`, the optimizer from the
+    /// configuration, computes the normalisation from the training images, and makes rank 0's
+    /// initial weights everyone's. Keeps large blocks in the `malloc` heap
     /// (`HeapTuning.keepLargeBlocksInHeap()`, process-wide), which training needs to run fast.
+    ///
+    /// - Parameters:
+    ///   - makeModel: builds a new model for images of the data sets' shape `[N, C, H, W]` with
+    ///     `trainSet.classCount` outputs, initialised from the generator it is given. It is
+    ///     called once per replica (each time with the same generator state, so replicas start
+    ///     equal) and for the memory estimate; each call must return a new object.
+    ///     `configuration.model` then only names the model in logs and checkpoints.
     ///
     /// OpenBLAS's thread count is the process's and is left alone here, because changing it
     /// while other threads call BLAS is not safe: set it to `configuration.threadsPerReplica`
     /// first (`BLASRuntime.setThreads`), as `lars-train` does. Results are reproducible for a
     /// fixed count; with replicas, more than one OpenBLAS thread per replica only adds contention.
     public init(
-        configuration requested: TrainingConfiguration, trainSet fullTrainSet: ImageDataset, testSet: ImageDataset,
-        group: any ProcessGroup = SingleProcessGroup()
+        configuration requested: TrainingConfiguration, model makeModel: @escaping (inout SeededGenerator) throws -> any Layer,
+        trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup()
     ) throws {
         let configuration = try requested.resolvingMicroBatches(processes: group.size)
         HeapTuning.keepLargeBlocksInHeap()
@@ -98,9 +124,6 @@ public final class Trainer {
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
-        }
-        guard trainSet.height == trainSet.width else {
-            throw TrainingError.invalidConfiguration("images must be square, got \(trainSet.height)x\(trainSet.width)")
         }
         self.configuration = configuration
         self.group = group
@@ -111,7 +134,8 @@ public final class Trainer {
         self.context = ExecutionContext(
             backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads)
 
-        memoryEstimate = try Self.estimateMemory(configuration, trainSet: trainSet, context: context, processes: group.size)
+        memoryEstimate = try Self.estimateMemory(
+            configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
         var augmentation = Augmentation.none
@@ -136,12 +160,8 @@ public final class Trainer {
 
         generator = SeededGenerator(seed: configuration.seed)
         let initialGenerator = generator
-        let makeModel = { (generator: inout SeededGenerator) in
-            try ModelFactory.make(
-                configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
-                generator: &generator)
-        }
         model = try makeModel(&generator)
+        model.bindParameters()  // one flat store (the built-in models are bound already)
         if configuration.resolvedReplicas > 1 {
             var replicas: [any Layer] = [model]
             for _ in 1..<configuration.resolvedReplicas {

@@ -1,24 +1,23 @@
 /// The memory check made before a run's first step.
 extension Trainer {
-    /// Estimates a step's peak memory (`MemoryEstimate`) on a throwaway model and refuses a
+    /// Checks that `makeModel`'s model fits the data (`checkModel`), estimates a step's peak
+    /// memory (`MemoryEstimate`) on throwaway models and refuses a
     /// configuration whose estimate exceeds the machine's memory, naming both and the largest
     /// micro-batch that would fit.
     static func estimateMemory(
-        _ configuration: TrainingConfiguration, trainSet: ImageDataset, context: ExecutionContext, processes: Int
+        _ configuration: TrainingConfiguration, trainSet: ImageDataset, context: ExecutionContext, processes: Int,
+        makeModel: (inout SeededGenerator) throws -> any Layer
     ) throws -> MemoryEstimate {
+        var probeGenerator = SeededGenerator(seed: 0)
+        let probe = try makeModel(&probeGenerator)
+        try checkModel(probe, trainSet: trainSet)
+        let parameters = probe.parameterCount
         let (perImage, workspace) = try MemoryEstimate.measure(
             shape: [trainSet.channels, trainSet.height, trainSet.width], context: context
         ) {
             var throwaway = SeededGenerator(seed: 0)
-            return try ModelFactory.make(
-                configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
-                generator: &throwaway)
+            return try makeModel(&throwaway)
         }
-        var probeGenerator = SeededGenerator(seed: 0)
-        let parameters = try ModelFactory.make(
-            configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
-            generator: &probeGenerator
-        ).parameterCount
         // Values and gradients of every further replica, and up to two optimizer slots (Adam).
         let copies = 2 * (configuration.resolvedReplicas - 1) + 2
         let estimate = MemoryEstimate(
@@ -31,5 +30,22 @@ extension Trainer {
                     + "--micro-batch \(max(1, estimate.imagesFitting(in: machine))) or less fits, with the same batch size")
         }
         return estimate
+    }
+
+    /// Refuses a model that does not take the data's images or does not give one score per
+    /// class, naming the layer (its `validateInput` message) or the output shape, before any
+    /// pass runs: a user's model fails here with a message, not in a kernel's precondition.
+    static func checkModel(_ model: any Layer, trainSet: ImageDataset) throws {
+        let shape = [1, trainSet.channels, trainSet.height, trainSet.width]
+        if let problem = model.validateInput(shape: shape) {
+            throw TrainingError.invalidConfiguration("the model does not take the data's images: \(problem)")
+        }
+        var evaluation = ExecutionContext(backend: OpenBLASBackend(), isTraining: false, threads: 1)
+        evaluation.isTraining = false
+        let output = model.forward(Tensor(zeros: shape), context: evaluation).shape
+        guard output == [1, trainSet.classCount] else {
+            throw TrainingError.invalidConfiguration(
+                "the model maps an image of \(shape.dropFirst().map(String.init).joined(separator: "x")) to shape \(output), but the data has \(trainSet.classCount) classes: its output must be [N, \(trainSet.classCount)]")
+        }
     }
 }

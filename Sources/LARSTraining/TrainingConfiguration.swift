@@ -21,7 +21,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var dropLast: Bool = true
 
     // Model
-    /// `small-cnn`, `mlp` (no BatchNorm), `resnet20`, `resnet32`, `resnet44` or `resnet56`.
+    /// A built-in model (`small-cnn`, `mlp` (no BatchNorm), `resnet20`, `resnet32`, `resnet44`,
+    /// `resnet56`), or any name for a model the caller builds (`Trainer(configuration:model:...)`),
+    /// which then only names it in logs and checkpoints.
     public var model: String = "small-cnn"
 
     // Optimizer

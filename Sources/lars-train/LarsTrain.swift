@@ -170,6 +170,7 @@ struct LarsTrain: ParsableCommand {
             configuration.accumulationSteps = try Trainer.savedConfiguration(at: resume).accumulationSteps
         }
         try configuration.validate()
+        try configuration.validateBuiltInModel()
         // Before any BLAS call of the run: one replica's share of the threads.
         BLASRuntime.setThreads(configuration.threadsPerReplica)
         try checkSameConfigurationAcrossRanks(group, configuration)

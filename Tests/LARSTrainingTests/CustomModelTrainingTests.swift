@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import LARSTestSupport
+@testable import LARSTraining
+
+/// A user's own model through the same `Trainer` as the built-in ones: LARS, logs, checkpoints,
+/// resume, replicas.
+@Suite(.serialized) struct CustomModelTrainingTests {
+    /// A model no factory knows: flatten, two dense layers, for 12x12 grey images of 4 classes.
+    static func tinyNet(classes: Int = 4) -> (inout SeededGenerator) throws -> any Layer {
+        { generator in
+            Sequential([
+                ("flatten", Flatten()),
+                ("hidden", Dense(inputCount: 144, outputCount: 32, generator: &generator)),
+                ("relu", ReLU()),
+                ("out", Dense(inputCount: 32, outputCount: classes, generator: &generator)),
+            ])
+        }
+    }
+
+    func configuration(_ name: String, epochs: Int) -> TrainingConfiguration {
+        var c = quickConfiguration(output: temporaryDirectory(name), epochs: epochs)
+        c.model = "tiny-net"
+        return c
+    }
+
+    func trainer(_ c: TrainingConfiguration, classes: Int = 4) throws -> Trainer {
+        let t = try Trainer(
+            configuration: c, model: Self.tinyNet(classes: classes),
+            trainSet: syntheticImages(count: 128, seed: 21), testSet: syntheticImages(count: 32, seed: 22))
+        t.printsProgress = false
+        return t
+    }
+
+    @Test func aCustomModelTrainsWithLARSAndResumesBitForBit() throws {
+        let whole = try trainer(configuration("custom-whole", epochs: 2))
+        try whole.run()
+        #expect((whole.history.last?.testAccuracy ?? 0) > 0.5, "\(whole.history)")
+        #expect(whole.network is DataParallel)  // two threads: two replicas of the user's model
+        #expect(FileManager.default.fileExists(atPath: whole.files.trustRatios))
+        let trust = try String(contentsOfFile: whole.files.trustRatios, encoding: .utf8)
+        #expect(trust.contains("hidden.weight") && trust.contains("out.weight"))
+
+        let first = try trainer(configuration("custom-half", epochs: 2))
+        _ = try first.trainEpoch()
+        try first.saveCheckpoint(to: first.files.checkpoint)
+        let resumed = try trainer(configuration("custom-resumed", epochs: 2))
+        try resumed.loadCheckpoint(from: first.files.checkpoint)
+        try resumed.run()
+        #expect(resumed.model.namedParameters.map(\.parameter.value) == whole.model.namedParameters.map(\.parameter.value))
+    }
+
+    @Test func aModelThatDoesNotFitTheDataIsRefusedWithAMessage() throws {
+        #expect { try trainer(configuration("custom-classes", epochs: 1), classes: 7) } throws: {
+            "\($0)".contains("the model maps an image of 1x12x12 to shape [1, 7], but the data has 4 classes")
+        }
+        var c = configuration("custom-shape", epochs: 1)
+        c.model = "conv-net"
+        #expect {
+            try Trainer(
+                configuration: c,
+                model: { g in Sequential([("conv", Conv2D(inputChannels: 3, outputChannels: 4, kernelSize: 3, padding: 1, generator: &g))]) },
+                trainSet: syntheticImages(count: 64, seed: 1), testSet: syntheticImages(count: 16, seed: 2))
+        } throws: { "\($0)".contains("the model does not take the data's images: conv (Conv2D): expected input") }
+    }
+}
