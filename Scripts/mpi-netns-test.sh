@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 binary=$(realpath "${1:-.build/debug/lars-train}")
 [ "$(id -u)" = 0 ] || { echo "error: $0 needs root (ip netns)" >&2; exit 1; }
 [ -x "$binary" ] || { echo "error: no lars-train at $binary" >&2; exit 1; }
-if ! ldd "$binary" | grep -q libmpi; then
+if ! ldd "$binary" | grep libmpi >/dev/null; then  # (not grep -q: ldd would die of SIGPIPE)
     echo "error: $binary is not linked with MPI; build it with SWIFT_LARS_MPI=1" >&2
     exit 1
 fi
@@ -79,15 +79,16 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # A small run: the MLP on 2,048 images, one thread per rank; a checkpoint after every epoch.
 flags=(--model mlp --train-limit 2048 --test-limit 200 -b 256 --threads 1 --seed 7)
 
-# mpirun runs on "host A" (inside its namespace); rank 0 there, rank 1 on host B, TCP only.
+# mpirun runs on "host A" (inside its namespace); rank 0 there, rank 1 on host B, TCP only. Every
+# run is bounded (5 minutes), so a job that cannot connect fails instead of hanging CI.
 two_hosts() {
-    ip netns exec "$nsA" mpirun -np 2 --hostfile "$work/hosts" --map-by node \
+    timeout -k 10 300 ip netns exec "$nsA" mpirun -np 2 --hostfile "$work/hosts" --map-by node \
         --mca plm_rsh_agent "$agent" --mca btl tcp,self \
         --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" \
         -x OPENBLAS_NUM_THREADS=1 "$binary" "$@"
 }
 one_host() {
-    mpirun -np 2 --oversubscribe --mca btl_vader_single_copy_mechanism none \
+    timeout -k 10 300 mpirun -np 2 --oversubscribe --mca btl_vader_single_copy_mechanism none \
         -x OPENBLAS_NUM_THREADS=1 "$binary" "$@"
 }
 
@@ -149,7 +150,7 @@ epoch=$(epoch_of "$out/checkpoint.safetensors")
 [ "$epoch" -lt 8 ] || { echo "error: the job finished all epochs before the kill" >&2; exit 1; }
 
 echo "== 3. resume the epoch-$epoch checkpoint in one process"
-"$binary" "${flags[@]}" --epochs 8 --resume "$out/checkpoint.safetensors" --output "$work/resumed" \
+timeout -k 10 300 "$binary" "${flags[@]}" --epochs 8 --resume "$out/checkpoint.safetensors" --output "$work/resumed" \
     >"$work/resumed.log" 2>&1 || { cat "$work/resumed.log"; echo "error: the resumed run failed" >&2; exit 1; }
 check_checkpoint "$work/resumed/checkpoint.safetensors"
 resumed=$(epoch_of "$work/resumed/checkpoint.safetensors")
