@@ -47,7 +47,7 @@ for sanitizer in "${sanitizers[@]}"; do
     swift test --skip-build --sanitize "$sanitizer" --scratch-path "$scratch" --filter "$filter" >"$log" 2>&1 || result=$?
     ended=$(date +%s)
     # A run of no tests (a filter that no longer matches) is a failure too.
-    count=$(grep -Eo "Test run with [0-9]+ tests? .*passed" "$log" | grep -Eo "[0-9]+" | head -n 1 || true)
+    count=$(grep -Eo "Test run with [0-9]+ tests? .*passed" "$log" | grep -Eo "[0-9]+" | sed -n 1p || true)
     if [ $result != 0 ] || [ "${count:-0}" = 0 ] \
         || grep -Eq "ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread)Sanitizer" "$log"; then
         echo "error: tests under --sanitize $sanitizer failed (exit $result, ${count:-0} tests passed); from $log:" >&2
