@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from hostile import cases_checkpoint, cases_data, cases_options, cases_output, cases_runs, fixtures  # noqa: E402
+from hostile import cases_checkpoint, cases_data, cases_env, cases_options, cases_output, cases_runs, fixtures  # noqa: E402
 from hostile.runner import OUTCOMES, run_case  # noqa: E402
 
 COLUMNS = ["cases", "ok", "crash", "hang", "silent wrong", "data loss", "unclear", "wrong refusal", "skipped"]
@@ -55,7 +55,7 @@ def main():
     cases_runs._reference(ws)
 
     cases = (cases_options.cases(ws) + cases_data.cases(ws) + cases_checkpoint.cases(ws)
-             + cases_output.cases(ws) + cases_runs.cases(ws, opts.kills))
+             + cases_output.cases(ws) + cases_env.cases(ws) + cases_runs.cases(ws, opts.kills))
     wanted = [w.strip().lower() for w in opts.only.split(",")]
     cases = [c for c in cases if any(w in (c.category + " " + c.name).lower() for w in wanted)]
     print("%d cases, %d side by side" % (len(cases), opts.jobs), flush=True)

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from .cases_checkpoint import run_files
-from .fixtures import base_args, copy_base, tiny
+from .fixtures import base_args, copy_base, run_quiet, tiny
 from .runner import Case, Spec
 
 NOBODY = 65534
@@ -97,7 +97,22 @@ def cases(ws):
             return Spec(args=tiny(ws.fashion, output), check=check, user=NOBODY, cwd=cwd)
         return _case("--output %r%s, run as nobody" % (output, " in /" if cwd else ""), build, "refuse", ("--output", "root", "/"))
 
+    def resume_into_other_run(d):
+        """--resume A's checkpoint with --output B, where B holds another (finished) run."""
+        source = copy_base(ws, "mlp", d + "/a")
+        other = d + "/b"
+        run_quiet(base_args(ws, "mlp", other, seed="7", epochs="1"))
+        return Spec(args=base_args(ws, "mlp", other, resume=source + "/checkpoint.safetensors"), protect=run_files(other),
+                    checkpoint=other + "/checkpoint.safetensors")
+
+    def resume_into_new_dir(d):
+        source = copy_base(ws, "mlp", d + "/a")
+        return Spec(args=base_args(ws, "mlp", d + "/c", resume=source + "/checkpoint.safetensors"), protect=run_files(source),
+                    checkpoint=d + "/c/checkpoint.safetensors")
+
     return [
+        _case("--resume A's checkpoint with --output holding another run B", resume_into_other_run, "refuse", ("--output", "another run")),
+        _case("--resume A's checkpoint with --output a new directory", resume_into_new_dir, "complete"),
         _case("directory locked by another process", locked, "refuse", ("in use", str(os.getpid()))),
         _case("another run's files, no --overwrite", used(False), "refuse", ("--overwrite",)),
         _case("another run's files, --overwrite", used(True), "complete"),

@@ -192,7 +192,33 @@ def concurrency_cases(ws):
                 r.outcome, r.note = "unclear", "refused without naming MPI"
             return r
         return Spec(custom=custom)
+    def resume_while_written(d):
+        """Run A trains into X; as soon as X holds a checkpoint, B resumes it into Y while A goes
+        on rewriting it. B must finish bit-identical to an uninterrupted run."""
+        reference = _reference(ws)
+        x, y = d + "/x", d + "/y"
+
+        def custom(binary):
+            a = subprocess.Popen([binary] + tiny(ws.fashion, x, **KILL_RUN), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            while a.poll() is None and not os.path.exists(x + "/checkpoint.safetensors"):
+                time.sleep(0.002)
+            r = execute(binary, tiny(ws.fashion, y, resume=x + "/checkpoint.safetensors", **KILL_RUN), 120)
+            a.wait(120)
+            if r.outcome == "hang" or crash_of(r):
+                r.outcome, r.note = ("hang", "") if r.outcome == "hang" else ("crash", crash_of(r))
+            elif a.returncode != 0:
+                r.outcome, r.note = "wrong refusal", "run A exited %d" % a.returncode
+            elif r.code != 0:
+                r.outcome, r.note = "wrong refusal", "the resume exited %d" % r.code
+            else:
+                diff = _same(y + "/checkpoint.safetensors", reference) or _same(x + "/checkpoint.safetensors", reference)
+                if diff:
+                    r.outcome, r.note = "silent wrong", diff
+            return r
+        return Spec(custom=custom)
+
     return [
+        Case("concurrency", "resume a checkpoint into another directory while its run rewrites it", resume_while_written, "complete", timeout=180),
         Case("concurrency", "two fresh runs into one directory", together(2, False), "refuse", timeout=180),
         Case("concurrency", "three fresh runs into one directory", together(3, False), "refuse", timeout=180),
         Case("concurrency", "two resumes of one checkpoint at once", together(2, True), "refuse", timeout=180),
