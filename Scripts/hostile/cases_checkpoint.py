@@ -7,6 +7,7 @@ import random
 import shutil
 import struct
 
+from . import checks, fixtures
 from . import safetensors_edit as st
 from .fixtures import base_args, copy_base, run_quiet
 from .runner import Case, Spec
@@ -31,6 +32,10 @@ def resume_case(ws, name, change, kind="mlp", expect="refuse", words=(CKPT,), ov
         if rss_mb:
             check = lambda r: ("silent wrong", "peak RSS %.0f MB" % r.max_rss_mb) if r.max_rss_mb > rss_mb else None
         protect = run_files(out) if expect == "refuse" else []
+        if expect == "complete" and kind == "mlp" and not over:
+            # A resumed run's logs read as one run: each epoch and step once, in order.
+            check = lambda r: (lambda p: ("silent wrong", p) if p else None)(
+                checks.log_sequence_problem(out, int(fixtures.BASE_EPOCHS), 512 // 64))
         return Spec(args=args, protect=protect, checkpoint=ck, check=check)
     return Case("checkpoints", name, build, expect, words, timeout=timeout)
 

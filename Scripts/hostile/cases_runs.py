@@ -16,6 +16,7 @@ from .runner import Case, Result, Spec, crash_of, execute
 
 KILL_EPOCHS = 6
 # 512 images, 32 steps an epoch: long enough that a random moment falls inside an epoch or a write.
+KILL_STEPS = 32
 KILL_RUN = {"train_limit": "512", "epochs": str(KILL_EPOCHS), "test_limit": "256", "batch_size": "16"}
 
 
@@ -136,7 +137,7 @@ def kill_case(ws, index, sig):
             elif again.code != 0:
                 r.outcome, r.note = "wrong refusal", "the resume exited %s" % again.code
             else:
-                diff = _same(ck, reference)
+                diff = _same(ck, reference) or checks.log_sequence_problem(out, KILL_EPOCHS, KILL_STEPS)
                 if diff:
                     r.outcome, r.note = "silent wrong", "after resume: " + diff
             return r

@@ -98,3 +98,21 @@ def finite_results(output, spec):
                 if bad:
                     return "%s: %s" % (os.path.basename(p), bad)
     return None
+
+
+def log_sequence_problem(directory, epochs, steps_per_epoch):
+    """Why the logs of a finished run do not read as one run: metrics.csv must hold epochs
+    1..epochs once each, in order; steps.csv steps 0..epochs*steps_per_epoch-1 once each."""
+    try:
+        with open(os.path.join(directory, "metrics.csv"), newline="") as f:
+            got = [int(row[0]) for row in list(csv.reader(f))[1:]]
+        if got != list(range(1, epochs + 1)):
+            return "metrics.csv epochs are %s, expected 1..%d once each" % (got, epochs)
+        with open(os.path.join(directory, "steps.csv"), newline="") as f:
+            got = [int(row[0]) for row in list(csv.reader(f))[1:]]
+        if got != list(range(epochs * steps_per_epoch)):
+            dup = len(got) - len(set(got))
+            return "steps.csv holds %d rows (%d repeated), expected steps 0..%d once each" % (len(got), dup, epochs * steps_per_epoch - 1)
+    except (OSError, ValueError, IndexError) as e:
+        return "logs unreadable: %s" % e
+    return None
