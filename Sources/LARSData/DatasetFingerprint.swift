@@ -5,21 +5,31 @@ extension ImageDataset {
     /// `N x CxHxW, K classes, <16 hex digits>`: the geometry and a hash of every pixel and label.
     /// Costs one pass over the images (about 50 ms for Fashion-MNIST's 47 MB).
     public var fingerprint: String {
-        var hash = FingerprintHash()
+        var hash = ContentHash()
         images.withUnsafeBytes { hash.add($0) }
         labels.withUnsafeBytes { hash.add($0) }
-        let hex = String(hash.value, radix: 16)
-        return "\(count) x \(channels)x\(height)x\(width), \(classCount) classes, "
-            + String(repeating: "0", count: 16 - hex.count) + hex
+        return "\(count) x \(channels)x\(height)x\(width), \(classCount) classes, " + hash.hex
     }
 }
 
-/// A streaming 64-bit hash over bytes, eight at a time (a multiply-xorshift mix per word).
-struct FingerprintHash {
-    private(set) var value: UInt64 = 0x9E37_79B9_7F4A_7C15
+/// A streaming 64-bit hash over bytes, eight at a time (a multiply-xorshift mix per word): fast
+/// (a few GB/s) and sensitive to every bit, not cryptographic. Data fingerprints and checkpoint
+/// integrity use it.
+public struct ContentHash: Sendable, Equatable {
+    /// The hash of everything added so far.
+    public private(set) var value: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// An empty hash.
+    public init() {}
+
+    /// `value` as 16 hexadecimal digits.
+    public var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
 
     /// Mixes `bytes` (with their count, so that splits differ from concatenations) into the hash.
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
         var h = value ^ UInt64(bytes.count)
         let words = bytes.count / 8
         for i in 0..<words {

@@ -33,6 +33,7 @@ extension Trainer {
             "optimizer_scalars": scalarsJSON,
             "configuration": configJSON,
             "data": dataFingerprint,
+            "tensors_hash": Self.tensorsHash(tensors),
         ].merging(bestScore.map { ["best_score": "\($0)"] } ?? [:]) { a, _ in a }
         try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
@@ -52,6 +53,13 @@ extension Trainer {
             throw TrainingError.invalidFile(path: path, problem: "epoch '\(saved.epoch)' is not an epoch of this run")
         }
         try checkResumeConsistency(saved, path: path)
+        if let recorded = file.metadata["tensors_hash"] {
+            let actual = Self.tensorsHash(file.names.map { ($0, file.tensors[$0]!) })
+            guard actual == recorded else {
+                throw TrainingError.invalidFile(
+                    path: path, problem: "its tensors do not match the hash recorded when it was written (\(recorded), now \(actual)): the file was changed or damaged")
+            }
+        }
         let words = saved.generatorWords
         let scalars = saved.optimizerScalars
 
@@ -123,5 +131,16 @@ extension Trainer {
             if va != vb { out.append("\(key) was \(va), now \(vb)") }
         }
         return out.isEmpty ? ["configurations differ"] : out
+    }
+
+    /// `ContentHash` of the tensors' names and values in order: recorded in the checkpoint's
+    /// metadata so that a flipped bit in a value is found at resume, not trained on.
+    static func tensorsHash(_ tensors: [(String, Tensor)]) -> String {
+        var hash = ContentHash()
+        for (name, tensor) in tensors {
+            Array(name.utf8).withUnsafeBytes { hash.add($0) }
+            tensor.withUnsafeBufferPointer { hash.add(UnsafeRawBufferPointer($0)) }
+        }
+        return hash.hex
     }
 }

@@ -16,8 +16,10 @@ public final class OutputDirectoryLock {
     public enum Intent: Sendable, Equatable {
         /// A new run: refuse a directory holding another run's files.
         case fresh
-        /// Continue the run whose checkpoint is being resumed: keep its files.
-        case resume
+        /// Continue the run whose checkpoint (at this path) is being resumed: keep its files. A
+        /// directory holding another run's files is refused, unless the checkpoint is that run's
+        /// own (it lies in the directory).
+        case resume(checkpoint: String)
         /// A new run replacing the old one: remove its files first.
         case overwrite
     }
@@ -37,6 +39,10 @@ public final class OutputDirectoryLock {
     ///   another run's files there.
     public init(directory: String, intent: Intent) throws {
         try makeDirectories(directory)
+        // `/.`, `/tmp/..` or `.` run from `/` are the root too: compare the resolved path.
+        guard resolvedPath(directory) != "/" else {
+            throw TrainingError.invalidConfiguration("--output '\(directory)' is the root directory '/'; choose a directory for the run")
+        }
         let lockPath = directory + "/" + Self.lockFileName
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -56,14 +62,18 @@ public final class OutputDirectoryLock {
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
         removedTemporaries = Self.removeTemporaries(in: directory)
         let existing = Self.runFiles(in: directory)
+        let names = existing.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", ")
         switch intent {
-        case .resume:
-            break
+        case .resume(let checkpoint):
+            let checkpointDirectory = AtomicFile.split(checkpoint).directory
+            guard existing.isEmpty || resolvedPath(checkpointDirectory) == resolvedPath(directory) else {
+                throw TrainingError.invalidConfiguration(
+                    "\(directory) holds another run's files (\(names)), and \(checkpoint) is not that run's checkpoint; resume into the checkpoint's own directory or an empty --output")
+            }
         case .overwrite:
             for path in existing { unlink(path) }
         case .fresh:
             guard existing.isEmpty else {
-                let names = existing.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", ")
                 throw TrainingError.invalidConfiguration(
                     "\(directory) holds another run's files (\(names)); pass --resume \(RunFiles(directory: directory).checkpoint) to continue it, --overwrite to replace it, or choose another --output")
             }

@@ -182,7 +182,7 @@ struct LarsTrain: ParsableCommand {
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
         // Held until the process ends: a second run into the same directory refuses to start.
         let lock = isRoot
-            ? try OutputDirectoryLock(directory: configuration.outputDirectory, intent: resume != nil ? .resume : overwrite ? .overwrite : .fresh)
+            ? try OutputDirectoryLock(directory: configuration.outputDirectory, intent: resume.map { .resume(checkpoint: $0) } ?? (overwrite ? .overwrite : .fresh))
             : nil
         defer { withExtendedLifetime(lock) {} }
         if let lock, !lock.removedTemporaries.isEmpty {

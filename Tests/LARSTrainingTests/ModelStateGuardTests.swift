@@ -124,4 +124,18 @@ import LARSTestSupport
         #expect(base.fingerprint != changedLabel.fingerprint)
         #expect(base.fingerprint == syntheticImages(count: 16, seed: 5).fingerprint)
     }
+
+    @Test func aFlippedBitInATensorIsFoundAtResume() throws {
+        let writer = try freshTrainer("state-bitflip")
+        _ = try writer.trainEpoch()
+        try writer.saveCheckpoint(to: writer.files.checkpoint)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: writer.files.checkpoint)))
+        bytes[bytes.count - 3] ^= 0x04  // inside the last tensor's values
+        try Data(bytes).write(to: URL(fileURLWithPath: writer.files.checkpoint))
+        let reader = try freshTrainer("state-bitflip-reader")
+        #expect { try reader.loadCheckpoint(from: writer.files.checkpoint) } throws: {
+            "\($0)".contains("its tensors do not match the hash recorded when it was written")
+        }
+        #expect(reader.completedEpochs == 0)
+    }
 }

@@ -13,13 +13,13 @@ import LARSTestSupport
     @Test func aSecondLockOnTheSameDirectoryIsRefusedNamingTheHolder() throws {
         let directory = temporaryDirectory("lock-twice")
         var first: OutputDirectoryLock? = try OutputDirectoryLock(directory: directory, intent: .fresh)
-        #expect { try OutputDirectoryLock(directory: directory, intent: .resume) } throws: {
+        #expect { try OutputDirectoryLock(directory: directory, intent: .resume(checkpoint: directory + "/checkpoint.safetensors")) } throws: {
             "\($0)".contains("in use by another run (process \(getpid()))")
         }
         #expect(first != nil)
         first = nil
         // Released with its object: the directory is free again.
-        _ = try OutputDirectoryLock(directory: directory, intent: .resume)
+        _ = try OutputDirectoryLock(directory: directory, intent: .resume(checkpoint: directory + "/checkpoint.safetensors"))
     }
 
     @Test func aFreshRunRefusesAnotherRunsFilesAndLeavesThemIntact() throws {
@@ -31,7 +31,7 @@ import LARSTestSupport
         }
         #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == "epoch,step\n1,10\n")
         // Resuming keeps them; overwriting removes every run file and nothing else.
-        _ = try OutputDirectoryLock(directory: directory, intent: .resume)
+        _ = try OutputDirectoryLock(directory: directory, intent: .resume(checkpoint: directory + "/checkpoint.safetensors"))
         #expect(FileManager.default.fileExists(atPath: files.metrics))
         try write("mine", to: directory + "/notes.txt")
         try write("x", to: files.best)
@@ -52,11 +52,35 @@ import LARSTestSupport
         try write("<html>", to: stray)
         let unrelated = directory + "/.checkpoint.safetensors.bak"
         try write("keep", to: unrelated)
-        let lock = try OutputDirectoryLock(directory: directory, intent: .resume)
+        let lock = try OutputDirectoryLock(directory: directory, intent: .resume(checkpoint: directory + "/checkpoint.safetensors"))
         #expect(lock.removedTemporaries.count == 2)
         #expect(lock.removedTemporaries.contains(stray))
         let left = try FileManager.default.contentsOfDirectory(atPath: directory)
         #expect(!left.contains { $0.contains(".tmp-") }, "\(left)")
         #expect(FileManager.default.fileExists(atPath: unrelated))
+    }
+
+    @Test func resumingAnotherRunsCheckpointIntoAUsedDirectoryIsRefused() throws {
+        let directory = temporaryDirectory("lock-resume-other")
+        let files = RunFiles(directory: directory)
+        try write("epoch,step\n1,10\n", to: files.metrics)
+        let elsewhere = temporaryDirectory("lock-resume-source") + "/checkpoint.safetensors"
+        #expect { try OutputDirectoryLock(directory: directory, intent: .resume(checkpoint: elsewhere)) } throws: {
+            "\($0)".contains("holds another run's files (metrics.csv), and \(elsewhere) is not that run's checkpoint")
+        }
+        #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == "epoch,step\n1,10\n")
+        // Its own checkpoint, spelled through `..`, resumes; so does another's into an empty directory.
+        let name = URL(fileURLWithPath: directory).lastPathComponent
+        _ = try OutputDirectoryLock(directory: directory, intent: .resume(checkpoint: "\(directory)/../\(name)/checkpoint.safetensors"))
+        _ = try OutputDirectoryLock(directory: temporaryDirectory("lock-resume-empty"), intent: .resume(checkpoint: elsewhere))
+    }
+
+    @Test(arguments: ["/.", "/tmp/..", "//"])
+    func theRootDirectoryIsRefusedHoweverItIsSpelled(path: String) throws {
+        let hadLock = FileManager.default.fileExists(atPath: "/" + OutputDirectoryLock.lockFileName)
+        #expect { try OutputDirectoryLock(directory: path, intent: .fresh) } throws: {
+            "\($0)".contains("is the root directory '/'")
+        }
+        #expect(FileManager.default.fileExists(atPath: "/" + OutputDirectoryLock.lockFileName) == hadLock)
     }
 }
