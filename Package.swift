@@ -67,6 +67,8 @@ let package = Package(
         .testTarget(name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"]),
         // Runs the real lars-study and lars-train binaries, so it depends on both executables.
         .testTarget(name: "LARSStudyTests", dependencies: ["LARSStudy", "LARSTestSupport", "lars-study", "lars-train"]),
+        // lars-bench's statistics and oracle checks, through `@testable import` of the executable.
+        .testTarget(name: "LARSBenchTests", dependencies: ["lars-bench", "SwiftLARS"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,8 +34,8 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
     var loop: StepLoopState
     /// The momentum buffers of all tensors, in one buffer.
     private var velocity: StateBuffer
-    /// ‖g‖ per tensor, taken by `inspect` during the non-finite check.
-    private var gradientNorms: [Float]
+    /// ‖w‖ and ‖g‖ per tensor, taken by `inspect` during the non-finite check.
+    private var inspectedNorms: [(weight: Float, gradient: Float)]
 
     /// Creates LARS over `groups` (for example `ParameterGroup.byKind(model.namedParameters,
     /// weightDecay: 5e-4)`), with zero momentum buffers.
@@ -43,7 +43,7 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
         self.options = options
         self.loop = StepLoopState(optimizer: "LARS", groups: groups, nonFiniteGradients: options.nonFiniteGradients)
         self.velocity = StateBuffer(slots: loop.slots)
-        self.gradientNorms = [Float](repeating: 0, count: loop.slots.count)
+        self.inspectedNorms = Array(repeating: (0, 0), count: loop.slots.count)
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
@@ -71,27 +71,28 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
         options.recordsTelemetry || loop.groups[loop.slots[index].group].usesTrustRatio
     }
 
-    /// The non-finite check: for a tensor that needs ‖g‖, its sum of squares, which is finite
-    /// exactly when every element is (an infinite sum of finite elements, an overflow, is
-    /// looked at again), so the check costs no pass of its own; the norm is kept for `update`.
+    /// The non-finite check: for a tensor that needs its norms, ‖w‖ and ‖g‖ in one pass, where
+    /// g's sum of squares is finite exactly when every element is (an infinite sum of finite
+    /// elements, an overflow, is looked at again), so the check costs no pass of its own; the
+    /// norms are kept for `update`.
     func inspect(index: Int, count: Int, weights: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
                  backend: any KernelBackend) -> Bool {
         guard wantsNorms(index) else { return allFinite(count: count, gradient) }
-        let sum = sumOfSquaresFloat(count: count, gradient)
-        gradientNorms[index] = checkedRoot(sum, count: count, gradient, backend: backend)
-        return sum.isFinite || (!sum.isNaN && allFinite(count: count, gradient))
+        let (sw, sg) = squaredNormsFloat(count: count, weights, gradient)
+        inspectedNorms[index] = (
+            checkedRoot(sw, count: count, weights, backend: backend), checkedRoot(sg, count: count, gradient, backend: backend))
+        return sg.isFinite || (!sg.isNaN && allFinite(count: count, gradient))
     }
 
     /// ‖w‖, ‖g‖ and, for the `.updateNorm` denominator, ‖g + beta*w‖, with the group's settings.
-    /// Taken right before the tensor's update, which then finds it in cache (‖g‖ comes from the
-    /// non-finite check when it ran); norms nothing reads (an excluded group without telemetry)
-    /// stay 0.
+    /// Taken by the non-finite check when it ran, else right before the tensor's update, which
+    /// then finds it in cache; norms nothing reads (an excluded group without telemetry) stay 0.
     private func norms(_ t: TensorStep, inspected: Bool) -> LayerInput {
         let w = UnsafePointer(t.weights)
         var (nw, ng): (Float, Float) = (0, 0)
         if wantsNorms(t.index) {
             if inspected {
-                (nw, ng) = (euclideanNorm(count: t.count, w, backend: t.backend), gradientNorms[t.index])
+                (nw, ng) = inspectedNorms[t.index]
             } else {
                 (nw, ng) = euclideanNorms(count: t.count, w, t.gradient, backend: t.backend)
             }

@@ -76,12 +76,18 @@ enum OptimizerGroup {
                 try oa.step(learningRate: 0.1, context: ExecutionContext(backend: OpenBLASBackend(), threads: 1))
                 try ob.step(learningRate: 0.1, context: ExecutionContext(backend: SwiftBackend.naive, threads: 1))
             }
-            for (pa, pb) in zip(a.namedParameters, b.namedParameters) {
-                let diff = zip(pa.parameter.value.scalars, pb.parameter.value.scalars).map { abs($0 - $1) }.max() ?? 0
-                let scale = pa.parameter.value.scalars.map(abs).max() ?? 1
-                if diff > 1e-5 * max(scale, 1e-3) {
-                    throw BenchCheckError(message: "\(kind): \(pa.name) differs between openblas and swift-naive by \(diff)")
-                }
+            try requireAgreement(a.namedParameters, b.namedParameters, kind: kind)
+        }
+    }
+
+    /// Throws naming the first parameter whose values differ between the two runs by more than
+    /// 1e-5 of its largest magnitude (at least 1e-3).
+    static func requireAgreement(_ a: [NamedParameter], _ b: [NamedParameter], kind: String) throws {
+        for (pa, pb) in zip(a, b) {
+            let diff = zip(pa.parameter.value.scalars, pb.parameter.value.scalars).map { abs($0 - $1) }.max() ?? 0
+            let scale = pa.parameter.value.scalars.map(abs).max() ?? 1
+            if diff > 1e-5 * max(scale, 1e-3) {
+                throw BenchCheckError(message: "\(kind): \(pa.name) differs between openblas and swift-naive by \(diff)")
             }
         }
     }
