@@ -165,6 +165,16 @@ public final class Conv2D: Layer {
         max(1, min(batch, columnBudget / max(1, g.patchSize * g.outputPixels)))
     }
 
+    /// Images per im2col chunk for an input of `inputShape` ([N, C, H, W]): the whole batch
+    /// unless its patch matrix would exceed `columnBudget` (what benchmarks of this layer's
+    /// gemms must reproduce).
+    public func imagesPerChunk(inputShape: [Int]) -> Int {
+        imagesPerChunk(geometry(for: inputShape), batch: inputShape[0])
+    }
+
+    /// The shape of the input the latest training-mode `forward` cached for `backward`.
+    public var cachedInputShape: [Int]? { cachedInput?.shape }
+
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let g = geometry(for: input.shape)

@@ -22,17 +22,14 @@ struct ConvSpec: Sendable {
     /// Whether the layer computes dL/dx (a model's first layer does not: its input is data).
     var computesInputGradient = true
 
-    /// Largest patch matrix `Conv2D` builds at once, in floats (read from a fresh layer, so the
-    /// bench follows the layer's default); bigger batches are split into chunks of whole images,
-    /// which changes the gemm's `N`.
-    static var columnBudget: Int {
-        var generator = SeededGenerator(seed: 0)
-        return Conv2D(inputChannels: 1, outputChannels: 1, kernelSize: 1, generator: &generator).columnBudget
-    }
-
-    /// Images per chunk, by `Conv2D`'s rule.
+    /// Images per chunk, read from a real `Conv2D` of this geometry (its `columnBudget` rule):
+    /// bigger batches are split into chunks of whole images, which changes the gemm's `N`.
     func imagesPerChunk(batch: Int) -> Int {
-        max(1, min(batch, Self.columnBudget / max(1, patchSize * outSize * outSize)))
+        var generator = SeededGenerator(seed: 0)
+        let layer = Conv2D(
+            inputChannels: inChannels, outputChannels: outChannels, kernelSize: kernel, stride: stride, padding: padding,
+            generator: &generator)
+        return layer.imagesPerChunk(inputShape: [batch, inChannels, size, size])
     }
 
     /// The gemm calls the im2col convolution issues for one chunk of `images` (see `Im2Col`'s
@@ -88,8 +85,8 @@ struct DenseSpec: Sendable {
     var forwardFLOPsPerImage: Double { 2 * Double(inputs) * Double(outputs) }
 }
 
-/// The layers of the two benchmarked models, written out so the bench can derive their gemm
-/// shapes and FLOP counts without building the models.
+/// The layers of the two benchmarked models, read from the real models (`init(name:batch:model:input:)`
+/// in `ModelWalk.swift`), from which the bench derives their gemm shapes and FLOP counts.
 struct ModelSpec: Sendable {
     var name: String
     var batch: Int
@@ -111,34 +108,17 @@ struct ModelSpec: Sendable {
         convolutions.flatMap { $0.gemmShapes(batch: batch) } + dense.flatMap { $0.gemmShapes(batch: batch) }
     }
 
-    /// The small CNN for 28x28 grey images (Fashion-MNIST): conv3x3 1->32, pool, conv3x3 32->64,
-    /// pool, dense 3136->128, dense 128->10; batch 256.
-    static let smallCNN = ModelSpec(
-        name: "smallcnn", batch: 256,
-        convolutions: [
-            ConvSpec(label: "smallcnn conv1 1->32 28x28", inChannels: 1, outChannels: 32, size: 28, kernel: 3, stride: 1, padding: 1, count: 1, computesInputGradient: false),
-            ConvSpec(label: "smallcnn conv2 32->64 14x14", inChannels: 32, outChannels: 64, size: 14, kernel: 3, stride: 1, padding: 1, count: 1),
-        ],
-        dense: [
-            DenseSpec(label: "smallcnn dense 3136->128", inputs: 3136, outputs: 128),
-            DenseSpec(label: "smallcnn dense 128->10", inputs: 128, outputs: 10),
-        ])
+    /// The small CNN for 28x28 grey images (Fashion-MNIST), as `Models.smallCNN` builds it; batch 256.
+    static let smallCNN: ModelSpec = {
+        var generator = SeededGenerator(seed: 0)
+        return ModelSpec(name: "smallcnn", batch: 256, model: Models.smallCNN(generator: &generator), input: [1, 28, 28])
+    }()
 
-    /// ResNet-20 for 32x32 colour images (CIFAR-10): a 3x3 stem, three stages of three basic blocks
-    /// (16, 32, 64 channels; the first block of stages 2 and 3 halves the resolution), global
-    /// average pooling and dense 64->10; batch 128. The first block of stages 2 and 3 has a 1x1
-    /// stride-2 projection shortcut, as in `Models.resNet`.
-    static let resNet20 = ModelSpec(
-        name: "resnet20", batch: 128,
-        convolutions: [
-            ConvSpec(label: "resnet20 stem 3->16 32x32", inChannels: 3, outChannels: 16, size: 32, kernel: 3, stride: 1, padding: 1, count: 1, computesInputGradient: false),
-            ConvSpec(label: "resnet20 stage1 16->16 32x32", inChannels: 16, outChannels: 16, size: 32, kernel: 3, stride: 1, padding: 1, count: 6),
-            ConvSpec(label: "resnet20 stage2 down 16->32 s2", inChannels: 16, outChannels: 32, size: 32, kernel: 3, stride: 2, padding: 1, count: 1),
-            ConvSpec(label: "resnet20 stage2 32->32 16x16", inChannels: 32, outChannels: 32, size: 16, kernel: 3, stride: 1, padding: 1, count: 5),
-            ConvSpec(label: "resnet20 stage3 down 32->64 s2", inChannels: 32, outChannels: 64, size: 16, kernel: 3, stride: 2, padding: 1, count: 1),
-            ConvSpec(label: "resnet20 stage3 64->64 8x8", inChannels: 64, outChannels: 64, size: 8, kernel: 3, stride: 1, padding: 1, count: 5),
-            ConvSpec(label: "resnet20 stage2 shortcut 1x1 16->32 s2", inChannels: 16, outChannels: 32, size: 32, kernel: 1, stride: 2, padding: 0, count: 1),
-            ConvSpec(label: "resnet20 stage3 shortcut 1x1 32->64 s2", inChannels: 32, outChannels: 64, size: 16, kernel: 1, stride: 2, padding: 0, count: 1),
-        ],
-        dense: [DenseSpec(label: "resnet20 dense 64->10", inputs: 64, outputs: 10)])
+    /// ResNet-20 for 32x32 colour images (CIFAR-10), as `Models.resNet` builds it; batch 128.
+    static let resNet20: ModelSpec = {
+        var generator = SeededGenerator(seed: 0)
+        return ModelSpec(
+            name: "resnet20", batch: 128, model: Models.resNet(depth: 20, inputChannels: 3, imageSize: 32, generator: &generator),
+            input: [3, 32, 32])
+    }()
 }
