@@ -42,7 +42,7 @@ public enum ConvolutionEngine: String, Sendable, CaseIterable, Codable, CustomSt
         case .onednn:
             #if canImport(CDNNL)
                 let v = dnnl_version().pointee
-                return "oneDNN \(v.major).\(v.minor).\(v.patch)\(v.cpu_runtime == 2 ? " (OpenMP)" : "")"
+                return "oneDNN \(v.major).\(v.minor).\(v.patch)\(v.cpu_runtime == 2 ? ", OpenMP" : "")"
             #else
                 return "oneDNN (not compiled in)"
             #endif

@@ -99,7 +99,8 @@ public final class Trainer {
         self.testSet = testSet
         self.files = RunFiles(directory: configuration.outputDirectory)
         self.context = ExecutionContext(
-            backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads)
+            backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads,
+            convolutionEngine: configuration.resolvedConvolutionEngine)
 
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)

@@ -106,6 +106,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var replicas: Int? = nil
     /// `openblas`, `swift` (tuned) or `swift-naive`.
     public var backend: String = "openblas"
+    /// The library that runs convolutions; `nil`: the build's default (oneDNN when compiled in).
+    /// Optional so that checkpoints written before the setting existed still load.
+    public var convolutionEngine: ConvolutionEngine?
     /// Evaluate on the test set every N epochs (and always after the last).
     public var evalEvery: Int = 1
     /// Images per evaluation batch.
@@ -122,6 +125,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The replica count in use: `replicas`, or one per thread.
     public var resolvedReplicas: Int { replicas ?? threads }
+
+    /// The convolution engine in use: the chosen one or the build's default.
+    public var resolvedConvolutionEngine: ConvolutionEngine { convolutionEngine ?? .default }
 
     /// Threads for each replica's kernels (OpenBLAS and the Swift-side loops).
     public var threadsPerReplica: Int { max(1, threads / resolvedReplicas) }
@@ -143,6 +149,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
         try check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
         try check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
+        try check(
+            resolvedConvolutionEngine.isAvailable,
+            "the \(resolvedConvolutionEngine) convolution engine is not compiled into this build (install libdnnl-dev and rebuild, or use --conv-engine openblas)")
         try check(["paper", "update-norm"].contains(larsDenominator), "unknown LARS denominator '\(larsDenominator)' (paper, update-norm)")
         try check(["inside", "after"].contains(momentumPlacement), "unknown momentum placement '\(momentumPlacement)' (inside, after)")
         try check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")
@@ -165,7 +174,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
     /// that changes the trajectory (not the output directory, threads, replicas or evaluation
-    /// cadence; threads and replicas change only the order of floating-point sums, and the
+    /// cadence; threads, replicas and the convolution engine change only the order of
+    /// floating-point sums, so a checkpoint written with one engine resumes on the other; the
     /// micro-batch count is resolved per process, not per thread).
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
@@ -175,6 +185,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         copy.testLimit = nil
         copy.threads = 0
         copy.replicas = nil
+        copy.convolutionEngine = nil
         // The resolved accumulationSteps carries the micro-batch split; the limit itself does not
         // change the trajectory, and neither does when a run is called diverged.
         copy.microBatch = nil
