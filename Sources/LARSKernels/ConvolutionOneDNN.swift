@@ -10,18 +10,28 @@ public final class OneDNNConvolutionCache: @unchecked Sendable {
         let batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool
     }
     #if canImport(CDNNL)
-        var plans: [Key: OneDNNConvolutionPlan] = [:]
+        /// Plans, most recently used last.
+        var plans: [(key: Key, plan: OneDNNConvolutionPlan)] = []
         lazy var stream = OneDNNStream()
 
         func plan(batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool) -> OneDNNConvolutionPlan {
             let key = Key(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias)
-            if let plan = plans[key] { return plan }
+            if let index = plans.firstIndex(where: { $0.key == key }) {
+                let entry = plans.remove(at: index)
+                plans.append(entry)
+                return entry.plan
+            }
             let plan = OneDNNConvolutionPlan(
                 batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias)
-            plans[key] = plan
+            if plans.count == Self.capacity { plans.removeFirst() }
+            plans.append((key, plan))
             return plan
         }
     #endif
+
+    /// Shapes kept at once (training batch, its last partial batch, evaluation batches); the
+    /// least recently used is dropped beyond this, since each holds activation-sized buffers.
+    public static let capacity = 4
 
     /// An empty cache.
     public init() {}
@@ -72,7 +82,7 @@ public func oneDNNConvolutionForward(
         plan.output.bind(y)
         var args: [(Int32, OneDNNMemory)] = [
             (DNNL_ARG_SRC, plan.source.inner), (DNNL_ARG_WEIGHTS, plan.weights.inner),
-            (DNNL_ARG_DST, plan.output.inner), (DNNL_ARG_SCRATCHPAD, plan.scratchpads[0]),
+            (DNNL_ARG_DST, plan.output.inner), (DNNL_ARG_SCRATCHPAD, plan.scratchpad.memory),
         ]
         if let b, let bias = plan.bias {
             bias.bind(b)
@@ -86,18 +96,19 @@ public func oneDNNConvolutionForward(
 }
 
 /// Convolution backward on oneDNN: `dx = conv_backward_data(dy, w)` (when `dx` is given),
-/// `dw += conv_backward_weights(x, dy)` and `db += sum of dy over images and pixels`.
+/// `dw += conv_backward_weights(x, dy)` and `db += sum of dy over images and pixels` (when `dw`
+/// is given).
 ///
 /// - `x`: the forward's input `[batch, g.channels, g.height, g.width]`, NCHW.
 /// - `w`: weights `[outputChannels, g.channels, g.kernelHeight, g.kernelWidth]`, OIHW.
 /// - `dy`: output gradient `[batch, outputChannels, g.outputHeight, g.outputWidth]`, NCHW.
 /// - `dx`: input gradient, `x`'s shape, overwritten; `nil` to skip it (a first layer).
-/// - `dw`: weight gradient, `w`'s shape, accumulated into.
+/// - `dw`: weight gradient, `w`'s shape, accumulated into; `nil` to skip dW and db.
 /// - `db`: bias gradient `[outputChannels]`, accumulated into, or `nil` for no bias.
 /// - `inputIsFromForward`: `x` is unchanged since the last `oneDNNConvolutionForward` of this
 ///   shape on `cache` read it, so its reordered copy is reused.
 public func oneDNNConvolutionBackward(
-    inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>,
+    inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>?,
     biasGradient db: UnsafeMutablePointer<Float>?, input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry, outputChannels: Int,
     inputIsFromForward: Bool, cache: OneDNNConvolutionCache, threads: Int
@@ -106,32 +117,37 @@ public func oneDNNConvolutionBackward(
         OneDNN.setThreads(threads)
         let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: db != nil)
         let stream = cache.stream
+        let backward = plan.backward
         if let dx {
-            plan.outputGradient.load(dy, stream: stream)
-            plan.dataWeights.load(w, stream: stream)
-            plan.inputGradient.bind(dx)
-            plan.backwardData.execute(stream.handle, [
-                (DNNL_ARG_DIFF_DST, plan.outputGradient.inner), (DNNL_ARG_WEIGHTS, plan.dataWeights.inner),
-                (DNNL_ARG_DIFF_SRC, plan.inputGradient.inner), (DNNL_ARG_SCRATCHPAD, plan.scratchpads[1]),
+            backward.outputGradient.load(dy, stream: stream)
+            backward.dataWeights.load(w, stream: stream)
+            backward.inputGradient.bind(dx)
+            backward.backwardData.execute(stream.handle, [
+                (DNNL_ARG_DIFF_DST, backward.outputGradient.inner), (DNNL_ARG_WEIGHTS, backward.dataWeights.inner),
+                (DNNL_ARG_DIFF_SRC, backward.inputGradient.inner),
+                (DNNL_ARG_SCRATCHPAD, backward.dataScratchpad.memory),
             ])
-            plan.inputGradient.store(stream: stream)
+            backward.inputGradient.store(stream: stream)
         }
+        guard let dw else { return }
         // Shared with backward-data when both chose the same layout: loaded above already.
-        let sharedGradient = dx != nil && plan.weightsOutputGradient === plan.outputGradient
-        if !sharedGradient { plan.weightsOutputGradient.load(dy, stream: stream) }
-        plan.weightsSource.load(x, stream: stream, reuse: inputIsFromForward && plan.weightsSource === plan.source)
-        plan.weightGradient.bind(dw)
+        let sharedGradient = dx != nil && backward.weightsOutputGradient === backward.outputGradient
+        if !sharedGradient { backward.weightsOutputGradient.load(dy, stream: stream) }
+        backward.weightsSource.load(
+            x, stream: stream, reuse: inputIsFromForward && backward.weightsSource === plan.source)
+        backward.weightGradient.bind(dw)
         var args: [(Int32, OneDNNMemory)] = [
-            (DNNL_ARG_SRC, plan.weightsSource.inner), (DNNL_ARG_DIFF_DST, plan.weightsOutputGradient.inner),
-            (DNNL_ARG_DIFF_WEIGHTS, plan.weightGradient.inner), (DNNL_ARG_SCRATCHPAD, plan.scratchpads[2]),
+            (DNNL_ARG_SRC, backward.weightsSource.inner), (DNNL_ARG_DIFF_DST, backward.weightsOutputGradient.inner),
+            (DNNL_ARG_DIFF_WEIGHTS, backward.weightGradient.inner),
+            (DNNL_ARG_SCRATCHPAD, backward.weightsScratchpad.memory),
         ]
-        if let db, let biasGradient = plan.biasGradient {
+        if let db, let biasGradient = backward.biasGradient {
             biasGradient.bind(db)
             args.append((DNNL_ARG_DIFF_BIAS, biasGradient.inner))
         }
-        plan.backwardWeights.execute(stream.handle, args)
-        plan.weightGradient.store(stream: stream)
-        plan.biasGradient?.store(stream: stream)
+        backward.backwardWeights.execute(stream.handle, args)
+        backward.weightGradient.store(stream: stream)
+        backward.biasGradient?.store(stream: stream)
     #else
         oneDNNMissing()
     #endif

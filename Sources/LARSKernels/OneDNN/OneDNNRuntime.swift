@@ -97,6 +97,18 @@ final class OneDNNPrimitive {
     /// The primitive.
     let handle: dnnl_primitive_t
 
+    /// Creates the primitive for operation descriptor `op` (with a user-managed scratchpad),
+    /// given the forward primitive descriptor `hint` for a backward operation.
+    convenience init<Op>(_ op: inout Op, hint: dnnl_primitive_desc_t?, _ what: String) {
+        var attr: dnnl_primitive_attr_t?
+        OneDNN.check(dnnl_primitive_attr_create(&attr), "attr_create")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad_mode")
+        var pd: dnnl_primitive_desc_t?
+        OneDNN.check(dnnl_primitive_desc_create(&pd, &op, attr, OneDNN.engine, hint), "primitive_desc_create \(what)")
+        self.init(pd!, what)
+    }
+
     /// Creates the primitive from `descriptor`, taking ownership of it.
     init(_ descriptor: dnnl_primitive_desc_t, _ what: String) {
         self.descriptor = descriptor
@@ -137,6 +149,17 @@ final class OneDNNPrimitive {
     deinit {
         dnnl_primitive_destroy(handle)
         dnnl_primitive_desc_destroy(descriptor)
+    }
+}
+
+/// A primitive's user-managed scratchpad: its own buffer, allocated when the primitive is made.
+final class OneDNNScratchpad {
+    /// The memory passed as `DNNL_ARG_SCRATCHPAD`.
+    let memory: OneDNNMemory
+
+    /// The scratchpad that primitive descriptor `pd` asks for.
+    init(for pd: dnnl_primitive_desc_t) {
+        memory = OneDNNMemory(OneDNN.query(pd, dnnl_query_scratchpad_md), owned: true)
     }
 }
 
