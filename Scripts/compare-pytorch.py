@@ -145,13 +145,21 @@ def main():
         nchw = statistics.median(results[(name, "pytorch NCHW")])
         last = statistics.median(results[(name, "pytorch channels_last")])
         print(f"\n{name} (batch {MODELS[name][2]})")
-        print(f"  {'row':<34} {'images/s':>9} {'/ NCHW':>7} {'/ ch_last':>9}  rounds")
+        print(f"  {'row':<34} {'images/s':>9} {'/ NCHW':>7} {'/ ch_last':>9}  rounds; median of per-round ratios")
+        nchw_rounds = results[(name, "pytorch NCHW")]
+        last_rounds = results[(name, "pytorch channels_last")]
         for (model, label), rates in sorted(results.items()):
             if model != name:
                 continue
             m = statistics.median(rates)
             spread = ", ".join(f"{r:.0f}" for r in rates)
-            print(f"  {label:<34} {m:>9.0f} {m / nchw:>6.2f}x {m / last:>8.2f}x  {spread}")
+            # The load of a shared machine drifts between rounds: ratios within a round are steadier.
+            per_round = ""
+            if len(rates) == len(nchw_rounds):
+                a = statistics.median(r / n for r, n in zip(rates, nchw_rounds))
+                b = statistics.median(r / c for r, c in zip(rates, last_rounds))
+                per_round = f"; {a:.2f}x, {b:.2f}x"
+            print(f"  {label:<34} {m:>9.0f} {m / nchw:>6.2f}x {m / last:>8.2f}x  {spread}{per_round}")
 
 
 if __name__ == "__main__":
