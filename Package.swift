@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // swift-lars: a Swift deep-learning framework whose heavy arithmetic runs in OpenBLAS and whose
 // signature feature is LARS (You, Gitman & Ginsburg 2017).
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -76,6 +77,19 @@ let package = Package(
 // Data parallelism on Open MPI (Modules/CMPI, LARSDistributed), built only with SWIFT_LARS_MPI=1 so
 // that a machine without MPI builds and runs everything else. With it, lars-train also links
 // LARSDistributed and can pick the MPI group under mpirun (`#if canImport(LARSDistributed)`).
+// oneDNN (Modules/CDNNL), the second convolution engine beside im2col + OpenBLAS, is compiled in
+// when its header is installed (Debian's libdnnl-dev ships no pkg-config file to ask), so a
+// machine without it builds and trains on OpenBLAS alone. SWIFT_LARS_DNNL=0 leaves it out even
+// when installed (CI checks that build). Code uses `#if canImport(CDNNL)`.
+if Context.environment["SWIFT_LARS_DNNL"] != "0" && FileManager.default.fileExists(atPath: "/usr/include/dnnl.h") {
+    package.targets += [
+        .systemLibrary(name: "CDNNL", path: "Modules/CDNNL", providers: [.apt(["libdnnl-dev"])])
+    ]
+    for target in package.targets where target.name == "LARSKernels" {
+        target.dependencies.append("CDNNL")
+    }
+}
+
 if Context.environment["SWIFT_LARS_MPI"] == "1" {
     package.products += [
         .library(name: "LARSDistributed", targets: ["LARSDistributed"]),

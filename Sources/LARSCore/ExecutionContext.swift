@@ -7,15 +7,23 @@ public struct ExecutionContext: Sendable {
     public var backend: any KernelBackend
     /// Whether layers are training (cache activations, use batch statistics, apply dropout).
     public var isTraining: Bool
-    /// Threads for the Swift-side work (im2col, BatchNorm, pooling, activations).
+    /// Threads for the Swift-side work (im2col, BatchNorm, pooling, activations) and for
+    /// oneDNN's OpenMP threads, which each call sets on its calling thread.
     public var threads: Int
+    /// Which library runs `Conv2D`: oneDNN or im2col + `backend.gemm`.
+    public var convolutionEngine: ConvolutionEngine
 
-    /// Creates a context. The default is OpenBLAS, training mode, and two Swift threads.
-    public init(backend: any KernelBackend = OpenBLASBackend(), isTraining: Bool = true, threads: Int = 2) {
+    /// Creates a context. The default is OpenBLAS, training mode, two threads, and the build's
+    /// default convolution engine (oneDNN when compiled in, im2col + OpenBLAS otherwise).
+    public init(
+        backend: any KernelBackend = OpenBLASBackend(), isTraining: Bool = true, threads: Int = 2,
+        convolutionEngine: ConvolutionEngine = .default
+    ) {
         precondition(threads >= 1, "ExecutionContext needs at least one thread, got \(threads)")
         self.backend = backend
         self.isTraining = isTraining
         self.threads = threads
+        self.convolutionEngine = convolutionEngine
     }
 
     /// The same context in evaluation mode.

@@ -11,6 +11,9 @@
 /// convolution of dY with the flipped kernel, whose `gemm` has depth `Cout*k*k` instead of
 /// `Cout`. The patch matrix is rebuilt in backward instead of cached: caching it would hold a
 /// `K x N*P` matrix per layer (75 MB for one ResNet-20 stage-1 layer at batch 128).
+///
+/// With `context.convolutionEngine == .onednn` the same arithmetic runs on oneDNN's primitives
+/// instead (`Conv2DOneDNN.swift`); both engines give the same results up to rounding.
 public final class Conv2D: Layer {
     /// Dotted path; parameters are `<path>.weight` and `<path>.bias`.
     public var path: String = ""
@@ -39,6 +42,13 @@ public final class Conv2D: Layer {
     public static let defaultColumnBudget = 1 << 20
 
     private var cachedInput: Tensor?
+    /// The engine of the latest forward, so that oneDNN's backward knows its reordered copy of
+    /// the cached input is current.
+    private var forwardEngine: ConvolutionEngine?
+    /// oneDNN primitives per input shape (used when `context.convolutionEngine == .onednn`).
+    let oneDNNCache = OneDNNConvolutionCache()
+    /// How many input shapes have oneDNN primitives in this layer (created once per shape).
+    public var oneDNNShapeCount: Int { oneDNNCache.shapeCount }
     private var columns = Scratch()
     private var gemmOutput = Scratch()
 
@@ -178,6 +188,9 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let g = geometry(for: input.shape)
+        cachedInput = context.isTraining ? input : nil
+        forwardEngine = context.convolutionEngine
+        if context.convolutionEngine == .onednn { return oneDNNForward(input, geometry: g, context: context) }
         let n = input.shape[0]
         let (pixels, cout) = (g.outputPixels, outputChannels)
         var output = Tensor.uninitialized([n, cout, g.outputHeight, g.outputWidth])
@@ -198,7 +211,6 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        cachedInput = context.isTraining ? input : nil
         return output
     }
 
@@ -212,6 +224,11 @@ public final class Conv2D: Layer {
         precondition(
             outputGradient.shape == [n, cout, g.outputHeight, g.outputWidth],
             "\(layerDescription): expected output gradient \([n, cout, g.outputHeight, g.outputWidth]), got \(outputGradient.shape)")
+        if context.convolutionEngine == .onednn {
+            return oneDNNBackward(
+                outputGradient, input: input, geometry: g, inputIsFromForward: forwardEngine == .onednn,
+                context: context)
+        }
         let wantsInput = computesInputGradient
         let byConvolution = wantsInput && inputGradientIsConvolution
         var inputGradient = byConvolution

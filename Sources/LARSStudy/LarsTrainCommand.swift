@@ -31,6 +31,7 @@ public struct LarsTrainCommand: Sendable {
         if let n = s.trainLimit { a += ["--train-limit", "\(n)"] }
         if let n = s.testLimit { a += ["--test-limit", "\(n)"] }
         if let n = s.threads { a += ["--threads", "\(n)"] }
+        if let engine = s.convolutionEngine { a += ["--conv-engine", engine.rawValue] }
         if let wd = StudyRecipes.weightDecay(run.optimizer) { a += ["--weight-decay", shortNumber(wd)] }
         if StudyRecipes.nesterov(run.optimizer) { a.append("--nesterov") }
         a += ["--output", directory(of: run)]

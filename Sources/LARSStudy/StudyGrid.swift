@@ -1,4 +1,5 @@
 import Foundation
+import LARSKernels
 
 /// The optimizers a study can compare, spelled as lars-train's `--opt` spells them.
 public enum StudyOptimizer: String, Sendable, CaseIterable, Codable, Comparable {
@@ -51,6 +52,8 @@ public struct StudySettings: Sendable, Equatable {
     public var testLimit: Int?
     /// lars-train's `--threads`, or nil.
     public var threads: Int?
+    /// lars-train's `--conv-engine`, or nil for lars-train's default.
+    public var convolutionEngine: ConvolutionEngine?
     /// Runs per cell in the learning-rate search (1: the rule's rate only).
     public var searchCount: Int = 1
     /// Rates that replace a rule's value, per optimizer (`--rates sgd=1e6`).

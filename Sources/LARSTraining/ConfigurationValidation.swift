@@ -52,6 +52,9 @@ extension TrainingConfiguration {
         try Self.check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
         try Self.check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
         try Self.check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
+        try Self.check(
+            resolvedConvolutionEngine.isAvailable,
+            "the \(resolvedConvolutionEngine) convolution engine is not compiled into this build (install libdnnl-dev and rebuild, or use --conv-engine openblas)")
         try Self.check(["paper", "update-norm"].contains(larsDenominator), "unknown LARS denominator '\(larsDenominator)' (paper, update-norm)")
         try Self.check(["inside", "after"].contains(momentumPlacement), "unknown momentum placement '\(momentumPlacement)' (inside, after)")
         try Self.check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")

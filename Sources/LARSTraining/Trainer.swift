@@ -132,7 +132,8 @@ public final class Trainer {
         self.testSet = testSet
         self.files = RunFiles(directory: configuration.outputDirectory)
         self.context = ExecutionContext(
-            backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads)
+            backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads,
+            convolutionEngine: configuration.resolvedConvolutionEngine)
 
         memoryEstimate = try Self.estimateMemory(
             configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)

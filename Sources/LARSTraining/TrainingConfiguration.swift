@@ -108,6 +108,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var replicas: Int? = nil
     /// `openblas`, `swift` (tuned) or `swift-naive`.
     public var backend: String = "openblas"
+    /// The library that runs convolutions; `nil`: the build's default (oneDNN when compiled in).
+    /// Optional so that checkpoints written before the setting existed still load.
+    public var convolutionEngine: ConvolutionEngine?
     /// Evaluate on the test set every N epochs (and always after the last).
     public var evalEvery: Int = 1
     /// Images per evaluation batch.
@@ -125,6 +128,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The replica count in use: `replicas`, or one per thread.
     public var resolvedReplicas: Int { replicas ?? threads }
 
+    /// The convolution engine in use: the chosen one or the build's default.
+    public var resolvedConvolutionEngine: ConvolutionEngine { convolutionEngine ?? .default }
+
     /// Threads for each replica's kernels (OpenBLAS and the Swift-side loops).
     public var threadsPerReplica: Int { max(1, threads / resolvedReplicas) }
 
@@ -138,7 +144,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
     /// that changes the trajectory (not the output directory, threads, replicas or evaluation
-    /// cadence; threads and replicas change only the order of floating-point sums, and the
+    /// cadence; threads, replicas and the convolution engine change only the order of
+    /// floating-point sums, so a checkpoint written with one engine resumes on the other; the
     /// micro-batch count is resolved per process, not per thread).
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
@@ -151,6 +158,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         copy.testLimit = nil
         copy.threads = 0
         copy.replicas = nil
+        copy.convolutionEngine = nil
         // The resolved accumulationSteps carries the micro-batch split; the limit itself does not
         // change the trajectory, and neither does when a run is called diverged.
         copy.microBatch = nil

@@ -3,7 +3,7 @@ import SwiftLARS
 
 /// Each convolution layer of ResNet-20 (the `Conv2D` of LARSNN, im2col + gemm + layout permute)
 /// forward and backward at batch 128, on OpenBLAS and on the tuned Swift gemm. The naive gemm
-/// is skipped at this batch (seconds per layer) but is the oracle of the check, which runs the
+/// (im2col engine; `EngineGroup` compares it with oneDNN) is skipped at this batch (seconds per layer) but is the oracle of the check, which runs the
 /// same layer on two images.
 enum ConvLayerGroup {
     static func specs(quick: Bool) -> [ConvSpec] {
@@ -32,7 +32,7 @@ enum ConvLayerGroup {
                 for (name, backend) in bench.gemmBackends(threads: threads) where name != "swift-naive" {
                     try check(spec, backend: backend, name: name, threads: threads)
                     let conv = layer(spec, seed: 62)
-                    let context = ExecutionContext(backend: backend, threads: threads)
+                    let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .openblas)
                     bench.time("conv", "layer fwd \(spec.label)", shape: shape, backend: name, threads: threads,
                                work: forwardFLOPs, unit: .gflops) {
                         blackHole(conv.forward(x, context: context))
@@ -79,7 +79,7 @@ enum ConvLayerGroup {
         let dy = Tensor(uniform: [2, spec.outChannels, spec.outSize, spec.outSize], lower: -1, upper: 1, generator: &generator)
         func run(_ backend: any KernelBackend) -> (Tensor, Tensor, Tensor) {
             let conv = layer(spec, seed: 64)
-            let context = ExecutionContext(backend: backend, threads: threads)
+            let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .openblas)
             let y = conv.forward(x, context: context)
             let dx = conv.backward(dy, context: context)
             return (y, dx, conv.weight.grad)

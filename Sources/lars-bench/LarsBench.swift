@@ -13,15 +13,22 @@ struct LarsBench: ParsableCommand {
             Groups: gemm (square and model shapes, plus the framework-overhead rows), vector (nrm2, dot, axpy),
             conv (im2col/col2im and each ResNet-20 convolution layer), optimizer (SGD, LARS, LAMB steps over
             ResNet-20's parameters), train (whole training steps), microbatch (trainer steps at batch 512 against
-            8,192 through micro-batches, with peak memory, and the micro-batch size sweep). The ceiling (OpenBLAS gemm 2048 with one and all
+            8,192 through micro-batches, with peak memory, and the micro-batch size sweep), engines (every ResNet-20 and small-CNN
+            convolution forward, backward-data and backward-weights on oneDNN and on im2col + OpenBLAS), engine-train (whole
+            training steps per convolution engine). The ceiling (OpenBLAS gemm 2048 with one and all
             threads, streaming triad) is always measured. Build with -c release.
             """)
 
     @Flag(help: "Fewer sizes and repetitions (finishes in under a minute).")
     var quick = false
 
-    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train, microbatch (default: all).")
+    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train, microbatch, engines, engine-train (default: all).")
     var filter: String?
+
+    @Option(
+        name: .customLong("conv-engine"),
+        help: "Convolution engines of the engines and engine-train rows: onednn, openblas or both (default: both when oneDNN is compiled in).")
+    var convolutionEngine: String = "both"
 
     @Option(help: "Thread counts: 1, 2, all, or both (= 1 and all).")
     var threads: String = "both"
@@ -44,11 +51,24 @@ struct LarsBench: ParsableCommand {
     @Option(help: .hidden)
     var memoryChild: Int?
 
-    static let groups = ["gemm", "vector", "conv", "optimizer", "train", "microbatch"]
+    static let groups = ["gemm", "vector", "conv", "optimizer", "train", "microbatch", "engines", "engine-train"]
 
     func validate() throws {
         _ = try threadCounts()
         _ = try selectedGroups()
+        _ = try engines()
+    }
+
+    /// The engines `--conv-engine` names, each available in this build.
+    func engines() throws -> [ConvolutionEngine] {
+        if convolutionEngine.lowercased() == "both" { return ConvolutionEngine.available }
+        guard let engine = ConvolutionEngine(rawValue: convolutionEngine.lowercased()) else {
+            throw ValidationError("--conv-engine must be onednn, openblas or both, not '\(convolutionEngine)'")
+        }
+        guard engine.isAvailable else {
+            throw ValidationError("the \(engine) convolution engine is not compiled into this build (install libdnnl-dev and rebuild)")
+        }
+        return [engine]
     }
 
     func threadCounts() throws -> [Int] {
@@ -108,6 +128,8 @@ struct LarsBench: ParsableCommand {
             case "optimizer": try OptimizerGroup.run(bench)
             case "train": try TrainGroup.run(bench)
             case "microbatch": if !genericChild { try MicroBatchGroup.run(bench) }
+            case "engines": if !genericChild { try EngineConvGroup.run(bench, engines: try engines()) }
+            case "engine-train": if !genericChild { try EngineTrainGroup.run(bench, engines: try engines()) }
             default: break
             }
         }

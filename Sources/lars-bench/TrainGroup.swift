@@ -76,7 +76,7 @@ enum TrainGroup {
                                    String(format: "naive: %.0f GFLOP per step", flopsPerImage * Double(batch) / 1e9))
                         continue
                     }
-                    let context = ExecutionContext(backend: backend, threads: threads)
+                    let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .openblas)
                     try check(c, backend: backend, name: name, threads: threads)
                     let session = Session(c, batch: batch, seed: 71)
                     var failure: (any Error)?
@@ -96,15 +96,17 @@ enum TrainGroup {
     /// The `DataParallel` row: `threads` replicas, each with one Swift thread and one-thread
     /// OpenBLAS (restored to `threads` afterwards).
     static func timeReplicas(
-        _ c: Case, threads: Int, bench: BenchRunner, shape: String, flopsPerImage: Double
+        _ c: Case, threads: Int, bench: BenchRunner, shape: String, flopsPerImage: Double,
+        engine: ConvolutionEngine = .openblas, group: String = "train"
     ) throws {
         BLASControl.setThreads(1)
         defer { BLASControl.setThreads(threads) }
-        let name = "\(bench.openBLASName), \(threads) replicas"
-        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads)
+        let name = engine == .openblas
+            ? "\(bench.openBLASName), \(threads) replicas" : "\(engine) conv, \(threads) replicas"
+        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine)
         let session = Session(c, batch: c.spec.batch, seed: 71, replicas: threads)
         var failure: (any Error)?
-        bench.time("train", "\(c.spec.name) step", shape: shape, backend: name, threads: threads,
+        bench.time(group, "\(c.spec.name) step", shape: shape, backend: name, threads: threads,
                    work: Double(c.spec.batch), unit: .images, flopsPerImage: flopsPerImage, plan: bench.heavyPlan) {
             do { try session.step(context) } catch { failure = error }
         }
@@ -112,12 +114,16 @@ enum TrainGroup {
     }
 
     /// Two training steps on four images must give the same logits and loss as the naive gemm.
-    static func check(_ c: Case, backend: any KernelBackend, name: String, threads: Int) throws {
+    static func check(
+        _ c: Case, backend: any KernelBackend, name: String, threads: Int, engine: ConvolutionEngine = .openblas
+    ) throws {
         let reference = Session(c, batch: 4, seed: 72)
         let candidate = Session(c, batch: 4, seed: 72)
         for stepIndex in 0..<2 {
-            let (rl, rLoss) = try reference.step(ExecutionContext(backend: SwiftBackend.naive, threads: threads))
-            let (cl, cLoss) = try candidate.step(ExecutionContext(backend: backend, threads: threads))
+            let (rl, rLoss) = try reference.step(
+                ExecutionContext(backend: SwiftBackend.naive, threads: threads, convolutionEngine: .openblas))
+            let (cl, cLoss) = try candidate.step(
+                ExecutionContext(backend: backend, threads: threads, convolutionEngine: engine))
             let scale = rl.scalars.map(abs).max() ?? 1
             let diff = zip(rl.scalars, cl.scalars).map { abs($0 - $1) }.max() ?? 0
             if !(diff <= 1e-3 * max(scale, 1e-3)) || !(abs(rLoss - cLoss) <= 1e-3 * max(abs(rLoss), 1)) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LARSKernels
 import LARSStudy
 
 /// `lars-study`: runs a grid of lars-train runs (optimizers x batch sizes x seeds, optionally a
@@ -40,6 +41,8 @@ struct LarsStudyCommand: ParsableCommand {
     var testLimit: Int?
     @Option(help: "Threads of each lars-train run.")
     var threads: Int?
+    @Option(name: .customLong("conv-engine"), help: "Convolution engine of each lars-train run: onednn or openblas (default: lars-train's).")
+    var convolutionEngine: String?
     @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins.")
     var searchCount: Int = 1
     @Option(help: "Rates that replace the rule's value, per optimizer: sgd=0.4,lars=6.")
@@ -73,6 +76,12 @@ struct LarsStudyCommand: ParsableCommand {
         if let trainLimit { s.trainLimit = trainLimit }
         s.testLimit = testLimit
         s.threads = threads
+        if let convolutionEngine {
+            guard let engine = ConvolutionEngine(rawValue: convolutionEngine) else {
+                throw ValidationError("unknown convolution engine '\(convolutionEngine)' (onednn, openblas)")
+            }
+            s.convolutionEngine = engine
+        }
         s.searchCount = searchCount
         if let rates { s.rateOverrides = try parseRates(rates) }
         s.extraArguments = splitWords(extra ?? "")

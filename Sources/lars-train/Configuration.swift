@@ -1,3 +1,4 @@
+import ArgumentParser
 import SwiftLARS
 
 extension LarsTrain {
@@ -44,8 +45,12 @@ extension LarsTrain {
         c.threads = resolvedThreads
         c.replicas = replicas
         c.backend = backend
+        c.convolutionEngine = convolutionEngine
         c.evalEvery = evalEvery
         c.outputDirectory = outputDirectory
         return c
     }
 }
+
+/// `--conv-engine onednn|openblas`.
+extension ConvolutionEngine: ExpressibleByArgument {}

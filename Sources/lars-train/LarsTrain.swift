@@ -114,6 +114,10 @@ struct LarsTrain: ParsableCommand {
     var replicas: Int?
     @Option(help: "Kernel backend: openblas, swift (tuned), swift-naive.")
     var backend = "openblas"
+    @Option(
+        name: .customLong("conv-engine"),
+        help: "Convolution engine: onednn or openblas (im2col + the kernel backend's gemm). Default: onednn when compiled in, else openblas.")
+    var convolutionEngine: ConvolutionEngine?
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
     var evalEvery: Int = 1
     @Option(
@@ -206,6 +210,7 @@ struct LarsTrain: ParsableCommand {
                     + "\(min(configuration.testLimit ?? testSet.count, testSet.count)) test images, "
                     + "\(configuration.optimizer) at batch \(configuration.batchSize), \(configuration.epochs) epochs, "
                     + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s), \(configuration.resolvedReplicas) replica(s)")
+            print("convolutions: \(configuration.resolvedConvolutionEngine) (\(configuration.resolvedConvolutionEngine.libraryDescription))")
             let resolved = trainer.configuration
             if resolved.accumulationSteps > 1 {
                 print(

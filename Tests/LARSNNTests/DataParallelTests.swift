@@ -148,6 +148,24 @@ import LARSTestSupport
         #expect(run() == run())
     }
 
+    @Test("the same seed, engine and threads give bit-identical ResNet weights after training steps",
+        arguments: ConvolutionEngine.available)
+    func deterministicOnEachEngine(_ engine: ConvolutionEngine) {
+        func run() -> [[Float]] {
+            let parallel = DataParallel(count: 2) { resNet() }
+            var g = SeededGenerator(seed: 11)
+            let context = ExecutionContext(isTraining: true, threads: 2, convolutionEngine: engine)
+            for _ in 0..<3 {
+                let x = Tensor(normal: [6, 3, 8, 8], generator: &g)
+                let w = Tensor(normal: [6, 4], generator: &g)
+                _ = step(parallel, x, w, context: context)
+            }
+            return parallel.namedParameters.map(\.parameter.value.scalars)
+                + parallel.namedBuffers.map(\.buffer.value.scalars)
+        }
+        #expect(run() == run(), "\(engine)")
+    }
+
     @Test("a batch smaller than the replica count uses fewer replicas, down to the primary alone")
     func tinyBatches() {
         let parallel = DataParallel(count: 3) { smallCNN() }

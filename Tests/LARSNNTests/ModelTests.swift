@@ -66,7 +66,7 @@ import LARSTestSupport
         #expect(m1.parameters.map(\.value) == m2.parameters.map(\.value))
     }
 
-    @Test func resNet20StepAgreesBetweenOpenBLASAndTunedSwift() {
+    @Test func resNet20StepAgreesAcrossBackendsAndEngines() {
         var g = SeededGenerator(seed: 42)
         let x = Tensor(normal: [4, 3, 32, 32], generator: &g)
         let labels = [3, 1, 4, 1]
@@ -80,36 +80,40 @@ import LARSTestSupport
             let dx = model.backward(dLogits, context: context)
             results.append((logits, dx, model.parameters.map(\.grad)))
         }
-        let (a, b) = (results[0], results[1])
-        #expect(maxRelativeError(a.logits.scalars, b.logits.scalars, floor: 1e-2) < 1e-3)
-        // The stem skips dL/dx, so the model returns an empty input gradient on both backends.
-        #expect(a.inputGrad.shape == b.inputGrad.shape)
-        // Relative L2 error per gradient tensor, with a floor from the model's typical gradient
-        // size for tensors whose own norm is small. Summation order differs between the
-        // backends, so a ReLU input within rounding of zero can switch on one backend only.
-        // Confirmed here: in a debug build (where the tuned gemm picks its 6x16 FMA kernel)
-        // the output ReLU of stage1.block0 gets bn2 + skip = 2.4e-7 (one ulp of the O(1)
-        // addends) on OpenBLAS and 0 on the Swift gemm for one element (image 2, channel 13,
-        // y 10, x 23); its upstream gradient -1.3e-3 passes on one backend only, which is the
-        // whole 0.56% on stage1.block0.bn2.shift and the 0.3% on the tensors before it. In a
-        // release build (6x8 kernel) nothing flips and every tensor agrees to ~1e-6. Hence the
-        // bound 1e-2; a wrong backward pass gives errors of order 1.
-        var squares: Double = 0
-        var entries = 0
-        for ga in a.grads { for v in ga.scalars { squares += Double(v) * Double(v) }; entries += ga.count }
-        let typical = (squares / Double(entries)).squareRoot()
-        var worst: Double = 0
-        for (ga, gb) in zip(a.grads, b.grads) {
-            var difference: Double = 0
-            var norm: Double = 0
-            for i in 0..<ga.count {
-                let d = Double(ga.scalars[i]) - Double(gb.scalars[i])
-                difference += d * d
-                norm += Double(ga.scalars[i]) * Double(ga.scalars[i])
+        // Every backend and engine (im2col + Swift gemm, oneDNN) against im2col + OpenBLAS.
+        let a = results[0]
+        for (index, b) in results.enumerated().dropFirst() {
+            let name = BackendChoice.allCases[index]
+            #expect(maxRelativeError(a.logits.scalars, b.logits.scalars, floor: 1e-2) < 1e-3, "\(name)")
+            // The stem skips dL/dx, so the model returns an empty input gradient on both backends.
+            #expect(a.inputGrad.shape == b.inputGrad.shape)
+            // Relative L2 error per gradient tensor, with a floor from the model's typical gradient
+            // size for tensors whose own norm is small. Summation order differs between the
+            // backends, so a ReLU input within rounding of zero can switch on one backend only.
+            // Confirmed here: in a debug build (where the tuned gemm picks its 6x16 FMA kernel)
+            // the output ReLU of stage1.block0 gets bn2 + skip = 2.4e-7 (one ulp of the O(1)
+            // addends) on OpenBLAS and 0 on the Swift gemm for one element (image 2, channel 13,
+            // y 10, x 23); its upstream gradient -1.3e-3 passes on one backend only, which is the
+            // whole 0.56% on stage1.block0.bn2.shift and the 0.3% on the tensors before it. In a
+            // release build (6x8 kernel) nothing flips and every tensor agrees to ~1e-6. Hence the
+            // bound 1e-2; a wrong backward pass gives errors of order 1.
+            var squares: Double = 0
+            var entries = 0
+            for ga in a.grads { for v in ga.scalars { squares += Double(v) * Double(v) }; entries += ga.count }
+            let typical = (squares / Double(entries)).squareRoot()
+            var worst: Double = 0
+            for (ga, gb) in zip(a.grads, b.grads) {
+                var difference: Double = 0
+                var norm: Double = 0
+                for i in 0..<ga.count {
+                    let d = Double(ga.scalars[i]) - Double(gb.scalars[i])
+                    difference += d * d
+                    norm += Double(ga.scalars[i]) * Double(ga.scalars[i])
+                }
+                let floor = 0.1 * typical * Double(ga.count).squareRoot()
+                worst = max(worst, difference.squareRoot() / max(norm.squareRoot(), floor))
             }
-            let floor = 0.1 * typical * Double(ga.count).squareRoot()
-            worst = max(worst, difference.squareRoot() / max(norm.squareRoot(), floor))
+            #expect(worst < 1e-2, "\(name): worst relative L2 gradient difference \(worst)")
         }
-        #expect(worst < 1e-2, "worst relative L2 gradient difference \(worst)")
     }
 }

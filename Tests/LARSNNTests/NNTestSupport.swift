@@ -1,22 +1,31 @@
 import LARSNN
 import LARSTestSupport
 
-/// The two kernel backends every layer test runs on.
+/// The kernel backends and convolution engines every layer test runs on: im2col + OpenBLAS,
+/// im2col + the Swift kernels, and (when compiled in) oneDNN's convolutions.
 enum BackendChoice: String, CaseIterable, Sendable, CustomStringConvertible {
     case openblas
     case swiftTuned
+    case onednn
+
+    /// The choices this build can run (oneDNN only when linked).
+    static var allCases: [BackendChoice] {
+        ConvolutionEngine.isOneDNNAvailable ? [.openblas, .swiftTuned, .onednn] : [.openblas, .swiftTuned]
+    }
 
     var backend: any KernelBackend {
         switch self {
-        case .openblas: OpenBLASBackend()
+        case .openblas, .onednn: OpenBLASBackend()
         case .swiftTuned: SwiftBackend(gemm: .tuned)
         }
     }
 
+    var engine: ConvolutionEngine { self == .onednn ? .onednn : .openblas }
+
     var description: String { rawValue }
 
     func context(training: Bool = true) -> ExecutionContext {
-        ExecutionContext(backend: backend, isTraining: training, threads: 2)
+        ExecutionContext(backend: backend, isTraining: training, threads: 2, convolutionEngine: engine)
     }
 }
 

@@ -10,8 +10,11 @@ func temporaryDirectory(_ name: String) -> String {
 }
 
 /// A configuration for quick trainer tests on `syntheticImages`.
-func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguration {
+func quickConfiguration(
+    output: String, epochs: Int = 3, engine: ConvolutionEngine? = nil
+) -> TrainingConfiguration {
     var c = TrainingConfiguration()
+    c.convolutionEngine = engine
     c.dataset = "synthetic"
     c.model = "small-cnn"
     c.optimizer = "lars"
@@ -58,7 +61,11 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         #expect(report.contains("polyline"))
     }
 
-    @Test func resumedRunEndsWithTheSameWeightsBitForBit() throws {
+    @Test(arguments: ConvolutionEngine.available)
+    func resumedRunEndsWithTheSameWeightsBitForBit(_ engine: ConvolutionEngine) throws {
+        func quickConfiguration(output: String, epochs: Int) -> TrainingConfiguration {
+            LARSTrainingTests.quickConfiguration(output: output, epochs: epochs, engine: engine)
+        }
         let train = syntheticImages(count: 128, seed: 3)
         let test = syntheticImages(count: 32, seed: 4)
 
@@ -145,17 +152,48 @@ func quickConfiguration(output: String, epochs: Int = 3) -> TrainingConfiguratio
         #expect(throws: (any Error).self) { try target.loadCheckpoint(from: junk) }
     }
 
-    @Test func sameSeedAndFlagsGiveTheSameWeights() throws {
+    @Test(arguments: ConvolutionEngine.available)
+    func sameSeedAndFlagsGiveTheSameWeights(_ engine: ConvolutionEngine) throws {
         let train = syntheticImages(count: 64, seed: 7)
         let test = syntheticImages(count: 32, seed: 8)
         func finalWeights() throws -> [[Float]] {
             let t = try Trainer(
-                configuration: quickConfiguration(output: temporaryDirectory("determinism"), epochs: 2), trainSet: train, testSet: test)
+                configuration: quickConfiguration(output: temporaryDirectory("determinism"), epochs: 2, engine: engine),
+                trainSet: train, testSet: test)
             t.printsProgress = false
             try t.run()
             return t.model.namedParameters.map(\.parameter.value.scalars)
         }
         #expect(try finalWeights() == finalWeights())
+    }
+
+    @Test("a checkpoint written on one convolution engine resumes on the other",
+        .enabled(if: ConvolutionEngine.isOneDNNAvailable))
+    func checkpointResumesOnTheOtherEngine() throws {
+        let train = syntheticImages(count: 64, seed: 5)
+        let test = syntheticImages(count: 32, seed: 6)
+        let directory = temporaryDirectory("engines")
+        let writer = try Trainer(
+            configuration: quickConfiguration(output: directory, epochs: 2, engine: .onednn), trainSet: train, testSet: test)
+        writer.printsProgress = false
+        _ = try writer.trainEpoch()
+        try writer.saveCheckpoint(to: directory + "/onednn.safetensors")
+        let reader = try Trainer(
+            configuration: quickConfiguration(output: directory, epochs: 2, engine: .openblas), trainSet: train, testSet: test)
+        reader.printsProgress = false
+        try reader.loadCheckpoint(from: directory + "/onednn.safetensors")
+        #expect(reader.completedEpochs == 1)
+        for (a, b) in zip(writer.model.namedParameters, reader.model.namedParameters) {
+            #expect(a.parameter.value.scalars == b.parameter.value.scalars, "\(a.name)")
+        }
+        // Both engines continue from it to nearly the same weights (they differ in rounding only).
+        _ = try writer.trainEpoch()
+        _ = try reader.trainEpoch()
+        for (a, b) in zip(writer.model.namedParameters, reader.model.namedParameters) {
+            let scale = a.parameter.value.scalars.map(abs).max() ?? 1
+            let diff = zip(a.parameter.value.scalars, b.parameter.value.scalars).map { abs($0 - $1) }.max() ?? 0
+            #expect(diff <= 1e-2 * max(scale, 1e-3), "\(a.name): engines differ by \(diff) (scale \(scale))")
+        }
     }
 
     @Test("two replicas on two threads train the same trajectory as one model, up to rounding")

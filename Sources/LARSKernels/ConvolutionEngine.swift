@@ -1,0 +1,51 @@
+#if canImport(CDNNL)
+import CDNNL
+#endif
+
+/// Which library runs convolutions: oneDNN's primitives or this package's im2col + `gemm`.
+///
+/// Both compute the same convolution up to the order of floating-point sums, so a model trained
+/// on one runs and resumes on the other; a given engine (with the same threads) is deterministic.
+public enum ConvolutionEngine: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    /// oneDNN (Debian's `libdnnl-dev`), compiled in when its header is installed at build time.
+    case onednn
+    /// im2col + `gemm` on the context's `KernelBackend` (OpenBLAS by default): the reference.
+    case openblas
+
+    /// Whether this build links oneDNN (`Package.swift` adds it when `/usr/include/dnnl.h` exists).
+    public static var isOneDNNAvailable: Bool {
+        #if canImport(CDNNL)
+            return true
+        #else
+            return false
+        #endif
+    }
+
+    /// The engines this build can run, oneDNN first when present.
+    public static var available: [ConvolutionEngine] {
+        isOneDNNAvailable ? [.onednn, .openblas] : [.openblas]
+    }
+
+    /// oneDNN when this build links it, OpenBLAS otherwise: the same on every run of one build.
+    public static var `default`: ConvolutionEngine { isOneDNNAvailable ? .onednn : .openblas }
+
+    /// Whether this build can run the engine.
+    public var isAvailable: Bool { self == .openblas || Self.isOneDNNAvailable }
+
+    /// `onednn` or `openblas`, as on the command line.
+    public var description: String { rawValue }
+
+    /// The library version behind the engine, such as `oneDNN 2.6.3` (for run headers).
+    public var libraryDescription: String {
+        switch self {
+        case .openblas: return "im2col + gemm"
+        case .onednn:
+            #if canImport(CDNNL)
+                let v = dnnl_version().pointee
+                return "oneDNN \(v.major).\(v.minor).\(v.patch)\(v.cpu_runtime == 2 ? ", OpenMP" : "")"
+            #else
+                return "oneDNN (not compiled in)"
+            #endif
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import SwiftLARS
+
+/// Every ResNet-20 (batch 128) and small-CNN (batch 256) convolution on both engines, in
+/// GFLOP/s: forward, backward-data and backward-weights. oneDNN runs its free functions
+/// (`oneDNNConvolutionForward`/`Backward`) directly; im2col + OpenBLAS runs the `Conv2D` layer,
+/// whose backward-weights row is a layer with `computesInputGradient` off and whose
+/// backward-data figure is the difference of its full and weights-only backward medians. Each
+/// engine is checked against the naive-gemm layer on two images before it is timed.
+enum EngineConvGroup {
+    static func specs(quick: Bool) -> [(ConvSpec, Int)] {
+        let resNet = ModelSpec.resNet20.convolutions.map { ($0, ModelSpec.resNet20.batch) }
+        let small = ModelSpec.smallCNN.convolutions.map { ($0, ModelSpec.smallCNN.batch) }
+        let all = resNet + small
+        return quick ? all.filter { $0.0.label.contains("16->16 32x32") || $0.0.label.contains("conv2") } : all
+    }
+
+    static func run(_ bench: BenchRunner, engines: [ConvolutionEngine]) throws {
+        for (spec, batch) in specs(quick: bench.quick) {
+            var generator = SeededGenerator(seed: 81)
+            let x = Tensor(uniform: [batch, spec.inChannels, spec.size, spec.size], lower: -1, upper: 1, generator: &generator)
+            let dy = Tensor(uniform: [batch, spec.outChannels, spec.outSize, spec.outSize], lower: -1, upper: 1, generator: &generator)
+            let flops = spec.forwardFLOPsPerImage * Double(batch)
+            let shape = "batch \(batch), \(spec.inChannels)x\(spec.size)x\(spec.size) -> \(spec.outChannels)x\(spec.outSize)x\(spec.outSize)"
+            for threads in bench.threadCounts {
+                BLASControl.setThreads(threads)
+                for engine in engines {
+                    try check(spec, engine: engine, threads: threads)
+                    switch engine {
+                    case .onednn: timeOneDNN(bench, spec, x: x, dy: dy, batch: batch, flops: flops, shape: shape, threads: threads)
+                    case .openblas: timeOpenBLAS(bench, spec, x: x, dy: dy, flops: flops, shape: shape, threads: threads)
+                    }
+                }
+            }
+        }
+    }
+
+    static func timeOneDNN(
+        _ bench: BenchRunner, _ spec: ConvSpec, x: Tensor, dy: Tensor, batch: Int, flops: Double, shape: String,
+        threads: Int
+    ) {
+        let conv = ConvLayerGroup.layer(spec, seed: 82)
+        let g = ConvGeometry(
+            channels: spec.inChannels, height: spec.size, width: spec.size, kernelHeight: spec.kernel,
+            kernelWidth: spec.kernel, strideHeight: spec.stride, strideWidth: spec.stride, paddingHeight: spec.padding,
+            paddingWidth: spec.padding)
+        let cache = OneDNNConvolutionCache()
+        var y = Tensor(zeros: dy.shape)
+        var dx = Tensor(zeros: x.shape)
+        var dw = Tensor(zeros: conv.weight.value.shape)
+        x.withUnsafeBufferPointer { xb in
+            dy.withUnsafeBufferPointer { dyb in
+                conv.weight.value.withUnsafeBufferPointer { wb in
+                    y.withUnsafeMutableBufferPointer { yb in
+                        dx.withUnsafeMutableBufferPointer { dxb in
+                            dw.withUnsafeMutableBufferPointer { dwb in
+                                let (xp, dyp, wp) = (xb.baseAddress!, dyb.baseAddress!, wb.baseAddress!)
+                                let cout = spec.outChannels
+                                bench.time("engines", "conv fwd \(spec.label)", shape: shape, backend: "onednn",
+                                           threads: threads, work: flops, unit: .gflops) {
+                                    oneDNNConvolutionForward(
+                                        output: yb.baseAddress!, input: xp, weights: wp, bias: nil, batch: batch,
+                                        geometry: g, outputChannels: cout, cache: cache, threads: threads)
+                                }
+                                if spec.computesInputGradient {
+                                    bench.time("engines", "conv bwd-data \(spec.label)", shape: shape, backend: "onednn",
+                                               threads: threads, work: flops, unit: .gflops) {
+                                        oneDNNConvolutionBackward(
+                                            inputGradient: dxb.baseAddress!, weightGradient: nil, biasGradient: nil,
+                                            input: xp, weights: wp, outputGradient: dyp, batch: batch, geometry: g,
+                                            outputChannels: cout, inputIsFromForward: false, cache: cache, threads: threads)
+                                    }
+                                }
+                                bench.time("engines", "conv bwd-weights \(spec.label)", shape: shape, backend: "onednn",
+                                           threads: threads, work: flops, unit: .gflops) {
+                                    oneDNNConvolutionBackward(
+                                        inputGradient: nil, weightGradient: dwb.baseAddress!, biasGradient: nil,
+                                        input: xp, weights: wp, outputGradient: dyp, batch: batch, geometry: g,
+                                        outputChannels: cout, inputIsFromForward: false, cache: cache, threads: threads)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func timeOpenBLAS(
+        _ bench: BenchRunner, _ spec: ConvSpec, x: Tensor, dy: Tensor, flops: Double, shape: String, threads: Int
+    ) {
+        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: .openblas)
+        let conv = ConvLayerGroup.layer(spec, seed: 82)
+        bench.time("engines", "conv fwd \(spec.label)", shape: shape, backend: "openblas", threads: threads,
+                   work: flops, unit: .gflops) {
+            blackHole(conv.forward(x, context: context))
+        }
+        let weightsOnly = ConvLayerGroup.layer(spec, seed: 82)
+        weightsOnly.computesInputGradient = false
+        _ = weightsOnly.forward(x, context: context)
+        let weightsRow = bench.time("engines", "conv bwd-weights \(spec.label)", shape: shape, backend: "openblas",
+                                    threads: threads, work: flops, unit: .gflops) {
+            blackHole(weightsOnly.backward(dy, context: context))
+        }
+        guard spec.computesInputGradient else { return }
+        _ = conv.forward(x, context: context)
+        let fullRow = bench.time("engines", "conv bwd-data+weights \(spec.label)", shape: shape, backend: "openblas",
+                                 threads: threads, work: 2 * flops, unit: .gflops) {
+            blackHole(conv.backward(dy, context: context))
+        }
+        if let full = fullRow.timing?.median, let weights = weightsRow.timing?.median, full > weights {
+            bench.annotateLast(String(format: "bwd-data alone ~%.1f GFLOP/s (full minus weights-only)", flops / (full - weights) / 1e9))
+        }
+    }
+
+    /// Forward output, dL/dx and dL/dW of one engine on two images against the layer on the
+    /// naive gemm (im2col engine), to 1e-4 of the largest magnitude.
+    static func check(_ spec: ConvSpec, engine: ConvolutionEngine, threads: Int) throws {
+        var generator = SeededGenerator(seed: 83)
+        let x = Tensor(uniform: [2, spec.inChannels, spec.size, spec.size], lower: -1, upper: 1, generator: &generator)
+        let dy = Tensor(uniform: [2, spec.outChannels, spec.outSize, spec.outSize], lower: -1, upper: 1, generator: &generator)
+        func run(_ context: ExecutionContext) -> [Tensor] {
+            let conv = ConvLayerGroup.layer(spec, seed: 84)
+            conv.computesInputGradient = true
+            let y = conv.forward(x, context: context)
+            return [y, conv.backward(dy, context: context), conv.weight.grad]
+        }
+        let reference = run(ExecutionContext(backend: SwiftBackend.naive, threads: threads, convolutionEngine: .openblas))
+        let candidate = run(ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine))
+        for (index, what) in ["output", "dL/dx", "dL/dW"].enumerated() {
+            let (r, c) = (reference[index], candidate[index])
+            let scale = r.scalars.map(abs).max() ?? 0
+            let diff = zip(r.scalars, c.scalars).map { abs($0 - $1) }.max() ?? 0
+            if r.shape != c.shape || !(diff <= 1e-4 * max(scale, 1e-6)) {
+                throw BenchCheckError(message: "conv \(spec.label), \(engine) \(threads) threads: \(what) differs from the naive gemm by \(diff) (scale \(scale))")
+            }
+        }
+    }
+}
