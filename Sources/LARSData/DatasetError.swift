@@ -31,6 +31,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         /// The (inflated) data runs past `limit` bytes, which `reason` explains (what the header
         /// declares, the largest plausible file); nothing beyond the limit was read.
         case tooLarge(limit: Int, reason: String)
+        /// Value `index` (in file order) is NaN or infinite.
+        case nonFiniteValue(index: Int)
     }
 
     /// The file at fault.
@@ -70,6 +72,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): images are \(found), expected \(expected)"
         case .empty:
             return "\(path): the file holds no records"
+        case .nonFiniteValue(let index):
+            return "\(path): value \(index) is not finite (NaN or infinity)"
         case .tooLarge(let limit, let reason):
             return "\(path): the data runs past \(limit) bytes (\(reason)); refusing to read further"
         }
