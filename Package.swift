@@ -31,12 +31,16 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev", "pkgconf"])]),
+        // libpng, for image-folder data sets. Only LARSData imports it.
+        .systemLibrary(
+            name: "CPNG", path: "Modules/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev", "pkgconf"])]),
 
         .target(name: "LARSKernels", dependencies: ["CBLAS"]),
         .target(name: "LARSCore", dependencies: ["LARSKernels"]),
         .target(name: "LARSNN", dependencies: ["LARSCore"]),
         .target(name: "LARSOptimizers", dependencies: ["LARSCore"]),
-        .target(name: "LARSData", dependencies: ["LARSCore", "CZlib"]),
+        .target(name: "LARSData", dependencies: ["LARSCore", "CZlib", "CPNG"]),
         .target(name: "LARSTraining", dependencies: ["LARSCore", "LARSNN", "LARSOptimizers", "LARSData"]),
         // lars-study's grid, learning-rate rules, run directories and reports.
         .target(name: "LARSStudy", dependencies: ["LARSTraining"]),

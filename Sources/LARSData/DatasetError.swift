@@ -33,6 +33,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case tooLarge(limit: Int, reason: String)
         /// Value `index` (in file order) is NaN or infinite.
         case nonFiniteValue(index: Int)
+        /// The image cannot be decoded or is of a kind not supported; `reason` says which.
+        case undecodable(reason: String)
+        /// A data-set folder is not laid out as expected; `reason` says how.
+        case badLayout(reason: String)
     }
 
     /// The file at fault.
@@ -72,6 +76,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): images are \(found), expected \(expected)"
         case .empty:
             return "\(path): the file holds no records"
+        case .undecodable(let reason):
+            return "\(path): cannot decode the image: \(reason)"
+        case .badLayout(let reason):
+            return "\(path): \(reason)"
         case .nonFiniteValue(let index):
             return "\(path): value \(index) is not finite (NaN or infinity)"
         case .tooLarge(let limit, let reason):

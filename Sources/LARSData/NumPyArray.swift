@@ -45,6 +45,13 @@ public struct NumPyArray: Sendable {
     /// The values' bytes, `count * dtype.size` of them.
     let payload: [UInt8]
 
+    /// Wraps checked values.
+    init(shape: [Int], dtype: NumPyDType, payload: [UInt8]) {
+        self.shape = shape
+        self.dtype = dtype
+        self.payload = payload
+    }
+
     /// The number of elements (the product of `shape`).
     public var count: Int { payload.count / dtype.size }
 
