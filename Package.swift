@@ -68,7 +68,9 @@ let package = Package(
             name: "LARSOptimizersTests", dependencies: ["LARSOptimizers", "LARSNN", "LARSTestSupport"],
             exclude: ["reference"]),
         .testTarget(name: "LARSDataTests", dependencies: ["LARSData", "LARSTestSupport"]),
-        .testTarget(name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"]),
+        .testTarget(
+            name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"],
+            exclude: ["python"]),
         // Runs the real lars-study and lars-train binaries, so it depends on both executables.
         .testTarget(name: "LARSStudyTests", dependencies: ["LARSStudy", "LARSTestSupport", "lars-study", "lars-train"]),
     ],
