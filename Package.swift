@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "lars-train", targets: ["lars-train"]),
         .executable(name: "lars-bench", targets: ["lars-bench"]),
         .executable(name: "lars-fit", targets: ["lars-fit"]),
+        .executable(name: "lars-folder-fit", targets: ["lars-folder-fit"]),
         .library(name: "LARSStudy", targets: ["LARSStudy"]),
         .executable(name: "lars-study", targets: ["lars-study"]),
     ],
@@ -59,6 +60,8 @@ let package = Package(
             dependencies: ["LARSStudy", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A user's program: a least-squares and logistic-regression fit through the public API only.
         .executableTarget(name: "lars-fit", dependencies: ["SwiftLARS"], path: "Examples/LinearFit"),
+        // A user's program: trains its own model on a folder of PNG images, saves and reloads it.
+        .executableTarget(name: "lars-folder-fit", dependencies: ["SwiftLARS"], path: "Examples/FolderFit"),
 
         .target(name: "LARSTestSupport", dependencies: ["LARSCore"], path: "Tests/LARSTestSupport"),
         .testTarget(name: "LARSKernelsTests", dependencies: ["LARSKernels", "LARSCore", "LARSTestSupport"]),

@@ -6,7 +6,7 @@ extension ImageFolder {
     /// back identically: one sub-folder per class (its class name, or `class<i>` without names),
     /// images as 8-bit grey-scale or RGB PNG files named by their index (`000012.png`).
     ///
-    /// Folders are created as needed; the data set must hold bytes with 1 or 3 channels.
+    /// Folders (and their parents) are created as needed; the data set must hold bytes with 1 or 3 channels.
     /// - Throws: `DatasetError` naming the file that cannot be written.
     public static func write(_ dataset: ImageDataset, to directory: String) throws {
         guard !dataset.holdsFloats, dataset.channels == 1 || dataset.channels == 3 else {
@@ -36,7 +36,11 @@ extension ImageFolder {
         }
     }
 
+    /// Creates `path` and any missing parent folders.
     private static func makeDirectory(_ path: String) throws {
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex, !isDirectory(String(path[..<slash])) {
+            try makeDirectory(String(path[..<slash]))
+        }
         guard mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) else {
             throw DatasetError(path: path, problem: .unreadable(reason: "cannot create the folder: " + String(cString: strerror(errno))))
         }

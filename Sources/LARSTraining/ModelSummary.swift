@@ -49,7 +49,10 @@ public struct ModelSummary: Sendable, CustomStringConvertible {
         }
         let widths = (0..<header.count).map { column in ([header] + lines).map { $0[column].count }.max()! }
         func format(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+            // Every column padded to its width but the last (no trailing spaces).
+            zip(cells, widths).enumerated().map { i, pair in
+                i == cells.count - 1 ? pair.0 : pair.0 + String(repeating: " ", count: pair.1 - pair.0.count)
+            }.joined(separator: "  ")
         }
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         return ([format(header), rule] + lines.map(format) + [rule,

@@ -58,4 +58,15 @@ import Testing
         try ImageFolder.write(syntheticImages(count: 64, seed: 2), to: root + "/test")
         #expect(try trainAccuracy("folder", root) > 80)
     }
+
+    @Test("the lars-folder-fit example trains its own model on an image folder, and its reloaded copy predicts identically")
+    func folderFitExample() throws {
+        let output = temporaryDirectory("folder-fit") + "/model.safetensors"
+        let (status, text) = try runProcess(try shippedExecutable("lars-folder-fit"), ["--epochs", "3", "--output", output])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("conv1    Conv2D     [1, 8, 16, 16]  216         adapted"), "\(text)")
+        #expect(text.contains("epoch 3/3: train loss") && text.contains("reloaded model's probabilities are identical"), "\(text)")
+        let accuracy = text.split(separator: "\n").last { $0.hasPrefix("epoch 3/3") }.flatMap { $0.split(separator: " ").dropLast().last }
+        #expect((accuracy.flatMap { Double($0) } ?? 0) > 90, "\(text)")
+    }
 }
