@@ -16,6 +16,8 @@ public struct BatchLoader: Sendable {
     /// How batches are cut.
     public let options: BatchOptions
     private let table: [Float]
+    /// Per channel, the mean then the deviation, for a data set of `Float` pixels.
+    private let floatScale: [Float]
 
     /// Prepares batching of `dataset`. The normalisation, if any, must have one entry per channel.
     public init(dataset: ImageDataset, options: BatchOptions) {
@@ -25,7 +27,8 @@ public struct BatchLoader: Sendable {
             "BatchLoader: normalization has \(normalization.channels) channels, \(dataset.name) has \(dataset.channels)")
         self.dataset = dataset
         self.options = options
-        self.table = normalization.lookupTable
+        self.table = dataset.holdsFloats ? [] : normalization.lookupTable
+        self.floatScale = normalization.mean + normalization.standardDeviation
     }
 
     /// The images visited per epoch: the data set size, or `limit` if smaller.
@@ -94,6 +97,14 @@ public struct BatchLoader: Sendable {
         let transforms = indices.map { augmentation.transform(seed: seed, epoch: epoch, index: $0) }
         let padding = options.augmentation.padding
         var scalars = [Float](repeating: 0, count: indices.count * imageSize)
+        if let floats = dataset.floatImages {
+            FloatSampleRenderer.renderBatch(
+                floats, indices: indices, channels: channels, height: height, width: width, padding: padding,
+                transforms: transforms, scale: floatScale, threads: options.threads, into: &scalars)
+            return Batch(
+                images: Tensor(shape: [indices.count, channels, height, width], scalars: scalars), labels: labels,
+                indices: indices, epoch: epoch, index: index, globalCount: global.count)
+        }
         scalars.withUnsafeMutableBufferPointer { out in
             dataset.images.withUnsafeBufferPointer { pixels in
                 table.withUnsafeBufferPointer { lut in

@@ -31,6 +31,12 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         /// The (inflated) data runs past `limit` bytes, which `reason` explains (what the header
         /// declares, the largest plausible file); nothing beyond the limit was read.
         case tooLarge(limit: Int, reason: String)
+        /// Value `index` (in file order) is NaN or infinite.
+        case nonFiniteValue(index: Int)
+        /// The image cannot be decoded or is of a kind not supported; `reason` says which.
+        case undecodable(reason: String)
+        /// A data-set folder is not laid out as expected; `reason` says how.
+        case badLayout(reason: String)
     }
 
     /// The file at fault.
@@ -70,6 +76,12 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): images are \(found), expected \(expected)"
         case .empty:
             return "\(path): the file holds no records"
+        case .undecodable(let reason):
+            return "\(path): cannot decode the image: \(reason)"
+        case .badLayout(let reason):
+            return "\(path): \(reason)"
+        case .nonFiniteValue(let index):
+            return "\(path): value \(index) is not finite (NaN or infinity)"
         case .tooLarge(let limit, let reason):
             return "\(path): the data runs past \(limit) bytes (\(reason)); refusing to read further"
         }

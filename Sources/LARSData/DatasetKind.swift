@@ -10,6 +10,11 @@ public enum DatasetKind: String, Sendable, CaseIterable {
     case cifar100
     /// CIFAR-100 binary version, coarse labels (20 classes).
     case cifar100Coarse = "cifar100-coarse"
+    /// NumPy arrays in Keras' naming (`x_train`, `y_train`, `x_test`, `y_test`): four `.npy`
+    /// files in a directory or one `.npz` archive (`NumPyDataset.load(_:split:)`).
+    case npy
+    /// PNG images in `train/<class>/` and `test/<class>/` folders (`ImageFolder.load(root:split:)`).
+    case folder
 
     /// The directory used when the user names none, if the data set has a standard location.
     public var defaultDirectory: String? {
@@ -29,6 +34,8 @@ public enum DatasetKind: String, Sendable, CaseIterable {
         case .cifar10: return try CIFAR10.load(directory: directory, split: split)
         case .cifar100: return try CIFAR100.load(directory: directory, split: split, labels: .fine)
         case .cifar100Coarse: return try CIFAR100.load(directory: directory, split: split, labels: .coarse)
+        case .npy: return try NumPyDataset.load(directory, split: split)
+        case .folder: return try ImageFolder.load(root: directory, split: split)
         }
     }
 
@@ -37,6 +44,8 @@ public enum DatasetKind: String, Sendable, CaseIterable {
         switch self {
         case .fashionMNIST, .mnist: return Augmentation(randomCrop: true, padding: 2, horizontalFlip: self == .fashionMNIST)
         case .cifar10, .cifar100, .cifar100Coarse: return Augmentation(randomCrop: true, padding: 4, horizontalFlip: true)
+        // A user's data: nothing assumed (a flip is wrong for digits and text).
+        case .npy, .folder: return .none
         }
     }
 }

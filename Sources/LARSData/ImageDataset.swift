@@ -2,12 +2,19 @@
 /// unsigned 8-bit pixels in NCHW order, and one class label per image.
 ///
 /// Pixels stay `UInt8` (a quarter of the memory of `Float`); `BatchLoader` converts and
-/// normalises them one batch at a time.
+/// normalises them one batch at a time. A data set of `Float` pixels (NumPy `float32` arrays,
+/// features computed elsewhere) holds them in `floatImages` instead, made by
+/// `init(name:floatImages:labels:channels:height:width:classCount:classNames:)`; then `images` is
+/// empty and the values reach batches without passing through bytes.
 public struct ImageDataset: Sendable {
     /// A short name for logs, such as `"fashion-mnist/train"`.
     public var name: String
-    /// `count * channels * height * width` pixels, image-major then NCHW.
+    /// `count * channels * height * width` pixels, image-major then NCHW; empty for a data set
+    /// of `Float` pixels.
     public let images: [UInt8]
+    /// `count * channels * height * width` `Float` pixels, image-major then NCHW, for a data set
+    /// made from `Float` values; `nil` for a data set of bytes.
+    public let floatImages: [Float]?
     /// `count` labels, each in `0..<classCount`.
     public let labels: [Int]
     /// The number of images.
@@ -38,6 +45,7 @@ public struct ImageDataset: Sendable {
         precondition(classNames == nil || classNames!.count == classCount, "ImageDataset \(name): \(classNames!.count) class names for \(classCount) classes")
         self.name = name
         self.images = images
+        self.floatImages = nil
         self.labels = labels
         self.count = labels.count
         self.channels = channels
@@ -54,9 +62,7 @@ public struct ImageDataset: Sendable {
     public func prefix(_ n: Int) -> ImageDataset {
         precondition(n >= 0, "ImageDataset.prefix: negative count \(n)")
         if n >= count { return self }
-        return ImageDataset(
-            name: "\(name)[:\(n)]", images: Array(images[0..<(n * imageSize)]), labels: Array(labels[0..<n]),
-            channels: channels, height: height, width: width, classCount: classCount, classNames: classNames)
+        return subset(0..<n, name: "\(name)[:\(n)]")
     }
 
     /// How many images carry each label, indexed by class.

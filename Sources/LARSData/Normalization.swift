@@ -3,6 +3,8 @@
 /// A batch pixel becomes `(byte / 255 - mean[c]) / standardDeviation[c]`. Compute it once from
 /// the training set, then reuse the same value for the test set and store it in checkpoints
 /// (`metadataString`) so that a resumed run or a later evaluation normalises identically.
+/// For a data set of `Float` pixels the units are the values' own: a batch value becomes
+/// `(value - mean[c]) / standardDeviation[c]`.
 public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertible {
     /// The mean of each channel, in `[0, 1]` units.
     public var mean: [Float]
@@ -29,10 +31,16 @@ public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertib
     ///
     /// The sums are exact integers, so the result does not depend on summation order or
     /// thread count. A channel with zero spread gets deviation 1 rather than a division by zero.
+    /// For a data set of `Float` pixels the statistics are in the values' own units (see
+    /// `ImageDataset.floatImages`).
     public init(computedFrom dataset: ImageDataset, limit: Int? = nil) {
         let count = min(limit ?? dataset.count, dataset.count)
         precondition(count > 0, "Normalization: \(dataset.name) has no images to compute statistics from")
         let plane = dataset.height * dataset.width
+        if let floats = dataset.floatImages {
+            self = Self.statistics(ofFloats: floats, count: count, channels: dataset.channels, plane: plane)
+            return
+        }
         var sums = [UInt64](repeating: 0, count: dataset.channels)
         var squares = [UInt64](repeating: 0, count: dataset.channels)
         dataset.images.withUnsafeBufferPointer { pixels in

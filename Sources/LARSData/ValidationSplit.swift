@@ -14,13 +14,7 @@ extension ImageDataset {
                 dataset: name, problem: "holding out \(count) of its \(self.count) images leaves none to train on")
         }
         let cut = self.count - count
-        let remaining = ImageDataset(
-            name: name, images: Array(images[0..<(cut * imageSize)]), labels: Array(labels[0..<cut]),
-            channels: channels, height: height, width: width, classCount: classCount, classNames: classNames)
-        let heldOut = ImageDataset(
-            name: "\(name) (validation)", images: Array(images[(cut * imageSize)...]), labels: Array(labels[cut...]),
-            channels: channels, height: height, width: width, classCount: classCount, classNames: classNames)
-        return (remaining, heldOut)
+        return (subset(0..<cut, name: name), subset(cut..<self.count, name: "\(name) (validation)"))
     }
 }
 

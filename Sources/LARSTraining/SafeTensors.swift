@@ -19,10 +19,10 @@ public enum SafeTensors {
     /// The JSON lists the metadata first (keys sorted) and then the tensors in order, so equal
     /// inputs give byte-identical files. Names must be unique, non-empty and not `__metadata__`.
     public static func encode(_ tensors: [(String, Tensor)], metadata: [String: String] = [:]) -> [UInt8] {
-        var seen = Set<String>()
-        for (name, _) in tensors {
-            precondition(!name.isEmpty && name != metadataKey, "SafeTensors: invalid tensor name '\(name)'")
-            precondition(seen.insert(name).inserted, "SafeTensors: tensor name '\(name)' appears twice")
+        do {
+            try checkNames(tensors, path: "SafeTensors.encode")
+        } catch {
+            fatalError("\(error)")  // A programming error; `write` throws it instead.
         }
         var entries: [String] = []
         if !metadata.isEmpty {
@@ -59,8 +59,10 @@ public enum SafeTensors {
 
     /// Writes `tensors` and `metadata` to `path` atomically (see `AtomicFile`): a process killed
     /// during the write leaves the previous file intact.
-    /// - Throws: `AtomicFileError` when the file cannot be written.
+    /// - Throws: `ModelStateError` for an empty, reserved or repeated tensor name (nothing is
+    ///   written); `AtomicFileError` when the file cannot be written.
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to path: String) throws {
+        try checkNames(tensors, path: path)
         try AtomicFile.write(encode(tensors, metadata: metadata), to: path)
     }
 

@@ -3,7 +3,8 @@
 /// saves it in every checkpoint and compares it on resume.
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Data
-    /// Data set name (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `cifar100-coarse`).
+    /// Data set name (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `cifar100-coarse`, `npy`,
+    /// `folder`: a `DatasetKind` raw value).
     public var dataset: String = "fashion-mnist"
     /// Directory holding the data set files; `nil` for the data set's standard location.
     public var dataDirectory: String?

@@ -24,9 +24,9 @@ struct LarsTrain: ParsableCommand {
             """)
 
     // Data
-    @Option(help: "Data set: fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse.")
+    @Option(help: "Data set: fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, npy (x_train/y_train/x_test/y_test .npy files or one .npz), folder (train/<class>/*.png, test/<class>/*.png).")
     var dataset = "fashion-mnist"
-    @Option(name: .customLong("data-dir"), help: "Directory with the data set files (default: the data set's standard location).")
+    @Option(name: .customLong("data-dir"), help: "Directory with the data set files, or the .npz file for npy (default: the data set's standard location).")
     var dataDirectory: String?
     @Option(name: .customLong("train-limit"), help: "Train on the first N training images only (quick runs).")
     var trainLimit: Int?
@@ -180,7 +180,7 @@ struct LarsTrain: ParsableCommand {
         try checkSameConfigurationAcrossRanks(group, configuration)
 
         guard let kind = DatasetKind(rawValue: configuration.dataset) else {
-            throw ValidationError("unknown data set '\(configuration.dataset)' (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
+            throw ValidationError("unknown data set '\(configuration.dataset)' (\(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)

@@ -1,5 +1,3 @@
-import LARSCore
-
 /// One entry whose analytic and finite-difference derivatives disagree.
 public struct GradientMismatch: CustomStringConvertible, Sendable {
     /// `input` or the parameter's name.
@@ -11,6 +9,7 @@ public struct GradientMismatch: CustomStringConvertible, Sendable {
     /// The central finite difference.
     public let numeric: Double
 
+    /// `name[index]: analytic a, numeric n`.
     public var description: String {
         "\(tensor)[\(index)]: analytic \(analytic), numeric \(numeric)"
     }
@@ -30,6 +29,7 @@ public struct GradientCheckReport: CustomStringConvertible, Sendable {
     /// True when no entry is beyond tolerance and something was checked.
     public var passed: Bool { mismatches.isEmpty && checked > 0 }
 
+    /// Counts, the worst error and the first five mismatches.
     public var description: String {
         "checked \(checked), worst scaled error \(worstError), one-sided \(oneSided), mismatches \(mismatches.count)"
             + (mismatches.isEmpty ? "" : ": " + mismatches.prefix(5).map(\.description).joined(separator: "; "))
@@ -109,7 +109,9 @@ public func checkGradients(
     }
 
     if checkInput {
-        precondition(inputGradient.shape == input.shape, "checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
+        guard inputGradient.shape == input.shape else {
+            fatalError("checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
+        }
         compare("input", analytic: inputGradient.scalars, indices: entries(input.count)) { i in
             var x = input
             x.scalars[i] = input.scalars[i] + step
@@ -131,4 +133,30 @@ public func checkGradients(
         }
     }
     return report
+}
+
+/// The finite-difference gradient check for a layer you wrote: runs `checkGradients` on
+/// `layer.forward` in training mode, `layer.backward` and `layer.namedParameters`.
+///
+/// ```swift
+/// let report = GradientCheck.check(MyLayer(...), input: Tensor(normal: [4, 8], generator: &g))
+/// precondition(report.passed, "\(report)")
+/// ```
+/// Check in Float with inputs of order 1 and the default step 1e-2; layers with kinks (ReLU,
+/// max pooling) may need `allowOneSided` where an input lies within a step of the kink.
+public enum GradientCheck {
+    /// Compares `layer`'s analytic gradients (of its input and every parameter) with central
+    /// differences at `input`; see `checkGradients` for the loss, the tolerance and the sampling.
+    public static func check(
+        _ layer: any Layer, input: Tensor, context: ExecutionContext = ExecutionContext(threads: 1),
+        step: Float = 1e-2, tolerance: Double = 1e-2, maxEntriesPerTensor: Int = 48, checkInput: Bool = true,
+        allowOneSided: Bool = false, seed: UInt64 = 7
+    ) -> GradientCheckReport {
+        let training = context.training
+        return checkGradients(
+            input: input, parameters: layer.namedParameters,
+            forward: { layer.forward($0, context: training) }, backward: { layer.backward($0, context: training) },
+            step: step, tolerance: tolerance, maxEntriesPerTensor: maxEntriesPerTensor, checkInput: checkInput,
+            allowOneSided: allowOneSided, seed: seed)
+    }
 }

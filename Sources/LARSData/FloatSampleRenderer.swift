@@ -1,0 +1,60 @@
+/// Writes augmented, normalised images from `Float` pixels: the `Float` twin of
+/// `SampleRenderer`, with the same crop and flip geometry and zero (before normalisation) as
+/// the padding value.
+enum FloatSampleRenderer {
+    /// Fills `output` (`indices.count` images) from the images `indices` of `values`, image
+    /// `slot` with `transforms[slot]`. `scale` holds each channel's mean, then each deviation.
+    static func renderBatch(
+        _ values: [Float], indices: [Int], channels: Int, height: Int, width: Int, padding: Int,
+        transforms: [SampleTransform], scale: [Float], threads: Int, into output: inout [Float]
+    ) {
+        let imageSize = channels * height * width
+        output.withUnsafeMutableBufferPointer { out in
+            values.withUnsafeBufferPointer { pixels in
+                scale.withUnsafeBufferPointer { scale in
+                    guard let outBase = out.baseAddress, let pixelBase = pixels.baseAddress, let scaleBase = scale.baseAddress else { return }
+                    let target = SendablePointer(outBase)
+                    let source = SendableConstPointer(pixelBase)
+                    let statistics = SendableConstPointer(scaleBase)
+                    Parallel.forEach(indices.count, threads: threads) { slot in
+                        render(
+                            source: source.base + indices[slot] * imageSize, channels: channels, height: height,
+                            width: width, padding: padding, transform: transforms[slot], scale: statistics.base,
+                            output: target.base + slot * imageSize)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One image: output pixel (c, y, x) is padded pixel (y + offsetY, x' + offsetX) as in
+    /// `SampleRenderer.render`, normalised as `(value - mean[c]) / deviation[c]`.
+    @inline(__always)
+    static func render(
+        source: UnsafePointer<Float>, channels: Int, height: Int, width: Int, padding: Int,
+        transform: SampleTransform, scale: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let shiftY = transform.offsetY - padding
+        let shiftX = transform.offsetX - padding
+        let plane = height * width
+        for channel in 0..<channels {
+            let mean = scale[channel], deviation = scale[channels + channel]
+            let background = (0 - mean) / deviation
+            let src = source + channel * plane
+            let dst = output + channel * plane
+            for y in 0..<height {
+                let sy = y + shiftY
+                let row = dst + y * width
+                guard sy >= 0 && sy < height else {
+                    row.update(repeating: background, count: width)
+                    continue
+                }
+                let srcRow = src + sy * width
+                for x in 0..<width {
+                    let sx = (transform.flip ? width - 1 - x : x) + shiftX
+                    row[x] = (sx >= 0 && sx < width) ? (srcRow[sx] - mean) / deviation : background
+                }
+            }
+        }
+    }
+}
