@@ -112,4 +112,19 @@ import Testing
         #expect(output.contains("model.safetensors: max |numpy - swift|") && output.contains("torch.safetensors: max"), "\(output)")
         print(output)
     }
+
+    @Test("a file whose running variance is negative is refused, naming it, and the model is unchanged")
+    func unsoundTensorsAreRefused() throws {
+        let saved = Self.trainedModel(seed: 3)
+        let variance = try #require(saved.namedBuffers.first { $0.name.hasSuffix("runningVariance") })
+        variance.buffer.value.scalars[2] = -1
+        let path = temporaryDirectory("unsound-model") + "/model.safetensors"
+        try saved.save(to: path)
+        let fresh = Self.model(seed: 4)
+        let before = fresh.namedParameters.map(\.parameter.value)
+        #expect { try fresh.load(from: path) } throws: {
+            "\($0)".contains("bn1.runningVariance holds the negative variance -1.0 at index 2")
+        }
+        #expect(fresh.namedParameters.map(\.parameter.value) == before)
+    }
 }

@@ -10,6 +10,8 @@ public enum ModelStateError: Error, CustomStringConvertible, Equatable, Sendable
     case unexpectedTensors(path: String, names: [String])
     /// A tensor has another shape in the file than in the model.
     case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+    /// A tensor holds NaN, infinity, an exploded value or a negative variance (`ModelState`).
+    case unsoundTensor(path: String, problem: String)
 
     /// A sentence naming the file, the tensor(s) and the problem.
     public var description: String {
@@ -24,6 +26,8 @@ public enum ModelStateError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(path): the file holds \(names.count) tensor(s) the model does not have: \(names.joined(separator: ", "))"
         case .shapeMismatch(let path, let name, let expected, let found):
             return "\(path): tensor '\(name)' has shape \(found) in the file, the model expects \(expected)"
+        case .unsoundTensor(let path, let problem):
+            return "\(path): \(problem)"
         }
     }
 }
@@ -62,7 +66,8 @@ extension Layer {
     /// - Returns: the file's metadata.
     /// - Throws: `SafeTensorsError` for an unreadable or malformed file; `ModelStateError` for a
     ///   duplicate name in the model, tensors the file lacks or the model lacks (all of them
-    ///   named), or a tensor of another shape.
+    ///   named), a tensor of another shape, or one holding NaN, infinity, an exploded value or a
+    ///   negative running variance.
     @discardableResult
     public func load(from path: String) throws -> [String: String] {
         let file = try SafeTensors.read(path)
@@ -77,6 +82,11 @@ extension Layer {
         let current = parameters.map { ($0.name, $0.parameter.value.shape) } + buffers.map { ($0.name, $0.buffer.value.shape) }
         for (name, shape) in current where file.tensors[name]!.shape != shape {
             throw ModelStateError.shapeMismatch(path: path, name: name, expected: shape, found: file.tensors[name]!.shape)
+        }
+        for name in modelNames {
+            if let problem = file.tensors[name]!.withUnsafeBufferPointer({ ModelState.problem(in: $0, name: name) }) {
+                throw ModelStateError.unsoundTensor(path: path, problem: problem)
+            }
         }
         for p in parameters { p.parameter.value = file.tensors[p.name]! }
         for b in buffers { b.buffer.value = file.tensors[b.name]! }
