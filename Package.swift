@@ -63,6 +63,9 @@ let package = Package(
         .executableTarget(name: "lars-fit", dependencies: ["SwiftLARS"], path: "Examples/LinearFit"),
         // A user's program: trains its own model on a folder of PNG images, saves and reloads it.
         .executableTarget(name: "lars-folder-fit", dependencies: ["SwiftLARS"], path: "Examples/FolderFit"),
+        // Each mistake a user can make with data, shapes and files, and the message it gets
+        // (checked in a release build by Scripts/check-release-errors.sh).
+        .executableTarget(name: "lars-mistakes", dependencies: ["SwiftLARS"], path: "Examples/Mistakes"),
 
         .target(name: "LARSTestSupport", dependencies: ["LARSCore"], path: "Tests/LARSTestSupport"),
         .testTarget(name: "LARSKernelsTests", dependencies: ["LARSKernels", "LARSCore", "LARSTestSupport"]),

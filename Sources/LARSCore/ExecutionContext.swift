@@ -19,7 +19,7 @@ public struct ExecutionContext: Sendable {
         backend: any KernelBackend = OpenBLASBackend(), isTraining: Bool = true, threads: Int = 2,
         convolutionEngine: ConvolutionEngine = .default
     ) {
-        precondition(threads >= 1, "ExecutionContext needs at least one thread, got \(threads)")
+        userPrecondition(threads >= 1, "ExecutionContext needs at least one thread, got \(threads)")
         self.backend = backend
         self.isTraining = isTraining
         self.threads = threads

@@ -20,8 +20,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
     /// Restores a generator from saved state words; they must not all be zero.
     public init(state words: [UInt64]) {
-        precondition(words.count == 4, "SeededGenerator state has 4 words, got \(words.count)")
-        precondition(words.contains { $0 != 0 }, "SeededGenerator state must not be all zero")
+        userPrecondition(words.count == 4, "SeededGenerator state has 4 words, got \(words.count)")
+        userPrecondition(words.contains { $0 != 0 }, "SeededGenerator state must not be all zero")
         state = (words[0], words[1], words[2], words[3])
     }
 
@@ -63,7 +63,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
     /// A uniform integer in `0..<upperBound` without modulo bias.
     public mutating func nextInt(below upperBound: Int) -> Int {
-        precondition(upperBound > 0, "nextInt(below:) needs a positive bound, got \(upperBound)")
+        userPrecondition(upperBound > 0, "nextInt(below:) needs a positive bound, got \(upperBound)")
         return Int(next(upperBound: UInt64(upperBound)))
     }
 

@@ -12,9 +12,9 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// Wraps `scalars` with the given shape; the counts must agree.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        userPrecondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
         let count = shape.reduce(1, *)
-        precondition(
+        userPrecondition(
             count == scalars.count,
             "Tensor shape \(shape) holds \(count) elements but \(scalars.count) were given")
         self.shape = shape
@@ -23,7 +23,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// A tensor of `shape` with every element equal to `value`.
     public init(repeating value: Float, shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        userPrecondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
         self.shape = shape
         self.scalars = [Float](repeating: value, count: shape.reduce(1, *))
     }
@@ -63,10 +63,10 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         var resolved = newShape
         if let unknown = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            userPrecondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             resolved[unknown] = count / known
         }
-        precondition(
+        userPrecondition(
             resolved.reduce(1, *) == count,
             "cannot reshape a tensor of shape \(shape) (\(count) elements) to \(newShape)")
         return Tensor(shape: resolved, scalars: scalars)
@@ -77,8 +77,8 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// Items `range` along the first (batch) dimension.
     public func batch(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1, "batch(_:) needs a tensor of rank >= 1, got shape \(shape)")
-        precondition(
+        userPrecondition(rank >= 1, "batch(_:) needs a tensor of rank >= 1, got shape \(shape)")
+        userPrecondition(
             range.lowerBound >= 0 && range.upperBound <= shape[0],
             "batch range \(range) outside 0..<\(shape[0]) of shape \(shape)")
         let itemSize = count / Swift.max(shape[0], 1)
@@ -91,12 +91,12 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     /// The tensors stacked along the first (batch) dimension: `[n1, rest] ++ [n2, rest]` gives
     /// `[n1 + n2, rest]`. Every part must have the same `rest`; the inverse of `batch(_:)`.
     public init(concatenatingBatches parts: [Tensor]) {
-        precondition(!parts.isEmpty, "Tensor(concatenatingBatches:) needs at least one part")
+        userPrecondition(!parts.isEmpty, "Tensor(concatenatingBatches:) needs at least one part")
         let rest = Array(parts[0].shape.dropFirst())
-        precondition(parts[0].rank >= 1, "Tensor(concatenatingBatches:) needs tensors of rank >= 1, got shape \(parts[0].shape)")
+        userPrecondition(parts[0].rank >= 1, "Tensor(concatenatingBatches:) needs tensors of rank >= 1, got shape \(parts[0].shape)")
         var total = 0
         for part in parts {
-            precondition(
+            userPrecondition(
                 part.rank >= 1 && Array(part.shape.dropFirst()) == rest,
                 "Tensor(concatenatingBatches:) parts differ beyond the batch dimension: \(parts.map(\.shape))")
             total += part.shape[0]
@@ -114,10 +114,10 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     private func flatIndex(_ index: [Int]) -> Int {
-        precondition(index.count == rank, "index \(index) has rank \(index.count), tensor shape is \(shape)")
+        userPrecondition(index.count == rank, "index \(index) has rank \(index.count), tensor shape is \(shape)")
         var flat = 0
         for (axis, i) in index.enumerated() {
-            precondition(i >= 0 && i < shape[axis], "index \(index) out of bounds for shape \(shape)")
+            userPrecondition(i >= 0 && i < shape[axis], "index \(index) out of bounds for shape \(shape)")
             flat = flat * shape[axis] + i
         }
         return flat

@@ -4,7 +4,7 @@
 extension Tensor {
     @inline(__always)
     private static func zipped(_ lhs: Tensor, _ rhs: Tensor, _ op: String, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(lhs.shape == rhs.shape, "\(op): shapes \(lhs.shape) and \(rhs.shape) differ")
+        userPrecondition(lhs.shape == rhs.shape, "\(op): shapes \(lhs.shape) and \(rhs.shape) differ")
         var result = lhs
         result.scalars.withUnsafeMutableBufferPointer { r in
             rhs.scalars.withUnsafeBufferPointer { b in
@@ -51,8 +51,8 @@ extension Tensor {
     /// Adds `bias` along `axis`: for NCHW feature maps use axis 1 (one value per channel), for an
     /// `(N, features)` matrix axis 1 as well. `bias.count` must equal `shape[axis]`.
     public func addingBias(_ bias: Tensor, axis: Int = 1) -> Tensor {
-        precondition(axis >= 0 && axis < rank, "addingBias: axis \(axis) out of range for shape \(shape)")
-        precondition(
+        userPrecondition(axis >= 0 && axis < rank, "addingBias: axis \(axis) out of range for shape \(shape)")
+        userPrecondition(
             bias.count == shape[axis],
             "addingBias: bias has \(bias.count) elements, axis \(axis) of shape \(shape) has \(shape[axis])")
         let inner = shape[(axis + 1)...].reduce(1, *)

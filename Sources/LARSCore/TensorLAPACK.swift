@@ -9,7 +9,7 @@ extension Tensor {
     ///
     /// Throws `LAPACKError` if `sgeqrf` or `sorgqr` fails.
     public init(orthogonal shape: [Int], gain: Float = 1, generator: inout SeededGenerator) throws {
-        precondition(!shape.isEmpty, "Tensor(orthogonal:) needs a shape of rank >= 1")
+        userPrecondition(!shape.isEmpty, "Tensor(orthogonal:) needs a shape of rank >= 1")
         let rows = shape[0]
         let columns = shape.dropFirst().reduce(1, *)
         self.init(normal: shape, generator: &generator)
@@ -31,10 +31,10 @@ extension Tensor {
     /// Throws `LAPACKError` (`sgels`, `info > 0`) when `a` is rank deficient, exactly or to
     /// within Float rounding.
     public static func leastSquares(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        precondition(a.rank == 2, "leastSquares: a must be a matrix [m, n], got shape \(a.shape)")
-        precondition(b.rank == 1 || b.rank == 2, "leastSquares: b must be [m] or [m, k], got shape \(b.shape)")
+        userPrecondition(a.rank == 2, "leastSquares: a must be a matrix [m, n], got shape \(a.shape)")
+        userPrecondition(b.rank == 1 || b.rank == 2, "leastSquares: b must be [m] or [m, k], got shape \(b.shape)")
         let (m, n) = (a.shape[0], a.shape[1])
-        precondition(b.shape[0] == m, "leastSquares: b has \(b.shape[0]) rows, a has \(m) (shapes \(a.shape), \(b.shape))")
+        userPrecondition(b.shape[0] == m, "leastSquares: b has \(b.shape[0]) rows, a has \(m) (shapes \(a.shape), \(b.shape))")
         let k = b.rank == 1 ? 1 : b.shape[1]
         let rowsB = Swift.max(m, n)
         var factors = a.scalars

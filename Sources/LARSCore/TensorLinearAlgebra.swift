@@ -6,12 +6,12 @@ extension Tensor {
         _ a: Tensor, _ b: Tensor, transposeA transA: Bool = false, transposeB transB: Bool = false,
         backend: any KernelBackend = OpenBLASBackend()
     ) -> Tensor {
-        precondition(a.rank == 2 && b.rank == 2, "matmul needs matrices, got shapes \(a.shape) and \(b.shape)")
+        userPrecondition(a.rank == 2 && b.rank == 2, "matmul needs matrices, got shapes \(a.shape) and \(b.shape)")
         let m = transA ? a.shape[1] : a.shape[0]
         let k = transA ? a.shape[0] : a.shape[1]
         let kb = transB ? b.shape[1] : b.shape[0]
         let n = transB ? b.shape[0] : b.shape[1]
-        precondition(
+        userPrecondition(
             k == kb,
             "matmul: inner dimensions differ: op(a) is \(m)x\(k), op(b) is \(kb)x\(n) (shapes \(a.shape), \(b.shape))")
         var c = Tensor(zeros: [m, n])
@@ -38,7 +38,7 @@ extension Tensor {
 
     /// The dot product of all elements with those of `other` (same shape).
     public func dot(_ other: Tensor, backend: any KernelBackend = OpenBLASBackend()) -> Float {
-        precondition(shape == other.shape, "dot: shapes \(shape) and \(other.shape) differ")
+        userPrecondition(shape == other.shape, "dot: shapes \(shape) and \(other.shape) differ")
         if count == 0 { return 0 }
         return withUnsafeBufferPointer { x in
             other.withUnsafeBufferPointer { y in backend.dot(n: count, x: x.baseAddress!, y: y.baseAddress!) }
@@ -47,7 +47,7 @@ extension Tensor {
 
     /// The transpose of a rank-2 tensor.
     public func transposed() -> Tensor {
-        precondition(rank == 2, "transposed() needs a matrix, got shape \(shape)")
+        userPrecondition(rank == 2, "transposed() needs a matrix, got shape \(shape)")
         let (rows, cols) = (shape[0], shape[1])
         var out = Tensor(zeros: [cols, rows])
         scalars.withUnsafeBufferPointer { x in

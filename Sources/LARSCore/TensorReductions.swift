@@ -10,19 +10,19 @@ extension Tensor {
 
     /// The mean of all elements.
     public func mean() -> Float {
-        precondition(count > 0, "mean() of an empty tensor")
+        userPrecondition(count > 0, "mean() of an empty tensor")
         return sum() / Float(count)
     }
 
     /// The largest element.
     public func max() -> Float {
-        precondition(count > 0, "max() of an empty tensor")
+        userPrecondition(count > 0, "max() of an empty tensor")
         return scalars.max()!
     }
 
     /// Splits the shape around `axis` into (outer, size, inner) element counts.
     private func around(_ axis: Int) -> (outer: Int, size: Int, inner: Int) {
-        precondition(axis >= 0 && axis < rank, "axis \(axis) out of range for shape \(shape)")
+        userPrecondition(axis >= 0 && axis < rank, "axis \(axis) out of range for shape \(shape)")
         return (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
     }
 
@@ -54,13 +54,13 @@ extension Tensor {
     /// Averages along `axis`, removing it from the shape.
     public func mean(alongAxis axis: Int) -> Tensor {
         let size = shape[axis]
-        precondition(size > 0, "mean(alongAxis:) over an empty axis of shape \(shape)")
+        userPrecondition(size > 0, "mean(alongAxis:) over an empty axis of shape \(shape)")
         return sum(alongAxis: axis) / Float(size)
     }
 
     /// The maximum along `axis`, removing it from the shape.
     public func max(alongAxis axis: Int) -> Tensor {
-        precondition(shape[axis] > 0, "max(alongAxis:) over an empty axis of shape \(shape)")
+        userPrecondition(shape[axis] > 0, "max(alongAxis:) over an empty axis of shape \(shape)")
         return reduced(along: axis) { value, size in
             var best = value(0)
             for j in 1..<Swift.max(size, 1) { best = Swift.max(best, value(j)) }
@@ -70,7 +70,7 @@ extension Tensor {
 
     /// The index of the maximum along `axis` (the first one on ties), removing the axis.
     public func argmax(alongAxis axis: Int) -> [Int] {
-        precondition(shape[axis] > 0, "argmax(alongAxis:) over an empty axis of shape \(shape)")
+        userPrecondition(shape[axis] > 0, "argmax(alongAxis:) over an empty axis of shape \(shape)")
         return reduced(along: axis) { value, size in
             var best = value(0)
             var index = 0

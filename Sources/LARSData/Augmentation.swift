@@ -17,7 +17,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
 
     /// Chooses the augmentations; `padding` must not be negative.
     public init(randomCrop: Bool = false, padding: Int = 0, horizontalFlip: Bool = false) {
-        precondition(padding >= 0, "Augmentation: negative padding \(padding)")
+        userPrecondition(padding >= 0, "Augmentation: negative padding \(padding)")
         self.randomCrop = randomCrop
         self.padding = padding
         self.horizontalFlip = horizontalFlip

@@ -22,7 +22,7 @@ public struct BatchLoader: Sendable {
     /// Prepares batching of `dataset`. The normalisation, if any, must have one entry per channel.
     public init(dataset: ImageDataset, options: BatchOptions) {
         let normalization = options.normalization ?? .unitScale(channels: dataset.channels)
-        precondition(
+        userPrecondition(
             normalization.channels == dataset.channels,
             "BatchLoader: normalization has \(normalization.channels) channels, \(dataset.name) has \(dataset.channels)")
         self.dataset = dataset
@@ -61,7 +61,7 @@ public struct BatchLoader: Sendable {
 
     /// Positions (into `order(epoch:)`) of global batch `index`.
     public func globalRange(batch index: Int) -> Range<Int> {
-        precondition(index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) outside 0..<\(batchesPerEpoch)")
+        userPrecondition(index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) outside 0..<\(batchesPerEpoch)")
         let start = index * options.batchSize
         return start..<min(start + options.batchSize, sampleCount)
     }

@@ -31,10 +31,10 @@ public struct BatchOptions: Sendable, Equatable {
         augmentation: Augmentation = .none, normalization: Normalization? = nil, limit: Int? = nil,
         rank: Int = 0, worldSize: Int = 1, prefetch: Bool = true, threads: Int = 1
     ) {
-        precondition(batchSize > 0, "BatchOptions: batchSize must be positive, got \(batchSize)")
-        precondition(worldSize > 0 && rank >= 0 && rank < worldSize, "BatchOptions: rank \(rank) outside 0..<\(worldSize)")
-        precondition(limit == nil || limit! >= 0, "BatchOptions: negative limit \(limit!)")
-        precondition(threads > 0, "BatchOptions: threads must be positive, got \(threads)")
+        userPrecondition(batchSize > 0, "BatchOptions: batchSize must be positive, got \(batchSize)")
+        userPrecondition(worldSize > 0 && rank >= 0 && rank < worldSize, "BatchOptions: rank \(rank) outside 0..<\(worldSize)")
+        userPrecondition(limit == nil || limit! >= 0, "BatchOptions: negative limit \(limit!)")
+        userPrecondition(threads > 0, "BatchOptions: threads must be positive, got \(threads)")
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.seed = seed

@@ -14,7 +14,7 @@ public final class EpochBatches: Sequence, IteratorProtocol {
     private let queue: DispatchQueue?
 
     init(loader: BatchLoader, epoch: Int, start: Int) {
-        precondition(start >= 0 && start <= loader.batchesPerEpoch,
+        userPrecondition(start >= 0 && start <= loader.batchesPerEpoch,
                      "EpochBatches: start batch \(start) outside 0...\(loader.batchesPerEpoch)")
         self.loader = loader
         self.epoch = epoch

@@ -44,7 +44,7 @@ extension ImageDataset {
 
     /// The images at positions `range`, in order, under another name; same storage kind.
     public func subset(_ range: Range<Int>, name: String) -> ImageDataset {
-        precondition(range.lowerBound >= 0 && range.upperBound <= count, "ImageDataset.subset: \(range) outside 0..<\(count)")
+        userPrecondition(range.lowerBound >= 0 && range.upperBound <= count, "ImageDataset.subset: \(range) outside 0..<\(count)")
         let pixels = (range.lowerBound * imageSize)..<(range.upperBound * imageSize)
         if let floatImages {
             return ImageDataset(

@@ -18,7 +18,7 @@ struct IDXHeader {
     /// - Throws: `DatasetError` for a bad magic number or rank, a truncated header, a zero
     ///   dimension, or dimensions whose product overflows.
     static func parse(_ bytes: [UInt8], path: String, rank: Int) throws -> IDXHeader {
-        precondition((1...255).contains(rank), "IDXHeader: rank \(rank) is not 1...255")
+        userPrecondition((1...255).contains(rank), "IDXHeader: rank \(rank) is not 1...255")
         let expectedMagic = "0x0000080\(rank)"
         guard bytes.count >= 4 else {
             throw DatasetError(path: path, problem: .truncated(record: "IDX magic number", offset: 0, needed: 4, fileSize: bytes.count))

@@ -36,13 +36,13 @@ public struct ImageDataset: Sendable {
         name: String, images: [UInt8], labels: [Int], channels: Int, height: Int, width: Int,
         classCount: Int, classNames: [String]? = nil
     ) {
-        precondition(channels > 0 && height > 0 && width > 0, "ImageDataset \(name): empty image shape \(channels)x\(height)x\(width)")
-        precondition(classCount > 0, "ImageDataset \(name): classCount must be positive")
-        precondition(
+        userPrecondition(channels > 0 && height > 0 && width > 0, "ImageDataset \(name): empty image shape \(channels)x\(height)x\(width)")
+        userPrecondition(classCount > 0, "ImageDataset \(name): classCount must be positive")
+        userPrecondition(
             images.count == labels.count * channels * height * width,
             "ImageDataset \(name): \(images.count) pixels do not make \(labels.count) images of \(channels)x\(height)x\(width)")
-        precondition(labels.allSatisfy { $0 >= 0 && $0 < classCount }, "ImageDataset \(name): a label lies outside 0..<\(classCount)")
-        precondition(classNames == nil || classNames!.count == classCount, "ImageDataset \(name): \(classNames!.count) class names for \(classCount) classes")
+        userPrecondition(labels.allSatisfy { $0 >= 0 && $0 < classCount }, "ImageDataset \(name): a label lies outside 0..<\(classCount)")
+        userPrecondition(classNames == nil || classNames!.count == classCount, "ImageDataset \(name): \(classNames!.count) class names for \(classCount) classes")
         self.name = name
         self.images = images
         self.floatImages = nil
@@ -60,7 +60,7 @@ public struct ImageDataset: Sendable {
 
     /// The first `n` images (all of them when `n >= count`), for quick runs on a subset.
     public func prefix(_ n: Int) -> ImageDataset {
-        precondition(n >= 0, "ImageDataset.prefix: negative count \(n)")
+        userPrecondition(n >= 0, "ImageDataset.prefix: negative count \(n)")
         if n >= count { return self }
         return subset(0..<n, name: "\(name)[:\(n)]")
     }

@@ -13,9 +13,9 @@ public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertib
 
     /// Uses the given statistics; the arrays need one positive deviation per channel.
     public init(mean: [Float], standardDeviation: [Float]) {
-        precondition(mean.count == standardDeviation.count && !mean.isEmpty,
+        userPrecondition(mean.count == standardDeviation.count && !mean.isEmpty,
                      "Normalization: \(mean.count) means for \(standardDeviation.count) deviations")
-        precondition(standardDeviation.allSatisfy { $0 > 0 && $0.isFinite },
+        userPrecondition(standardDeviation.allSatisfy { $0 > 0 && $0.isFinite },
                      "Normalization: standard deviations must be positive, got \(standardDeviation)")
         self.mean = mean
         self.standardDeviation = standardDeviation
@@ -35,7 +35,7 @@ public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertib
     /// `ImageDataset.floatImages`).
     public init(computedFrom dataset: ImageDataset, limit: Int? = nil) {
         let count = min(limit ?? dataset.count, dataset.count)
-        precondition(count > 0, "Normalization: \(dataset.name) has no images to compute statistics from")
+        userPrecondition(count > 0, "Normalization: \(dataset.name) has no images to compute statistics from")
         let plane = dataset.height * dataset.width
         if let floats = dataset.floatImages {
             self = Self.statistics(ofFloats: floats, count: count, channels: dataset.channels, plane: plane)

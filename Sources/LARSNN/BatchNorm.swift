@@ -41,9 +41,9 @@ public final class BatchNorm: Layer {
 
     /// Creates the layer with scale 1, shift 0, running mean 0 and running variance 1.
     public init(featureCount: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
-        precondition(featureCount > 0, "BatchNorm: featureCount must be positive, got \(featureCount)")
-        precondition(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
-        precondition(epsilon > 0, "BatchNorm: epsilon must be positive, got \(epsilon)")
+        userPrecondition(featureCount > 0, "BatchNorm: featureCount must be positive, got \(featureCount)")
+        userPrecondition(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
+        userPrecondition(epsilon > 0, "BatchNorm: epsilon must be positive, got \(epsilon)")
         self.featureCount = featureCount
         self.momentum = momentum
         self.epsilon = epsilon
@@ -77,7 +77,7 @@ public final class BatchNorm: Layer {
         var output = Tensor.uninitialized(shape)
         let threads = context.threads
         if context.isTraining {
-            precondition(m > 0, "\(layerDescription): training needs at least one value per channel, got input \(shape)")
+            userPrecondition(m > 0, "\(layerDescription): training needs at least one value per channel, got input \(shape)")
             let reducer = statisticsReducer
             // Two passes (mean, then squared deviations) avoid the cancellation of
             // E[x^2] - E[x]^2. Each pass is one parallel loop over channels, so that a
@@ -90,7 +90,7 @@ public final class BatchNorm: Layer {
             sums[c] = Double(m)
             if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
             let total = sums[c]
-            precondition(total > 1, "\(layerDescription): training needs more than one value per channel, got input \(shape)\(reducer == nil ? "" : " (\(Int(total)) values over all processes)")")
+            userPrecondition(total > 1, "\(layerDescription): training needs more than one value per channel, got input \(shape)\(reducer == nil ? "" : " (\(Int(total)) values over all processes)")")
             var mean = [Float](repeating: 0, count: c)
             for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
             var squares = [Double](repeating: 0, count: c)
@@ -194,9 +194,9 @@ public final class BatchNorm: Layer {
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let input = cachedInput else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
-        precondition(
+        userPrecondition(
             outputGradient.shape == input.shape,
             "\(layerDescription): expected output gradient \(input.shape), got \(outputGradient.shape)")
         let shape = input.shape

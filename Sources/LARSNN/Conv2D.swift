@@ -58,7 +58,7 @@ public final class Conv2D: Layer {
         inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
         bias: Bool = true, weightInitializer: WeightInitializer = .heNormal, generator: inout SeededGenerator
     ) {
-        precondition(
+        userPrecondition(
             inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
             "Conv2D: invalid configuration \(inputChannels)->\(outputChannels), kernel \(kernelSize), stride \(stride), padding \(padding)")
         self.inputChannels = inputChannels
@@ -216,12 +216,12 @@ public final class Conv2D: Layer {
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let input = cachedInput else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
         let g = geometry(for: input.shape)
         let n = input.shape[0]
         let (pixels, k, cout) = (g.outputPixels, g.patchSize, outputChannels)
-        precondition(
+        userPrecondition(
             outputGradient.shape == [n, cout, g.outputHeight, g.outputWidth],
             "\(layerDescription): expected output gradient \([n, cout, g.outputHeight, g.outputWidth]), got \(outputGradient.shape)")
         if context.convolutionEngine == .onednn {

@@ -55,15 +55,15 @@ public final class DataParallel: Layer {
     /// Installs its own statistics reducer on every replica's BatchNorm layers and binds each
     /// replica's parameters into one store (`bindParameters()`).
     public init(replicas: [any Layer]) {
-        precondition(!replicas.isEmpty, "DataParallel needs at least one replica")
+        userPrecondition(!replicas.isEmpty, "DataParallel needs at least one replica")
         let names = replicas[0].namedParameters.map(\.name)
         let shapes = replicas[0].namedParameters.map(\.parameter.shape)
         let bufferNames = replicas[0].namedBuffers.map(\.name)
         for (index, replica) in replicas.enumerated() {
-            precondition(
+            userPrecondition(
                 !replicas[..<index].contains { $0 === replica },
                 "DataParallel: replica \(index) is the same object as an earlier one; replicas must be distinct models")
-            precondition(
+            userPrecondition(
                 replica.namedParameters.map(\.name) == names
                     && replica.namedParameters.map(\.parameter.shape) == shapes
                     && replica.namedBuffers.map(\.name) == bufferNames,
@@ -74,7 +74,7 @@ public final class DataParallel: Layer {
         parameterLists = replicas.map(\.parameters)
         let primaryParameters = replicas[0].parameters
         for (index, replica) in replicas.enumerated() {
-            precondition(
+            userPrecondition(
                 ParameterStore.sameLayout(replica.parameters, primaryParameters),
                 "DataParallel: replica \(index) does not list its parameters in one store like replica 0")
         }
@@ -89,7 +89,7 @@ public final class DataParallel: Layer {
 
     /// `count` replicas made by `make` (called `count` times; each call must build a new model).
     public convenience init(count: Int, make: () -> any Layer) {
-        precondition(count >= 1, "DataParallel needs at least one replica, got \(count)")
+        userPrecondition(count >= 1, "DataParallel needs at least one replica, got \(count)")
         self.init(replicas: (0..<count).map { _ in make() })
     }
 
@@ -182,9 +182,9 @@ public final class DataParallel: Layer {
     /// and adds the parameter gradients of all replicas to the primary's.
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let shares else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
-        precondition(
+        userPrecondition(
             outputGradient.rank >= 1 && outputGradient.shape[0] == shares.last!.upperBound,
             "\(layerDescription): output gradient \(outputGradient.shape) does not match the batch of \(shares.last!.upperBound) images of the last forward")
         if shares.count == 1 {

@@ -21,7 +21,7 @@ public final class Dense: Layer {
         inputCount: Int, outputCount: Int, bias: Bool = true,
         weightInitializer: WeightInitializer = .heNormal, generator: inout SeededGenerator
     ) {
-        precondition(inputCount > 0 && outputCount > 0, "Dense: sizes must be positive, got \(inputCount) -> \(outputCount)")
+        userPrecondition(inputCount > 0 && outputCount > 0, "Dense: sizes must be positive, got \(inputCount) -> \(outputCount)")
         self.inputCount = inputCount
         self.outputCount = outputCount
         self.weight = Parameter(
@@ -68,10 +68,10 @@ public final class Dense: Layer {
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let input = cachedInput else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
         let n = input.shape[0]
-        precondition(
+        userPrecondition(
             outputGradient.shape == [n, outputCount],
             "\(layerDescription): expected output gradient [\(n), \(outputCount)], got \(outputGradient.shape)")
         let (inCount, outCount) = (inputCount, outputCount)

@@ -14,7 +14,7 @@ public final class Dropout: Layer {
 
     /// Creates the layer with its own generator seeded by `seed`.
     public init(probability: Float, seed: UInt64) {
-        precondition(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
+        userPrecondition(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
         self.probability = probability
         self.generator = SeededGenerator(seed: seed)
     }
@@ -43,8 +43,8 @@ public final class Dropout: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
-        precondition(hasMask, "\(layerDescription): backward called without a training-mode forward")
-        precondition(
+        userPrecondition(hasMask, "\(layerDescription): backward called without a training-mode forward")
+        userPrecondition(
             outputGradient.count == mask.count,
             "\(layerDescription): output gradient \(outputGradient.shape) does not match the last input (\(mask.count) elements)")
         var inputGradient = outputGradient

@@ -19,7 +19,7 @@ public final class Flatten: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
-        precondition(
+        userPrecondition(
             !cachedInputShape.isEmpty && outputGradient.count == cachedInputShape.reduce(1, *),
             "\(layerDescription): output gradient \(outputGradient.shape) does not match input \(cachedInputShape)")
         return outputGradient.reshaped(cachedInputShape)

@@ -39,9 +39,9 @@ public final class GlobalAvgPool2D: Layer {
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         let s = cachedInputShape
         guard !s.isEmpty else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
-        precondition(
+        userPrecondition(
             outputGradient.shape == [s[0], s[1]],
             "\(layerDescription): expected output gradient \([s[0], s[1]]), got \(outputGradient.shape)")
         let (planes, pixels) = (s[0] * s[1], s[2] * s[3])

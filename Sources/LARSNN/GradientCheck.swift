@@ -140,7 +140,7 @@ public func checkGradients(
 ///
 /// ```swift
 /// let report = GradientCheck.check(MyLayer(...), input: Tensor(normal: [4, 8], generator: &g))
-/// precondition(report.passed, "\(report)")
+/// userPrecondition(report.passed, "\(report)")
 /// ```
 /// Check in Float with inputs of order 1 and the default step 1e-2; layers with kinks (ReLU,
 /// max pooling) may need `allowOneSided` where an input lies within a step of the kink.

@@ -93,6 +93,6 @@ extension Layer {
     /// Stops with `validateInput`'s message when `shape` does not fit (a programmer error).
     @inlinable
     public func requireValidInput(_ shape: [Int]) {
-        if let message = validateInput(shape: shape) { preconditionFailure(message) }
+        if let message = validateInput(shape: shape) { userPreconditionFailure(message) }
     }
 }

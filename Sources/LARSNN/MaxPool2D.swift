@@ -73,7 +73,7 @@ public final class MaxPool2D: Layer {
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         let s = cachedInputShape
         guard !s.isEmpty else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
         let (h, w) = (s[2], s[3])
         let (oh, ow) = window.outputSize(height: h, width: w)

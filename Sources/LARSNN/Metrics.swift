@@ -1,9 +1,9 @@
 /// How many rows of `logits` (`[N, K]`) have their largest entry at the row's label (the first
 /// largest on ties).
 public func correctCount(logits: Tensor, labels: [Int]) -> Int {
-    precondition(logits.rank == 2, "correctCount: expected logits [N, K], got \(logits.shape)")
+    userPrecondition(logits.rank == 2, "correctCount: expected logits [N, K], got \(logits.shape)")
     let (n, k) = (logits.shape[0], logits.shape[1])
-    precondition(labels.count == n, "correctCount: \(labels.count) labels for \(n) rows of logits")
+    userPrecondition(labels.count == n, "correctCount: \(labels.count) labels for \(n) rows of logits")
     guard n > 0, k > 0 else { return 0 }
     return logits.withUnsafeBufferPointer { zb in
         var correct = 0

@@ -7,7 +7,7 @@ public enum Models {
     public static func smallCNN(
         inputChannels: Int = 1, classes: Int = 10, imageSize: Int = 28, generator: inout SeededGenerator
     ) -> Sequential {
-        precondition(imageSize >= 4, "smallCNN: imageSize must be at least 4, got \(imageSize)")
+        userPrecondition(imageSize >= 4, "smallCNN: imageSize must be at least 4, got \(imageSize)")
         let side = imageSize / 2 / 2
         let stem = Conv2D(
             inputChannels: inputChannels, outputChannels: 32, kernelSize: 3, padding: 1, bias: false,
@@ -42,8 +42,8 @@ public enum Models {
     public static func resNet(
         depth: Int, inputChannels: Int = 3, imageSize: Int = 32, classes: Int = 10, generator: inout SeededGenerator
     ) -> Sequential {
-        precondition(depth >= 8 && (depth - 2) % 6 == 0, "resNet: depth must be 6n + 2 (20, 32, 44, 56), got \(depth)")
-        precondition(imageSize >= 4, "resNet: imageSize must be at least 4, got \(imageSize)")
+        userPrecondition(depth >= 8 && (depth - 2) % 6 == 0, "resNet: depth must be 6n + 2 (20, 32, 44, 56), got \(depth)")
+        userPrecondition(imageSize >= 4, "resNet: imageSize must be at least 4, got \(imageSize)")
         let blocks = (depth - 2) / 6
         let stem = Conv2D(
             inputChannels: inputChannels, outputChannels: 16, kernelSize: 3, padding: 1, bias: false,

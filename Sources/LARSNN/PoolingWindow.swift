@@ -9,10 +9,10 @@ struct PoolingWindow {
     /// A `size x size` window moved by `stride` (default: `size`, non-overlapping); `layer`
     /// names the layer type in the precondition messages.
     init(layer: String, size: Int, stride: Int?) {
-        precondition(size > 0, "\(layer): kernelSize must be positive, got \(size)")
+        userPrecondition(size > 0, "\(layer): kernelSize must be positive, got \(size)")
         self.size = size
         self.stride = stride ?? size
-        precondition(self.stride > 0, "\(layer): stride must be positive, got \(self.stride)")
+        userPrecondition(self.stride > 0, "\(layer): stride must be positive, got \(self.stride)")
     }
 
     /// Why `shape` cannot be pooled by `layer`, or `nil`.
@@ -35,7 +35,7 @@ struct PoolingWindow {
     /// Stops unless `gradient` has the output shape of input shape `s`, naming `layer`.
     func requireOutputGradient(_ gradient: Tensor, input s: [Int], for layer: some Layer) {
         let expected = outputShape(forInput: s)
-        precondition(
+        userPrecondition(
             gradient.shape == expected,
             "\(layer.layerDescription): expected output gradient \(expected), got \(gradient.shape)")
     }

@@ -28,9 +28,9 @@ public final class ReLU: Layer {
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let output = cachedOutput else {
-            preconditionFailure("\(layerDescription): backward called without a training-mode forward")
+            userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
-        precondition(
+        userPrecondition(
             outputGradient.shape == output.shape,
             "\(layerDescription): expected output gradient \(output.shape), got \(outputGradient.shape)")
         var inputGradient = Tensor.uninitialized(output.shape)

@@ -38,7 +38,7 @@ final class ReplicaStatisticsExchange: @unchecked Sendable {
     /// Replaces `values` with their element-wise sum over the participating replicas (and the
     /// outer reducer's processes); blocks until every participant has called it.
     func sum(_ values: UnsafeMutableBufferPointer<Double>, replica: Int) {
-        precondition(replica < participants, "ReplicaStatisticsExchange: replica \(replica) of \(participants) participants")
+        userPrecondition(replica < participants, "ReplicaStatisticsExchange: replica \(replica) of \(participants) participants")
         guard participants > 1 else {
             outer?.sum(values)
             return
@@ -52,7 +52,7 @@ final class ReplicaStatisticsExchange: @unchecked Sendable {
         for _ in 1..<participants { arrived.wait() }
         for other in 1..<participants {
             let theirs = posted[other]!
-            precondition(
+            userPrecondition(
                 theirs.count == values.count,
                 "ReplicaStatisticsExchange: replica \(other) posted \(theirs.count) values, replica 0 \(values.count)")
             for i in 0..<values.count { values[i] += theirs[i] }

@@ -82,7 +82,7 @@ public final class ResidualBlock: Layer {
         h = conv2.forward(h, context: context)
         var sum = bn2.forward(h, context: context)
         let skip = shortcut?.forward(input, context: context) ?? input
-        precondition(
+        userPrecondition(
             skip.shape == sum.shape,
             "\(layerDescription): shortcut shape \(skip.shape) differs from residual shape \(sum.shape)")
         Self.add(skip, into: &sum, backend: context.backend)

@@ -19,8 +19,8 @@ public final class Sequential: Layer {
 
     /// Adds `layer` at the end under `name`.
     public func append(_ name: String, _ layer: any Layer) {
-        precondition(!name.isEmpty && !name.contains("."), "Sequential: child name '\(name)' must be non-empty and contain no '.'")
-        precondition(
+        userPrecondition(!name.isEmpty && !name.contains("."), "Sequential: child name '\(name)' must be non-empty and contain no '.'")
+        userPrecondition(
             !children.contains { $0.name == name },
             "\(layerDescription): a child named '\(name)' already exists")
         layer.path = qualified(name)

@@ -9,11 +9,11 @@
 public func softmaxCrossEntropy(
     logits: Tensor, labels: [Int], labelSmoothing: Float = 0
 ) -> (loss: Float, gradient: Tensor) {
-    precondition(logits.rank == 2, "softmaxCrossEntropy: expected logits [N, K], got \(logits.shape)")
+    userPrecondition(logits.rank == 2, "softmaxCrossEntropy: expected logits [N, K], got \(logits.shape)")
     let (n, k) = (logits.shape[0], logits.shape[1])
-    precondition(labels.count == n, "softmaxCrossEntropy: \(labels.count) labels for \(n) rows of logits")
-    precondition(k > 0, "softmaxCrossEntropy: logits have no classes, shape \(logits.shape)")
-    precondition(labelSmoothing >= 0 && labelSmoothing < 1, "softmaxCrossEntropy: labelSmoothing must be in [0, 1), got \(labelSmoothing)")
+    userPrecondition(labels.count == n, "softmaxCrossEntropy: \(labels.count) labels for \(n) rows of logits")
+    userPrecondition(k > 0, "softmaxCrossEntropy: logits have no classes, shape \(logits.shape)")
+    userPrecondition(labelSmoothing >= 0 && labelSmoothing < 1, "softmaxCrossEntropy: labelSmoothing must be in [0, 1), got \(labelSmoothing)")
     var gradient = Tensor.uninitialized([n, k])
     guard n > 0 else { return (0, gradient) }
     let offTarget = Double(labelSmoothing) / Double(k)
@@ -25,7 +25,7 @@ public func softmaxCrossEntropy(
             let inverseN = 1 / Double(n)
             for row in 0..<n {
                 let label = labels[row]
-                precondition(label >= 0 && label < k, "softmaxCrossEntropy: label \(label) of row \(row) outside 0..<\(k)")
+                userPrecondition(label >= 0 && label < k, "softmaxCrossEntropy: label \(label) of row \(row) outside 0..<\(k)")
                 let zr = z + row * k
                 let gr = g + row * k
                 var maxLogit = zr[0]

@@ -22,23 +22,23 @@ public enum WeightInitializer: Sendable, Equatable {
     public func make(shape: [Int], fanIn: Int, fanOut: Int, generator: inout SeededGenerator) -> Tensor {
         switch self {
         case .heNormal:
-            precondition(fanIn > 0, "heNormal needs a positive fan-in, got \(fanIn)")
+            userPrecondition(fanIn > 0, "heNormal needs a positive fan-in, got \(fanIn)")
             return Tensor(normal: shape, standardDeviation: (2 / Float(fanIn)).squareRoot(), generator: &generator)
         case .heUniform:
-            precondition(fanIn > 0, "heUniform needs a positive fan-in, got \(fanIn)")
+            userPrecondition(fanIn > 0, "heUniform needs a positive fan-in, got \(fanIn)")
             let bound = (6 / Float(fanIn)).squareRoot()
             return Tensor(uniform: shape, lower: -bound, upper: bound, generator: &generator)
         case .glorotUniform:
-            precondition(fanIn + fanOut > 0, "glorotUniform needs a positive fan-in + fan-out")
+            userPrecondition(fanIn + fanOut > 0, "glorotUniform needs a positive fan-in + fan-out")
             let bound = (6 / Float(fanIn + fanOut)).squareRoot()
             return Tensor(uniform: shape, lower: -bound, upper: bound, generator: &generator)
         case .orthogonal(let gain):
-            precondition(shape.count >= 2, "orthogonal initialisation needs rank >= 2, got shape \(shape)")
+            userPrecondition(shape.count >= 2, "orthogonal initialisation needs rank >= 2, got shape \(shape)")
             let matrix = [shape[0], shape.dropFirst().reduce(1, *)]
             do {
                 return try Tensor(orthogonal: matrix, gain: gain, generator: &generator).reshaped(shape)
             } catch {
-                preconditionFailure("orthogonal initialisation of shape \(shape) failed: \(error)")
+                userPreconditionFailure("orthogonal initialisation of shape \(shape) failed: \(error)")
             }
         case .zeros:
             return Tensor(zeros: shape)

@@ -14,9 +14,9 @@ public struct AdamHyperparameters: Sendable, Equatable, Codable {
 
     /// Creates the hyper-parameters.
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, biasCorrection: Bool = true) {
-        precondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 must be in [0, 1), got \(beta1)")
-        precondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 must be in [0, 1), got \(beta2)")
-        precondition(epsilon >= 0, "Adam: epsilon must be >= 0, got \(epsilon)")
+        userPrecondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 must be in [0, 1), got \(beta1)")
+        userPrecondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 must be in [0, 1), got \(beta2)")
+        userPrecondition(epsilon >= 0, "Adam: epsilon must be >= 0, got \(epsilon)")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

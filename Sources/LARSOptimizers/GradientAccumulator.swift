@@ -27,7 +27,7 @@ public struct GradientAccumulator: Sendable, Equatable {
 
     /// Creates an accumulator for `microBatchesPerStep` equally sized micro-batches per step.
     public init(microBatchesPerStep: Int) {
-        precondition(microBatchesPerStep >= 1, "GradientAccumulator: microBatchesPerStep must be >= 1, got \(microBatchesPerStep)")
+        userPrecondition(microBatchesPerStep >= 1, "GradientAccumulator: microBatchesPerStep must be >= 1, got \(microBatchesPerStep)")
         self.microBatchesPerStep = microBatchesPerStep
     }
 

@@ -48,9 +48,9 @@ extension LARS {
             placement: MomentumPlacement = .insideMomentum, rateMode: RateMode = .scale,
             nonFiniteGradients: NonFiniteGradientPolicy = .throwError, recordsTelemetry: Bool = true
         ) {
-            precondition(momentum >= 0 && momentum < 1, "LARS: momentum must be in [0, 1), got \(momentum)")
-            precondition(trustCoefficient > 0, "LARS: trust coefficient must be > 0, got \(trustCoefficient)")
-            precondition(epsilon >= 0, "LARS: epsilon must be >= 0, got \(epsilon)")
+            userPrecondition(momentum >= 0 && momentum < 1, "LARS: momentum must be in [0, 1), got \(momentum)")
+            userPrecondition(trustCoefficient > 0, "LARS: trust coefficient must be > 0, got \(trustCoefficient)")
+            userPrecondition(epsilon >= 0, "LARS: epsilon must be >= 0, got \(epsilon)")
             self.momentum = momentum
             self.trustCoefficient = trustCoefficient
             self.epsilon = epsilon

@@ -22,7 +22,7 @@ public indirect enum LearningRateSchedule: Sendable, Codable, Equatable, CustomS
     /// The paper's policy: `warmupSteps` of linear warm-up, then power-2 decay from `base` to
     /// `end` over the remaining `totalSteps - warmupSteps` steps.
     public static func paper(base: Float, warmupSteps: Int, totalSteps: Int, end: Float = 0) -> LearningRateSchedule {
-        precondition(totalSteps > warmupSteps, "paper schedule: totalSteps \(totalSteps) must exceed warmupSteps \(warmupSteps)")
+        userPrecondition(totalSteps > warmupSteps, "paper schedule: totalSteps \(totalSteps) must exceed warmupSteps \(warmupSteps)")
         let decay = LearningRateSchedule.polynomial(initial: base, end: end, steps: totalSteps - warmupSteps, power: 2)
         return warmupSteps > 0 ? .linearWarmup(steps: warmupSteps, then: decay) : decay
     }
@@ -30,30 +30,30 @@ public indirect enum LearningRateSchedule: Sendable, Codable, Equatable, CustomS
     /// The linear scaling rule (Goyal et al. 2017): `base * batchSize / referenceBatchSize`, with
     /// `base` the rate tuned at `referenceBatchSize` (256 for ImageNet ResNets).
     public static func linearScaling(base: Float, batchSize: Int, referenceBatchSize: Int = 256) -> Float {
-        precondition(batchSize > 0 && referenceBatchSize > 0, "linearScaling: batch sizes must be positive")
+        userPrecondition(batchSize > 0 && referenceBatchSize > 0, "linearScaling: batch sizes must be positive")
         return base * Float(batchSize) / Float(referenceBatchSize)
     }
 
     /// The learning rate at 0-based step `t`.
     public func value(at t: Int) -> Float {
-        precondition(t >= 0, "LearningRateSchedule: step must be >= 0, got \(t)")
+        userPrecondition(t >= 0, "LearningRateSchedule: step must be >= 0, got \(t)")
         switch self {
         case let .constant(rate):
             return rate
         case let .linearWarmup(steps, then):
-            precondition(steps > 0, "linearWarmup: steps must be > 0, got \(steps)")
+            userPrecondition(steps > 0, "linearWarmup: steps must be > 0, got \(steps)")
             if t >= steps { return then.value(at: t - steps) }
             return Float(Double(then.value(at: 0)) * Double(t + 1) / Double(steps))
         case let .polynomial(initial, end, steps, power):
-            precondition(steps > 0, "polynomial: steps must be > 0, got \(steps)")
+            userPrecondition(steps > 0, "polynomial: steps must be > 0, got \(steps)")
             let remaining = 1 - Double(min(t, steps)) / Double(steps)
             return Float(Double(end) + Double(initial - end) * Elementary.pow(remaining, Double(power)))
         case let .cosine(initial, end, steps):
-            precondition(steps > 0, "cosine: steps must be > 0, got \(steps)")
+            userPrecondition(steps > 0, "cosine: steps must be > 0, got \(steps)")
             let progress = Double(min(t, steps)) / Double(steps)
             return Float(Double(end) + Double(initial - end) * (1 + Elementary.cos(Double.pi * progress)) / 2)
         case let .step(initial, every, factor):
-            precondition(every > 0, "step schedule: every must be > 0, got \(every)")
+            userPrecondition(every > 0, "step schedule: every must be > 0, got \(every)")
             return Float(Double(initial) * Elementary.pow(Double(factor), Double(t / every)))
         case let .multiStep(initial, milestones, factor):
             let passed = milestones.reduce(0) { $0 + ($1 <= t ? 1 : 0) }

@@ -25,8 +25,8 @@ public struct ParameterGroup {
         name: String, parameters: [NamedParameter], weightDecay: Float = 0,
         learningRateMultiplier: Float = 1, usesTrustRatio: Bool = true
     ) {
-        precondition(weightDecay >= 0, "ParameterGroup \(name): weight decay must be >= 0, got \(weightDecay)")
-        precondition(
+        userPrecondition(weightDecay >= 0, "ParameterGroup \(name): weight decay must be >= 0, got \(weightDecay)")
+        userPrecondition(
             learningRateMultiplier >= 0,
             "ParameterGroup \(name): learning-rate multiplier must be >= 0, got \(learningRateMultiplier)")
         self.name = name

@@ -15,10 +15,10 @@ func makeSlots(_ groups: [ParameterGroup], optimizer: String) -> [ParameterSlot]
     var objects = Set<ObjectIdentifier>()
     for (g, group) in groups.enumerated() {
         for named in group.parameters {
-            precondition(
+            userPrecondition(
                 names.insert(named.name).inserted,
                 "\(optimizer): parameter name \(named.name) appears twice in the groups")
-            precondition(
+            userPrecondition(
                 objects.insert(ObjectIdentifier(named.parameter)).inserted,
                 "\(optimizer): parameter \(named.name) is listed twice (same object under another name)")
             slots.append(ParameterSlot(name: named.name, group: g, parameter: named.parameter))

@@ -35,7 +35,7 @@ public final class SGD: Optimizer, TensorwiseOptimizer {
         groups: [ParameterGroup], momentum: Float = 0.9, nesterov: Bool = false,
         placement: MomentumPlacement = .afterMomentum, nonFiniteGradients: NonFiniteGradientPolicy = .unchecked
     ) {
-        precondition(momentum >= 0 && momentum < 1, "SGD: momentum must be in [0, 1), got \(momentum)")
+        userPrecondition(momentum >= 0 && momentum < 1, "SGD: momentum must be in [0, 1), got \(momentum)")
         self.momentum = momentum
         self.nesterov = nesterov
         self.placement = placement

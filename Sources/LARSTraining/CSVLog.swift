@@ -49,7 +49,7 @@ public final class CSVLog {
 
     /// Appends one row; values are written as given (numbers should be pre-formatted).
     public func append(_ values: [String]) {
-        precondition(values.count == columns.count, "CSV row for \(path) has \(values.count) values, header has \(columns.count)")
+        userPrecondition(values.count == columns.count, "CSV row for \(path) has \(values.count) values, header has \(columns.count)")
         fputs(values.joined(separator: ",") + "\n", file)
         fflush(file)
     }
