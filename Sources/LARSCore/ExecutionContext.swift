@@ -15,16 +15,24 @@ public struct ExecutionContext: Sendable {
 
     /// Creates a context. The default is OpenBLAS, training mode, two threads, and the build's
     /// default convolution engine (oneDNN when compiled in, im2col + OpenBLAS otherwise).
+    ///
+    /// The first context a process makes also applies `HeapTuning.keepLargeBlocksInHeap()`
+    /// (once, process-wide): every computation takes a context, so a hand-written training loop
+    /// is as fast as `lars-train` without knowing about it.
     public init(
         backend: any KernelBackend = OpenBLASBackend(), isTraining: Bool = true, threads: Int = 2,
         convolutionEngine: ConvolutionEngine = .default
     ) {
         userPrecondition(threads >= 1, "ExecutionContext needs at least one thread, got \(threads)")
+        _ = Self.heapTuned
         self.backend = backend
         self.isTraining = isTraining
         self.threads = threads
         self.convolutionEngine = convolutionEngine
     }
+
+    /// Whether the heap tuning took effect; evaluated once, by the first context.
+    private static let heapTuned = HeapTuning.keepLargeBlocksInHeap()
 
     /// The same context in evaluation mode.
     public var evaluating: ExecutionContext {
