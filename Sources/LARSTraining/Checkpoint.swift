@@ -53,13 +53,6 @@ extension Trainer {
             throw TrainingError.invalidFile(path: path, problem: "epoch '\(saved.epoch)' is not an epoch of this run")
         }
         try checkResumeConsistency(saved, path: path)
-        if let recorded = file.metadata["tensors_hash"] {
-            let actual = Self.tensorsHash(file.names.map { ($0, file.tensors[$0]!) })
-            guard actual == recorded else {
-                throw TrainingError.invalidFile(
-                    path: path, problem: "its tensors do not match the hash recorded when it was written (\(recorded), now \(actual)): the file was changed or damaged")
-            }
-        }
         let words = saved.generatorWords
         let scalars = saved.optimizerScalars
 
@@ -83,6 +76,15 @@ extension Trainer {
             optimizerTensors[String(name.dropFirst("optimizer/".count))] = tensor
         }
         try Self.checkSoundness(optimizerTensors.sorted { $0.key < $1.key }.map { ("optimizer/" + $0.key, $0.value) }, path: path)
+        // After the checks that name a tensor: a value that is still plausible but not the one
+        // written (a flipped bit) is caught here.
+        if let recorded = file.metadata["tensors_hash"] {
+            let actual = Self.tensorsHash(file.names.map { ($0, file.tensors[$0]!) })
+            guard actual == recorded else {
+                throw TrainingError.invalidFile(
+                    path: path, problem: "its tensors do not match the hash recorded when it was written (\(recorded), now \(actual)): the file was changed or damaged")
+            }
+        }
         let known = Set(parameters.map(\.name)).union(buffers.map(\.name))
         if let stray = file.tensors.keys.sorted().first(where: { !$0.hasPrefix("optimizer/") && !known.contains($0) }) {
             throw TrainingError.checkpointMismatch(path: path, problem: "tensor '\(stray)' is not part of the model")
