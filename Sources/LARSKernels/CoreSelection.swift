@@ -50,6 +50,17 @@ public enum CoreSelection: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// OpenBLAS cores with AVX-512 kernels (lower-cased).
+    public static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
+
+    /// How wide a core's kernels are: 0 before AVX2, 1 for AVX2 (`Haswell`, `Zen`, ...), 2 for
+    /// AVX-512. A core of a lower tier than the CPU's best leaves speed unused.
+    public static func tier(_ core: String) -> Int {
+        let name = core.lowercased()
+        if preAVX2Cores.contains(name) { return 0 }
+        return avx512Cores.contains(name) ? 2 : 1
+    }
+
     /// `keep`, `switch to SkylakeX` or `respect OPENBLAS_CORETYPE=...`.
     public var description: String {
         switch self {

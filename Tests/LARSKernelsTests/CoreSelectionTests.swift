@@ -64,6 +64,27 @@ enum CPUFlags {
         #expect(fast.summary == "BLAS: OpenBLAS 0.3.21, core Cooperlake, 2 threads (CPU: Intel(R) Xeon(R), AVX-512+BF16) [switched from Prescott]")
     }
 
+    @Test func aUserCoreNarrowerThanTheCPUIsRespectedButNamed() {
+        let zen5 = CPUInfo(vendor: "AuthenticAMD", modelName: "AMD EPYC", family: 26, model: 2, flags: CPUFlags.emeraldRapids)
+        var haswell = BLASDescription(
+            library: "OpenBLAS 0.3.21", coreName: "Haswell", configuration: "OpenBLAS 0.3.21 DYNAMIC_ARCH", threads: 2,
+            cpu: zen5, coreTypeSetting: "Haswell")
+        #expect(haswell.slowerCoreAdvice?.contains("OPENBLAS_CORETYPE=Haswell runs the Haswell kernel on a CPU with AVX-512+BF16; OpenBLAS would pick Cooperlake itself") == true)
+        #expect(haswell.summary.contains("[OPENBLAS_CORETYPE=Haswell set by the user] NOTE: "))
+        // The same core chosen by OpenBLAS itself, the best core set by the user, or an AVX2 CPU: nothing to say.
+        haswell.coreTypeSetting = nil
+        #expect(haswell.slowerCoreAdvice == nil)
+        var cooperlake = haswell
+        cooperlake.coreName = "Cooperlake"
+        cooperlake.coreTypeSetting = "Cooperlake"
+        #expect(cooperlake.slowerCoreAdvice == nil)
+        let zen3 = CPUInfo(vendor: "AuthenticAMD", modelName: "AMD EPYC", family: 25, model: 1, flags: ["sse2", "avx", "avx2", "fma"])
+        let zen = BLASDescription(
+            library: "OpenBLAS 0.3.21", coreName: "Haswell", configuration: "", threads: 1, cpu: zen3, coreTypeSetting: "Haswell")
+        #expect(zen.slowerCoreAdvice == nil)
+        #expect(CoreSelection.tier("Prescott") == 0 && CoreSelection.tier("Zen") == 1 && CoreSelection.tier("SkylakeX") == 2)
+    }
+
     @Test func cpuInfoParsesTheFirstProcessor() {
         let text = """
             processor\t: 0
