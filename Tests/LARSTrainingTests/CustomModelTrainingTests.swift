@@ -63,4 +63,43 @@ import LARSTestSupport
                 trainSet: syntheticImages(count: 64, seed: 1), testSet: syntheticImages(count: 16, seed: 2))
         } throws: { "\($0)".contains("the model does not take the data's images: conv (Conv2D): expected input") }
     }
+
+    /// The user's whole path on each form of data: a custom model trained with LARS through
+    /// `Trainer(configuration:model:)`, saved, loaded into a fresh model, predicting the same.
+    @Test(arguments: ["float", "npy", "folder"])
+    func aCustomModelOnUserDataSavesLoadsAndPredictsTheSame(form: String) throws {
+        let directory = temporaryDirectory("custom-\(form)")
+        let (train, test): (ImageDataset, ImageDataset)
+        switch form {
+        case "float":
+            (train, test) = (UserDataTrainingTests.floatImages(count: 192, seed: 1), UserDataTrainingTests.floatImages(count: 64, seed: 2))
+        case "npy":
+            for (split, data) in [("train", UserDataTrainingTests.floatImages(count: 192, seed: 1)), ("test", UserDataTrainingTests.floatImages(count: 64, seed: 2))] {
+                try NumPyArray(shape: [data.count, 12, 12], floats: data.floatImages!).write(to: directory + "/x_\(split).npy")
+                try NumPyArray(shape: [data.count], integers: data.labels).write(to: directory + "/y_\(split).npy")
+            }
+            (train, test) = (try DatasetKind.npy.load(directory: directory, split: .train), try DatasetKind.npy.load(directory: directory, split: .test))
+        default:
+            try ImageFolder.write(syntheticImages(count: 192, seed: 1), to: directory + "/train")
+            try ImageFolder.write(syntheticImages(count: 64, seed: 2), to: directory + "/test")
+            (train, test) = (try DatasetKind.folder.load(directory: directory, split: .train), try DatasetKind.folder.load(directory: directory, split: .test))
+        }
+        var c = configuration("custom-\(form)-run", epochs: 3)
+        c.dataset = form
+        let trainer = try Trainer(configuration: c, model: Self.tinyNet(), trainSet: train, testSet: test)
+        trainer.printsProgress = false
+        try trainer.run()
+        #expect((trainer.history.last?.testAccuracy ?? 0) > 0.8, "\(trainer.history)")
+
+        let saved = directory + "/model.safetensors"
+        try trainer.model.save(to: saved)
+        var generator = SeededGenerator(seed: 99)
+        let fresh = try Self.tinyNet()(&generator)
+        try fresh.load(from: saved)
+        let context = ExecutionContext(threads: 1)
+        let before = try trainer.model.predict(on: test, normalization: trainer.normalization, top: 2, context: context)
+        let after = try fresh.predict(on: test, normalization: trainer.normalization, top: 2, context: context)
+        #expect(after.probabilities == before.probabilities)
+        #expect(after.topClasses == before.topClasses)
+    }
 }
