@@ -22,6 +22,7 @@ public enum IDXFile {
     /// `trailingAllowance`, so a hostile file costs no more memory than its header's claim.
     ///
     /// - Parameters:
+    ///   - path: the IDX file, plain or gzip-compressed.
     ///   - rank: the number of dimensions the caller expects (3 for images, 1 for labels).
     ///   - missingHint: what to tell the user when the file does not exist.
     /// - Throws: `DatasetError` for a missing or unreadable file, a corrupt gzip stream, a bad magic

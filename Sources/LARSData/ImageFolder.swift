@@ -11,6 +11,8 @@ public enum ImageFolder {
     /// Loads every PNG image under `directory`.
     ///
     /// - Parameters:
+    ///   - directory: the folder holding one sub-folder of PNG images per class.
+    ///   - name: the data set's name, as logs and errors show it.
     ///   - classNames: the class list to label with (a test split uses its training split's);
     ///     `nil` to take the sorted sub-folder names. Every sub-folder must then be one of them.
     /// - Throws: `DatasetError` naming the file or folder at fault: a missing directory, no

@@ -53,8 +53,13 @@ public struct GradientCheckReport: CustomStringConvertible, Sendable {
 ///   - forward: `x -> y`; must be deterministic (call it in training mode for BatchNorm).
 ///   - backward: `dL/dy -> dL/dx`, after the most recent `forward(x)`.
 ///   - step: the finite-difference step `h`.
+///   - tolerance: the largest relative difference an entry may have.
+///   - absoluteFloor: the smallest magnitude the relative difference is measured against.
 ///   - maxEntriesPerTensor: at most this many entries (seeded random choice) per tensor.
 ///   - checkInput: whether to compare dL/dx (off for layers whose input gradient is not computed).
+///   - allowOneSided: accept an entry whose one-sided difference (forward or backward) agrees when
+///     the central one does not, as at a kink such as ReLU's.
+///   - seed: seeds the choice of entries and the random projection of the output.
 public func checkGradients(
     input: Tensor, parameters: [NamedParameter],
     forward: (Tensor) -> Tensor, backward: (Tensor) -> Tensor,

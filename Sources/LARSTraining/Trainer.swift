@@ -104,11 +104,15 @@ public final class Trainer {
     /// (`HeapTuning.keepLargeBlocksInHeap()`, process-wide), which training needs to run fast.
     ///
     /// - Parameters:
+    ///   - requested: the run's settings (`configuration`); micro-batches are resolved from it.
     ///   - makeModel: builds a new model for images of the data sets' shape `[N, C, H, W]` with
     ///     `trainSet.classCount` outputs, initialised from the generator it is given. It is
     ///     called once per replica (each time with the same generator state, so replicas start
     ///     equal) and for the memory estimate; each call must return a new object.
     ///     `configuration.model` then only names the model in logs and checkpoints.
+    ///   - fullTrainSet: the training images (`trainSet`); the validation split is held out of it.
+    ///   - testSet: the held-out images the run evaluates, of the same size as the training images.
+    ///   - group: the processes of the run; one process unless under MPI.
     ///
     /// OpenBLAS's thread count is the process's and is left alone here, because changing it
     /// while other threads call BLAS is not safe: set it to `configuration.threadsPerReplica`
