@@ -53,14 +53,10 @@ public final class BatchNorm: Layer {
         self.runningVariance = Buffer(Tensor(ones: [featureCount]))
     }
 
-    public var namedParameters: [NamedParameter] {
-        [NamedParameter(name: qualified("scale"), parameter: scale),
-         NamedParameter(name: qualified("shift"), parameter: shift)]
-    }
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("scale", scale), ("shift", shift)] }
 
-    public var namedBuffers: [NamedBuffer] {
-        [NamedBuffer(name: qualified("runningMean"), buffer: runningMean),
-         NamedBuffer(name: qualified("runningVariance"), buffer: runningVariance)]
+    public var ownBuffers: [(name: String, buffer: Buffer)] {
+        [("runningMean", runningMean), ("runningVariance", runningVariance)]
     }
 
     public func validateInput(shape: [Int]) -> String? {

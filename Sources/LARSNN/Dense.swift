@@ -31,10 +31,8 @@ public final class Dense: Layer {
         self.bias = bias ? Parameter(Tensor(zeros: [outputCount]), kind: .bias) : nil
     }
 
-    public var namedParameters: [NamedParameter] {
-        var list = [NamedParameter(name: qualified("weight"), parameter: weight)]
-        if let bias { list.append(NamedParameter(name: qualified("bias"), parameter: bias)) }
-        return list
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
     public func validateInput(shape: [Int]) -> String? {

@@ -19,10 +19,20 @@ public protocol Layer: AnyObject {
     /// Back-propagates `outputGradient` (dL/dy); returns dL/dx and accumulates parameter gradients.
     func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor
 
-    /// The trainable parameters of this layer and its children, with dotted names.
+    /// This layer's own trainable parameters under local names (`weight`, `bias`), without its
+    /// children's. A layer states only these; the dotted names (`stage1.block0.conv1.weight`)
+    /// are composed from the paths its containers give it (`namedParameters`).
+    var ownParameters: [(name: String, parameter: Parameter)] { get }
+
+    /// This layer's own buffers (BatchNorm running statistics) under local names.
+    var ownBuffers: [(name: String, buffer: Buffer)] { get }
+
+    /// The trainable parameters of this layer and its children, with dotted names. Default: the
+    /// own parameters under `path`, then each sublayer's, in order.
     var namedParameters: [NamedParameter] { get }
 
-    /// The non-trainable state (BatchNorm running statistics) of this layer and its children.
+    /// The non-trainable state of this layer and its children, with dotted names. Default: the
+    /// own buffers under `path`, then each sublayer's, in order.
     var namedBuffers: [NamedBuffer] { get }
 
     /// The layers this one runs, for walking a model (finding its BatchNorm layers, say): a
@@ -36,10 +46,19 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
-    /// Layers without parameters have none.
-    public var namedParameters: [NamedParameter] { [] }
-    /// Layers without buffers have none.
-    public var namedBuffers: [NamedBuffer] { [] }
+    /// Layers without parameters of their own have none.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
+    /// Layers without buffers of their own have none.
+    public var ownBuffers: [(name: String, buffer: Buffer)] { [] }
+    /// The own parameters under `path`, then each sublayer's named parameters, in order.
+    public var namedParameters: [NamedParameter] {
+        ownParameters.map { NamedParameter(name: qualified($0.name), parameter: $0.parameter) }
+            + sublayers.flatMap(\.namedParameters)
+    }
+    /// The own buffers under `path`, then each sublayer's named buffers, in order.
+    public var namedBuffers: [NamedBuffer] {
+        ownBuffers.map { NamedBuffer(name: qualified($0.name), buffer: $0.buffer) } + sublayers.flatMap(\.namedBuffers)
+    }
     /// Layers that hold no other layer have no sublayers.
     public var sublayers: [any Layer] { [] }
     /// Layers that accept any shape accept every shape.

@@ -58,17 +58,9 @@ public final class ResidualBlock: Layer {
         outputReLU.path = qualified("relu2")
     }
 
-    /// The convolutions, BatchNorms and the shortcut, in forward order.
+    /// The convolutions, BatchNorms and the shortcut, in forward order (their parameters and
+    /// buffers, in this order, are the block's).
     public var sublayers: [any Layer] { [conv1, bn1, conv2, bn2] + (shortcut.map { [$0] } ?? []) }
-
-    public var namedParameters: [NamedParameter] {
-        conv1.namedParameters + bn1.namedParameters + conv2.namedParameters + bn2.namedParameters
-            + (shortcut?.namedParameters ?? [])
-    }
-
-    public var namedBuffers: [NamedBuffer] {
-        bn1.namedBuffers + bn2.namedBuffers + (shortcut?.namedBuffers ?? [])
-    }
 
     public func validateInput(shape: [Int]) -> String? {
         conv1.validateInput(shape: shape)

@@ -38,8 +38,6 @@ public final class Sequential: Layer {
 
     /// The children, in execution order.
     public var sublayers: [any Layer] { children.map(\.layer) }
-    public var namedParameters: [NamedParameter] { children.flatMap { $0.layer.namedParameters } }
-    public var namedBuffers: [NamedBuffer] { children.flatMap { $0.layer.namedBuffers } }
 
     public func validateInput(shape: [Int]) -> String? {
         children.first?.layer.validateInput(shape: shape)
