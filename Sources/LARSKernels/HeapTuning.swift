@@ -25,7 +25,8 @@ public enum HeapTuning {
     ///
     /// Does nothing when the user chose for themselves (`MALLOC_MMAP_THRESHOLD_`,
     /// `MALLOC_TRIM_THRESHOLD_`, or `GLIBC_TUNABLES` naming either) and on platforms without
-    /// glibc. Idempotent and cheap; `Trainer` and `lars-bench` call it before they train. Returns
+    /// glibc. Idempotent and cheap; the first `ExecutionContext` of a process calls it (and
+    /// `Trainer` and `lars-bench` again). Returns
     /// whether both settings were applied (glibc 2.36 accepts them; measured with this
     /// project's test of a 40 MB block).
     @discardableResult

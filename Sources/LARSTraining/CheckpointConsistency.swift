@@ -50,9 +50,9 @@ extension Trainer {
     }
 }
 
-/// `path` with symbolic links, `.` and `..` resolved (`realpath`), or `path` itself when it
-/// does not exist: so that one directory spelled two ways compares equal.
-func resolvedPath(_ path: String) -> String {
+/// `path` with symbolic links, `.` and `..` resolved (`realpath`, absolute), or `path` itself
+/// when it does not exist: so that one directory spelled two ways compares equal.
+public func resolvedPath(_ path: String) -> String {
     guard let resolved = realpath(path, nil) else { return path }
     defer { free(resolved) }
     return String(cString: resolved)

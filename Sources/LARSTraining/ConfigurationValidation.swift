@@ -90,7 +90,8 @@ extension TrainingConfiguration {
     }
 
     private func validateSchedule() throws {
-        try Self.check(warmupEpochs, "--warmup-epochs", in: 0...Double(epochs))
+        // A warm-up longer than the run is odd but well defined (the rate never reaches its peak).
+        try Self.check(warmupEpochs, "--warmup-epochs", in: 0...Double(Self.maximumEpochs))
         try Self.check(Double(polyPower), "--poly-power", in: 0...100, openLower: true)
         try Self.check(Double(minLearningRate), "--min-lr", in: 0...Double(peakLearningRate))
         try Self.check(Double(decayRate), "--decay-rate", in: 0...1, openLower: true)

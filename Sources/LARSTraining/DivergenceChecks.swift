@@ -28,7 +28,7 @@ extension Trainer {
     public static let skipLimit = 10
 
     /// After an optimizer step: gives up when `skipLimit` steps in a row were skipped, and
-    /// checks the weights and statistics the step left (`checkModelState`).
+    /// checks the weights the step left (`checkModelState`).
     func checkStep(_ report: StepReport, epoch: Int) throws {
         if let reason = report.skippedBecauseOf {
             consecutiveSkips += 1
@@ -40,19 +40,22 @@ extension Trainer {
             return
         }
         consecutiveSkips = 0
-        try checkModelState(epoch: epoch)
+        // Weights only: they are the same on every rank after each step, so every rank stops at
+        // the same step. BatchNorm statistics differ between ranks until the epoch's broadcast
+        // and are checked after it (`trainEpoch`), or one rank could stop alone.
+        try checkModelState(epoch: epoch, includingBuffers: false)
     }
 
     /// Throws `TrainingError.diverged` naming the first parameter or buffer that is not a sound
     /// state (`ModelState.problem`), so that such a state is never evaluated, stepped from or
     /// written to a checkpoint. One pass over the weights: cheap beside a step.
-    func checkModelState(epoch: Int) throws {
+    func checkModelState(epoch: Int, includingBuffers: Bool = true) throws {
         for p in parameters {
             if let problem = p.parameter.withValues({ ModelState.problem(in: UnsafeBufferPointer($0), name: p.name) }) {
                 throw TrainingError.diverged(epoch: epoch, step: optimizer.stepCount, reason: problem)
             }
         }
-        for b in model.namedBuffers {
+        for b in includingBuffers ? model.namedBuffers : [] {
             if let problem = b.buffer.value.withUnsafeBufferPointer({ ModelState.problem(in: $0, name: b.name) }) {
                 throw TrainingError.diverged(epoch: epoch, step: optimizer.stepCount, reason: problem)
             }

@@ -20,7 +20,8 @@ public final class OutputDirectoryLock {
         /// directory holding another run's files is refused, unless the checkpoint is that run's
         /// own (it lies in the directory).
         case resume(checkpoint: String)
-        /// A new run replacing the old one: remove its files first.
+        /// A new run replacing the old one: its files are removed by `removeRunFiles()`, which
+        /// the caller calls once the new run is known to start (so a refused run loses nothing).
         case overwrite
     }
 
@@ -71,7 +72,7 @@ public final class OutputDirectoryLock {
                     "\(directory) holds another run's files (\(names)), and \(checkpoint) is not that run's checkpoint; resume into the checkpoint's own directory or an empty --output")
             }
         case .overwrite:
-            for path in existing { unlink(path) }
+            break
         case .fresh:
             guard existing.isEmpty else {
                 throw TrainingError.invalidConfiguration(
@@ -81,6 +82,12 @@ public final class OutputDirectoryLock {
     }
 
     deinit { close(descriptor) }
+
+    /// Removes the run files (`RunFiles.all`) an earlier run left in the directory: what
+    /// `--overwrite` does, once the new run has passed every check.
+    public func removeRunFiles() {
+        for path in Self.runFiles(in: directory) { unlink(path) }
+    }
 
     /// The PID written into the lock file by its holder, or "unknown".
     private static func readHolder(_ fd: Int32) -> String {

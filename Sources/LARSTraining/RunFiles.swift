@@ -17,7 +17,8 @@ public struct RunFiles: Sendable {
     /// The latest checkpoint (safetensors).
     public var checkpoint: String { directory + "/checkpoint.safetensors" }
 
-    /// The checkpoint of the epoch with the best test accuracy so far (safetensors).
+    /// The checkpoint of the epoch with the best held-out accuracy so far (the validation split's,
+    /// else the test set's; safetensors).
     public var best: String { directory + "/best.safetensors" }
 
     /// How the run ended (`RunOutcome`, JSON), written when it stops.

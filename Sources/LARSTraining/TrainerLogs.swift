@@ -53,8 +53,11 @@ extension Trainer {
         let improved = score.map { $0 > (bestScore ?? -1) } ?? false
         if improved { bestScore = score }
         if writesCheckpoints {
-            try saveCheckpoint(to: files.checkpoint)
+            // The best first: a kill between the two writes then leaves a checkpoint whose
+            // best_score names an epoch that best.safetensors already holds (or an older one, which
+            // the re-run epoch improves on again), never the reverse.
             if improved { try saveCheckpoint(to: files.best) }
+            try saveCheckpoint(to: files.checkpoint)
         }
         try TrainingReport.write(files: files, title: "swift-lars training run", details: reportDetails())
     }

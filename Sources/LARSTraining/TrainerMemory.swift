@@ -32,13 +32,20 @@ extension Trainer {
         return estimate
     }
 
-    /// Refuses a model that does not take the data's images or does not give one score per
-    /// class, naming the layer (its `validateInput` message) or the output shape, before any
-    /// pass runs: a user's model fails here with a message, not in a kernel's precondition.
+    /// Refuses a model that does not take the data's images (its `validateInput`, naming the
+    /// layer), whose parameter and buffer names collide (they key every checkpoint), or that does
+    /// not give one score per class, before training. A shape mismatch deeper inside the model
+    /// stops the blank-image pass here, with the layer's message, rather than after an epoch.
     static func checkModel(_ model: any Layer, trainSet: ImageDataset) throws {
         let shape = [1, trainSet.channels, trainSet.height, trainSet.width]
         if let problem = model.validateInput(shape: shape) {
             throw TrainingError.invalidConfiguration("the model does not take the data's images: \(problem)")
+        }
+        let names = model.namedParameters.map(\.name) + model.namedBuffers.map(\.name)
+        var seen = Set<String>()
+        if let duplicate = names.first(where: { !seen.insert($0).inserted }) {
+            throw TrainingError.invalidConfiguration(
+                "two tensors of the model are both named '\(duplicate)'; a container must give its children distinct paths (Sequential does)")
         }
         var evaluation = ExecutionContext(backend: OpenBLASBackend(), isTraining: false, threads: 1)
         evaluation.isTraining = false

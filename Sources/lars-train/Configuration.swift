@@ -6,7 +6,9 @@ extension LarsTrain {
     func makeConfiguration(threads resolvedThreads: Int) -> TrainingConfiguration {
         var c = TrainingConfiguration()
         c.dataset = dataset
-        c.dataDirectory = dataDirectory
+        // Absolute and resolved: the checkpoint records it, and a resume from another working
+        // directory, or through a link, names the same data.
+        c.dataDirectory = dataDirectory.map { $0.isEmpty ? $0 : resolvedPath($0) }
         c.trainLimit = trainLimit
         c.testLimit = testLimit
         c.randomCrop = !noAugment

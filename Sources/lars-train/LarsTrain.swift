@@ -193,6 +193,7 @@ struct LarsTrain: ParsableCommand {
             print("removed \(lock.removedTemporaries.count) temporary file(s) of an interrupted write: \(lock.removedTemporaries.joined(separator: ", "))")
         }
         let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
+        if overwrite { lock?.removeRunFiles() }  // only now: a refused run loses nothing
         if isRoot {
             // OpenBLAS now runs one replica's share of the threads: report what runs.
             var running = blas

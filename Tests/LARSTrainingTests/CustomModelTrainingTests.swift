@@ -102,4 +102,29 @@ import LARSTestSupport
         #expect(after.probabilities == before.probabilities)
         #expect(after.topClasses == before.topClasses)
     }
+
+    /// A user's container that forgets to give its children paths: their names collide.
+    final class Unnamed: Layer {
+        var path = ""
+        let first: Dense, second: Dense
+        init(generator: inout SeededGenerator) {
+            first = Dense(inputCount: 144, outputCount: 4, generator: &generator)
+            second = Dense(inputCount: 4, outputCount: 4, generator: &generator)
+        }
+        var sublayers: [any Layer] { [first, second] }
+        func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+            second.forward(first.forward(input.reshaped([input.shape[0], 144]), context: context), context: context)
+        }
+        func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+            first.backward(second.backward(outputGradient, context: context), context: context)
+        }
+    }
+
+    @Test func collidingNamesAreRefusedBeforeTraining() throws {
+        #expect {
+            try Trainer(
+                configuration: configuration("custom-unnamed", epochs: 1), model: { g in Unnamed(generator: &g) },
+                trainSet: syntheticImages(count: 64, seed: 1), testSet: syntheticImages(count: 16, seed: 2))
+        } throws: { "\($0)".contains("two tensors of the model are both named 'weight'") }
+    }
 }

@@ -35,7 +35,10 @@ import LARSTestSupport
         #expect(FileManager.default.fileExists(atPath: files.metrics))
         try write("mine", to: directory + "/notes.txt")
         try write("x", to: files.best)
-        _ = try OutputDirectoryLock(directory: directory, intent: .overwrite)
+        let overwriting = try OutputDirectoryLock(directory: directory, intent: .overwrite)
+        // Nothing is removed until the new run is known to start.
+        #expect(FileManager.default.fileExists(atPath: files.metrics))
+        overwriting.removeRunFiles()
         #expect(!FileManager.default.fileExists(atPath: files.metrics))
         #expect(!FileManager.default.fileExists(atPath: files.best))
         #expect(FileManager.default.fileExists(atPath: directory + "/notes.txt"))
