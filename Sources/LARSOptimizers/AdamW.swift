@@ -13,7 +13,9 @@ public final class AdamW: Optimizer, TensorwiseOptimizer {
     public let hyperparameters: AdamHyperparameters
     /// The parameter groups, fixed at creation.
     public var groups: [ParameterGroup] { loop.groups }
-    /// What to do with NaN or infinite gradients (`.unchecked` by default: checking costs a pass).
+    /// What to do with NaN or infinite gradients: `.throwError` by default, as in every optimizer
+    /// here, so a bad gradient stops the step with nothing changed; `.unchecked` saves one read
+    /// of the gradients.
     public var nonFiniteGradients: NonFiniteGradientPolicy { loop.nonFiniteGradients }
     /// Completed (not skipped) steps: the schedule position.
     public var stepCount: Int { loop.stepCount }
@@ -28,7 +30,7 @@ public final class AdamW: Optimizer, TensorwiseOptimizer {
     /// Creates AdamW over `groups` with zero moments.
     public init(
         groups: [ParameterGroup], hyperparameters: AdamHyperparameters = AdamHyperparameters(),
-        nonFiniteGradients: NonFiniteGradientPolicy = .unchecked
+        nonFiniteGradients: NonFiniteGradientPolicy = .throwError
     ) {
         self.hyperparameters = hyperparameters
         self.loop = StepLoopState(optimizer: "AdamW", groups: groups, nonFiniteGradients: nonFiniteGradients)

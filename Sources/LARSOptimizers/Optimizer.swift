@@ -31,12 +31,13 @@ public protocol Optimizer: AnyObject {
 /// What to do when a gradient contains NaN or infinity.
 public enum NonFiniteGradientPolicy: String, Sendable, Codable, CaseIterable {
     /// Stop with `OptimizerError.nonFiniteGradient` naming the first offending parameter; nothing
-    /// is updated.
+    /// is updated. Every optimizer's default.
     case throwError
     /// Leave parameters, buffers and the step count unchanged and report the step as skipped
     /// (what mixed-precision loss scalers do after an overflow).
     case skipStep
-    /// Do not look (saves one pass over the gradients in SGD and AdamW; NaN then propagates).
+    /// Do not look (saves one read of the gradients in SGD and AdamW, where nothing else reads
+    /// them whole before the update; NaN then propagates).
     case unchecked
 }
 

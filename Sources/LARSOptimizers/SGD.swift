@@ -19,7 +19,9 @@ public final class SGD: Optimizer, TensorwiseOptimizer {
     public let placement: MomentumPlacement
     /// The parameter groups, fixed at creation.
     public var groups: [ParameterGroup] { loop.groups }
-    /// What to do with NaN or infinite gradients (`.unchecked` by default: checking costs a pass).
+    /// What to do with NaN or infinite gradients: `.throwError` by default, as in every optimizer
+    /// here, so a bad gradient stops the step with nothing changed; `.unchecked` saves one read
+    /// of the gradients.
     public var nonFiniteGradients: NonFiniteGradientPolicy { loop.nonFiniteGradients }
     /// Completed (not skipped) steps: the schedule position.
     public var stepCount: Int { loop.stepCount }
@@ -33,7 +35,7 @@ public final class SGD: Optimizer, TensorwiseOptimizer {
     /// Creates SGD over `groups` with zero momentum buffers.
     public init(
         groups: [ParameterGroup], momentum: Float = 0.9, nesterov: Bool = false,
-        placement: MomentumPlacement = .afterMomentum, nonFiniteGradients: NonFiniteGradientPolicy = .unchecked
+        placement: MomentumPlacement = .afterMomentum, nonFiniteGradients: NonFiniteGradientPolicy = .throwError
     ) {
         userPrecondition(momentum >= 0 && momentum < 1, "SGD: momentum must be in [0, 1), got \(momentum)")
         self.momentum = momentum

@@ -51,6 +51,9 @@ public final class Trainer {
 
     let trainLoader: BatchLoader
     let parameters: [NamedParameter]
+    /// The model's one parameter store, so that a collective on the whole model is one call on
+    /// one buffer.
+    let parameterStore: ParameterStore
     /// The names of the groups whose parameters the trust-ratio log follows.
     let trustRatioGroups: Set<String>
     var generator: SeededGenerator
@@ -100,8 +103,9 @@ public final class Trainer {
     /// Sets up a run of any model: cuts steps into micro-batches, holds out the validation
     /// split, builds the model (and its replicas) with `makeModel`, the optimizer from the
     /// configuration, computes the normalisation from the training images, and makes rank 0's
-    /// initial weights everyone's. Keeps large blocks in the `malloc` heap
-    /// (`HeapTuning.keepLargeBlocksInHeap()`, process-wide), which training needs to run fast.
+    /// initial weights everyone's. Its `ExecutionContext`, like the first one any process makes,
+    /// keeps large blocks in the `malloc` heap (`HeapTuning.keepLargeBlocksInHeap()`,
+    /// process-wide), which training needs to run fast.
     ///
     /// - Parameters:
     ///   - requested: the run's settings (`configuration`); micro-batches are resolved from it.
@@ -123,7 +127,6 @@ public final class Trainer {
         trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup()
     ) throws {
         let configuration = try requested.resolvingMicroBatches(processes: group.size)
-        HeapTuning.keepLargeBlocksInHeap()
         let (trainSet, validationSet) = try fullTrainSet.holdingOut(last: configuration.validationCount)
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
@@ -166,7 +169,7 @@ public final class Trainer {
         generator = SeededGenerator(seed: configuration.seed)
         let initialGenerator = generator
         model = try makeModel(&generator)
-        model.bindParameters()  // one flat store (the built-in models are bound already)
+        parameterStore = model.bindParameters()  // the built-in models are bound already
         if configuration.resolvedReplicas > 1 {
             var replicas: [any Layer] = [model]
             for _ in 1..<configuration.resolvedReplicas {

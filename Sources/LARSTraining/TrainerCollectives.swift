@@ -1,10 +1,6 @@
 /// What the ranks of a data-parallel run exchange: the initial weights, BatchNorm running
 /// statistics after each epoch, and every step's gradients.
 extension Trainer {
-    /// The model's one parameter store (the model builders bind it; binding again is a no-op), so
-    /// that a collective on the whole model is one call on one buffer.
-    var parameterStore: ParameterStore { model.bindParameters() }
-
     /// Copies rank 0's parameters and buffers to every rank, so all start from the same weights:
     /// one broadcast of the value buffer, then one per BatchNorm buffer.
     func broadcastParameters() throws {
