@@ -36,6 +36,8 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
     private var velocity: StateBuffer
     /// ‖w‖ and ‖g‖ per tensor, taken by `inspect` during the non-finite check.
     private var inspectedNorms: [(weight: Float, gradient: Float)]
+    /// Whether each tensor needs its norms (adapted, or recorded), fixed with the groups.
+    private let wantsNorms: [Bool]
 
     /// Creates LARS over `groups` (for example `ParameterGroup.byKind(model.namedParameters,
     /// weightDecay: 5e-4)`), with zero momentum buffers.
@@ -44,6 +46,8 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
         self.loop = StepLoopState(optimizer: "LARS", groups: groups, nonFiniteGradients: options.nonFiniteGradients)
         self.velocity = StateBuffer(slots: loop.slots)
         self.inspectedNorms = Array(repeating: (0, 0), count: loop.slots.count)
+        let groups = loop.groups
+        self.wantsNorms = loop.slots.map { options.recordsTelemetry || groups[$0.group].usesTrustRatio }
     }
 
     /// Applies one update at global rate `learningRate` (see the type's formula); throws
@@ -66,18 +70,13 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
             trustRatio: f.trustRatio, effectiveLearningRate: f.effectiveLearningRate)
     }
 
-    /// Whether tensor `index` needs its norms (adapted, or recorded).
-    private func wantsNorms(_ index: Int) -> Bool {
-        options.recordsTelemetry || loop.groups[loop.slots[index].group].usesTrustRatio
-    }
-
     /// The non-finite check: for a tensor that needs its norms, ‖w‖ and ‖g‖ in one pass, where
     /// g's sum of squares is finite exactly when every element is (an infinite sum of finite
     /// elements, an overflow, is looked at again), so the check costs no pass of its own; the
     /// norms are kept for `update`.
     func inspect(index: Int, count: Int, weights: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
                  backend: any KernelBackend) -> Bool {
-        guard wantsNorms(index) else { return allFinite(count: count, gradient) }
+        guard wantsNorms[index] else { return allFinite(count: count, gradient) }
         let (sw, sg) = squaredNormsFloat(count: count, weights, gradient)
         inspectedNorms[index] = (
             checkedRoot(sw, count: count, weights, backend: backend), checkedRoot(sg, count: count, gradient, backend: backend))
@@ -90,7 +89,7 @@ public final class LARS: Optimizer, TensorwiseOptimizer {
     private func norms(_ t: TensorStep, inspected: Bool) -> LayerInput {
         let w = UnsafePointer(t.weights)
         var (nw, ng): (Float, Float) = (0, 0)
-        if wantsNorms(t.index) {
+        if wantsNorms[t.index] {
             if inspected {
                 (nw, ng) = inspectedNorms[t.index]
             } else {
