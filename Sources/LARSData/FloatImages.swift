@@ -12,31 +12,12 @@ extension ImageDataset {
         name: String, floatImages: [Float], labels: [Int], channels: Int, height: Int, width: Int,
         classCount: Int, classNames: [String]? = nil
     ) {
-        guard channels > 0, height > 0, width > 0, classCount > 0 else {
-            fatalError("ImageDataset \(name): empty shape \(channels)x\(height)x\(width) or class count \(classCount)")
-        }
-        guard floatImages.count == labels.count * channels * height * width else {
-            fatalError("ImageDataset \(name): \(floatImages.count) values do not make \(labels.count) images of \(channels)x\(height)x\(width)")
-        }
-        if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classCount }) {
-            fatalError("ImageDataset \(name): label \(labels[bad]) of image \(bad) lies outside 0..<\(classCount)")
-        }
         if let bad = floatImages.firstIndex(where: { !$0.isFinite }) {
             fatalError("ImageDataset \(name): value \(bad) is \(floatImages[bad]), not finite")
         }
-        if let classNames, classNames.count != classCount {
-            fatalError("ImageDataset \(name): \(classNames.count) class names for \(classCount) classes")
-        }
-        self.name = name
-        self.images = []
-        self.floatImages = floatImages
-        self.labels = labels
-        self.count = labels.count
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.classCount = classCount
-        self.classNames = classNames
+        self.init(
+            name: name, images: [], floatImages: floatImages, pixelCount: floatImages.count, labels: labels,
+            channels: channels, height: height, width: width, classCount: classCount, classNames: classNames)
     }
 
     /// Whether the pixels are `Float` values (`floatImages`) rather than bytes (`images`).

@@ -34,27 +34,31 @@ enum FloatSampleRenderer {
         source: UnsafePointer<Float>, channels: Int, height: Int, width: Int, padding: Int,
         transform: SampleTransform, scale: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
-        let shiftY = transform.offsetY - padding
-        let shiftX = transform.offsetX - padding
-        let plane = height * width
-        for channel in 0..<channels {
-            let mean = scale[channel], deviation = scale[channels + channel]
-            let background = (0 - mean) / deviation
-            let src = source + channel * plane
-            let dst = output + channel * plane
-            for y in 0..<height {
-                let sy = y + shiftY
-                let row = dst + y * width
-                guard sy >= 0 && sy < height else {
-                    row.update(repeating: background, count: width)
-                    continue
-                }
-                let srcRow = src + sy * width
-                for x in 0..<width {
-                    let sx = (transform.flip ? width - 1 - x : x) + shiftX
-                    row[x] = (sx >= 0 && sx < width) ? (srcRow[sx] - mean) / deviation : background
-                }
-            }
-        }
+        SampleRenderer.renderWindow(
+            source: source, channels: channels, height: height, width: width, padding: padding, transform: transform,
+            output: output, map: FloatScaleMap(scale: scale, channels: channels))
     }
+}
+
+/// `Float` pixels normalised as `(value - mean[c]) / deviation[c]`; `scale` holds the channels'
+/// means, then their deviations.
+struct FloatScaleMap: ChannelPixelMap {
+    let scale: UnsafePointer<Float>
+    let channels: Int
+    private var mean: Float = 0
+    private var deviation: Float = 1
+
+    init(scale: UnsafePointer<Float>, channels: Int) {
+        self.scale = scale
+        self.channels = channels
+    }
+
+    mutating func select(channel: Int) -> Float {
+        mean = scale[channel]
+        deviation = scale[channels + channel]
+        return (0 - mean) / deviation
+    }
+
+    @inline(__always)
+    func value(_ pixel: Float) -> Float { (pixel - mean) / deviation }
 }

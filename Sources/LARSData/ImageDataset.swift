@@ -36,16 +36,34 @@ public struct ImageDataset: Sendable {
         name: String, images: [UInt8], labels: [Int], channels: Int, height: Int, width: Int,
         classCount: Int, classNames: [String]? = nil
     ) {
-        userPrecondition(channels > 0 && height > 0 && width > 0, "ImageDataset \(name): empty image shape \(channels)x\(height)x\(width)")
-        userPrecondition(classCount > 0, "ImageDataset \(name): classCount must be positive")
-        userPrecondition(
-            images.count == labels.count * channels * height * width,
-            "ImageDataset \(name): \(images.count) pixels do not make \(labels.count) images of \(channels)x\(height)x\(width)")
-        userPrecondition(labels.allSatisfy { $0 >= 0 && $0 < classCount }, "ImageDataset \(name): a label lies outside 0..<\(classCount)")
-        userPrecondition(classNames == nil || classNames!.count == classCount, "ImageDataset \(name): \(classNames!.count) class names for \(classCount) classes")
+        self.init(
+            name: name, images: images, floatImages: nil, pixelCount: images.count, labels: labels, channels: channels,
+            height: height, width: width, classCount: classCount, classNames: classNames)
+    }
+
+    /// The one place both storage kinds are checked and stored: the shape, the pixel count
+    /// (`pixelCount` bytes or values), the labels and the class names. A violation is a
+    /// programming error (loaders throw before this) and traps with a message that survives
+    /// release builds.
+    init(
+        name: String, images: [UInt8], floatImages: [Float]?, pixelCount: Int, labels: [Int], channels: Int,
+        height: Int, width: Int, classCount: Int, classNames: [String]?
+    ) {
+        guard channels > 0, height > 0, width > 0, classCount > 0 else {
+            fatalError("ImageDataset \(name): empty shape \(channels)x\(height)x\(width) or class count \(classCount)")
+        }
+        guard pixelCount == labels.count * channels * height * width else {
+            fatalError("ImageDataset \(name): \(pixelCount) pixels do not make \(labels.count) images of \(channels)x\(height)x\(width)")
+        }
+        if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classCount }) {
+            fatalError("ImageDataset \(name): label \(labels[bad]) of image \(bad) lies outside 0..<\(classCount)")
+        }
+        if let classNames, classNames.count != classCount {
+            fatalError("ImageDataset \(name): \(classNames.count) class names for \(classCount) classes")
+        }
         self.name = name
         self.images = images
-        self.floatImages = nil
+        self.floatImages = floatImages
         self.labels = labels
         self.count = labels.count
         self.channels = channels
