@@ -13,3 +13,30 @@ static inline int lars_dnnl_set_omp_threads(int threads) {
     set(threads);
     return 1;
 }
+
+// OpenMP's fork-join entry point and thread queries, looked up at run time like
+// omp_set_num_threads above, so that the framework's own parallel loops run on the same
+// OpenMP team as oneDNN's primitives: one pool of threads, not two that spin against each
+// other. GOMP_parallel(fn, data, threads, 0) runs fn(data) on `threads` threads and returns
+// when all have finished. Returns 0 (and runs nothing) when no OpenMP runtime is loaded.
+static inline int lars_omp_parallel(void (*body)(void *), void *data, unsigned threads) {
+    static void (*parallel)(void (*)(void *), void *, unsigned, unsigned) = 0;
+    if (!parallel) parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned))dlsym(RTLD_DEFAULT, "GOMP_parallel");
+    if (!parallel) return 0;
+    parallel(body, data, threads, 0);
+    return 1;
+}
+
+// The calling thread's number in its OpenMP team (0 outside a parallel region).
+static inline int lars_omp_thread_num(void) {
+    static int (*get)(void) = 0;
+    if (!get) get = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+    return get ? get() : 0;
+}
+
+// The size of the calling thread's OpenMP team (1 outside a parallel region).
+static inline int lars_omp_num_threads(void) {
+    static int (*get)(void) = 0;
+    if (!get) get = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+    return get ? get() : 1;
+}

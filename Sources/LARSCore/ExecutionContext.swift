@@ -31,6 +31,12 @@ public struct ExecutionContext: Sendable {
         self.convolutionEngine = convolutionEngine
     }
 
+    /// The pool the layers' own parallel loops (BatchNorm, pooling, activations) run on: on the
+    /// oneDNN engine its OpenMP team, so that one pool of `threads` threads runs the whole step;
+    /// on the OpenBLAS engine Dispatch's threads, beside OpenBLAS's (which do not spin against
+    /// them the way OpenMP's would).
+    public var threadPool: ThreadPool { convolutionEngine == .onednn ? .openMP : .dispatch }
+
     /// Whether the heap tuning took effect; evaluated once, by the first context.
     private static let heapTuned = HeapTuning.keepLargeBlocksInHeap()
 

@@ -22,7 +22,7 @@ public final class GlobalAvgPool2D: Layer {
                 guard planes > 0 else { return }
                 let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
                 let chunks = elementwiseChunks(input.count, threads: context.threads)
-                Parallel.forEach(chunks, threads: context.threads) { chunk in
+                Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
                     for plane in chunkRange(chunk, of: chunks, count: planes) {
                         let row = x.base + plane * pixels
                         var sum: Float = 0
@@ -52,7 +52,7 @@ public final class GlobalAvgPool2D: Layer {
                 guard planes > 0 else { return }
                 let (g, d) = (SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
                 let chunks = elementwiseChunks(planes * pixels, threads: context.threads)
-                Parallel.forEach(chunks, threads: context.threads) { chunk in
+                Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
                     for plane in chunkRange(chunk, of: chunks, count: planes) {
                         (d.base + plane * pixels).update(repeating: g.base[plane] * inverse, count: pixels)
                     }

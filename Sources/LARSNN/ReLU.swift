@@ -16,7 +16,7 @@ public final class ReLU: Layer {
             output.withUnsafeMutableBufferPointer { yb in
                 guard count > 0 else { return }
                 let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
-                Parallel.forEach(chunks, threads: context.threads) { chunk in
+                Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
                     let r = chunkRange(chunk, of: chunks, count: count)
                     VectorLoops.relu(x.base + r.lowerBound, y.base + r.lowerBound, r.count)
                 }
@@ -41,7 +41,7 @@ public final class ReLU: Layer {
                 inputGradient.withUnsafeMutableBufferPointer { db in
                     guard count > 0 else { return }
                     let (y, g, d) = (SendableConstPointer(yb.baseAddress!), SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
-                    Parallel.forEach(chunks, threads: context.threads) { chunk in
+                    Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
                         let r = chunkRange(chunk, of: chunks, count: count)
                         VectorLoops.reluBackward(y.base + r.lowerBound, g.base + r.lowerBound, d.base + r.lowerBound, r.count)
                     }
