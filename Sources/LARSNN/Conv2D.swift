@@ -101,6 +101,8 @@ public final class Conv2D: Layer {
     /// The shape of the input the latest training-mode `forward` cached for `backward`.
     public var cachedInputShape: [Int]? { cachedInput?.shape }
 
+    /// `conv(input) + bias`, `[N, Cout, Hout, Wout]`, on `context.convolutionEngine`; keeps the
+    /// input for `backward` in training mode.
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let g = geometry(for: input.shape)
@@ -122,6 +124,8 @@ public final class Conv2D: Layer {
         return output
     }
 
+    /// dL/dx for `outputGradient` (`[N, Cout, Hout, Wout]`), or an empty tensor when
+    /// `computesInputGradient` is off; adds dL/dW and dL/db into the parameters' gradients.
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         guard let input = cachedInput else {
             userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")

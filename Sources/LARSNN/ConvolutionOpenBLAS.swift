@@ -25,7 +25,7 @@ public final class OpenBLASConvolutionWorkspace: @unchecked Sendable {
         /// The flipped, transposed kernel `[C, Cout, k, k]` of the input gradient by convolution.
         case flippedWeights
     }
-    private var buffers = [UnsafeMutablePointer<Float>?](repeating: nil, count: Slot.allCases.count)
+    private var buffers = [UnsafeMutableRawPointer?](repeating: nil, count: Slot.allCases.count)
     private var capacities = [Int](repeating: 0, count: Slot.allCases.count)
 
     /// An empty workspace.
@@ -36,15 +36,17 @@ public final class OpenBLASConvolutionWorkspace: @unchecked Sendable {
     }
 
     /// At least `count` writable floats for `slot` (contents unspecified), valid until the next
-    /// request for the same slot.
+    /// request for the same slot. Cache-line (64-byte) aligned, so that how the 32-byte vector
+    /// stores of im2col fall on cache lines does not depend on the address `malloc` returns
+    /// (no speed difference was measurable against unaligned buffers on a noisy 2-vCPU EPYC).
     func buffer(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float> {
         let i = slot.rawValue
         if capacities[i] < count {
             buffers[i]?.deallocate()
-            buffers[i] = .allocate(capacity: count)
+            buffers[i] = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
             capacities[i] = count
         }
-        return buffers[i]!
+        return buffers[i]!.bindMemory(to: Float.self, capacity: capacities[i])
     }
 }
 
