@@ -1,58 +1,4 @@
-/// The sizes of one 2D convolution over NCHW images (dilation 1): what `Im2Col` needs to lay
-/// out patches and what `Conv2D` needs to size its matrices.
-public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
-    /// Input channels `C`.
-    public let channels: Int
-    /// Input height `H` and width `W` in pixels.
-    public let height: Int, width: Int
-    /// Kernel height and width.
-    public let kernelHeight: Int, kernelWidth: Int
-    /// Step between neighbouring output pixels, in input pixels.
-    public let strideHeight: Int, strideWidth: Int
-    /// Zero rows/columns added on each side of the input.
-    public let paddingHeight: Int, paddingWidth: Int
-
-    /// Describes a convolution; the kernel must fit the padded input.
-    public init(
-        channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
-        strideHeight: Int = 1, strideWidth: Int = 1, paddingHeight: Int = 0, paddingWidth: Int = 0
-    ) {
-        precondition(channels > 0 && height > 0 && width > 0, "ConvGeometry: empty input \(channels)x\(height)x\(width)")
-        precondition(kernelHeight > 0 && kernelWidth > 0, "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth)")
-        precondition(strideHeight > 0 && strideWidth > 0, "ConvGeometry: stride \(strideHeight)x\(strideWidth)")
-        precondition(paddingHeight >= 0 && paddingWidth >= 0, "ConvGeometry: padding \(paddingHeight)x\(paddingWidth)")
-        precondition(
-            height + 2 * paddingHeight >= kernelHeight && width + 2 * paddingWidth >= kernelWidth,
-            "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth) larger than padded input \(height)x\(width) + \(paddingHeight)x\(paddingWidth)")
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight
-        self.strideWidth = strideWidth
-        self.paddingHeight = paddingHeight
-        self.paddingWidth = paddingWidth
-    }
-
-    /// Output height `(H + 2p - kh) / s + 1`.
-    @inlinable public var outputHeight: Int { (height + 2 * paddingHeight - kernelHeight) / strideHeight + 1 }
-    /// Output width `(W + 2p - kw) / s + 1`.
-    @inlinable public var outputWidth: Int { (width + 2 * paddingWidth - kernelWidth) / strideWidth + 1 }
-    /// Output pixels per image and channel, `Hout * Wout`.
-    @inlinable public var outputPixels: Int { outputHeight * outputWidth }
-    /// Input pixels per image and channel, `H * W`.
-    @inlinable public var inputPixels: Int { height * width }
-    /// Rows of the column matrix: `C * kh * kw` (the `K` of the convolution's `gemm`).
-    @inlinable public var patchSize: Int { channels * kernelHeight * kernelWidth }
-
-    /// `C x H x W, kh x kw, stride s, pad p`.
-    public var description: String {
-        "\(channels)x\(height)x\(width), kernel \(kernelHeight)x\(kernelWidth), stride \(strideHeight)x\(strideWidth), padding \(paddingHeight)x\(paddingWidth)"
-    }
-}
-
-/// Patch extraction (`im2col`) and its adjoint (`col2im`) for convolutions, shared by both
+/// Patch extraction (`im2col`, here) and its adjoint (`col2im`, in `Col2Im.swift`) for convolutions, shared by both
 /// kernel backends because BLAS has no such routine.
 ///
 /// Column layout: for `n` images the column matrix is `[C*kh*kw, n*Hout*Wout]` (row-major), row
@@ -81,24 +27,8 @@ public enum Im2Col {
         }
     }
 
-    /// Adds the adjoint of `im2col` of `columns` into `output` (`imageCount` NCHW images):
-    /// every patch entry is summed back onto the input pixel it was copied from. Padding entries
-    /// are dropped. `output` is accumulated into, not overwritten.
-    public static func col2im(
-        columns: UnsafePointer<Float>, imageCount: Int, geometry g: ConvGeometry,
-        output: UnsafeMutablePointer<Float>, threads: Int
-    ) {
-        let src = SendableConstPointer(columns)
-        let dst = SendablePointer(output)
-        let channels = g.channels
-        // Each (image, channel) owns one input plane, so the accumulation is race-free.
-        Parallel.forEach(imageCount * channels, threads: threads) { item in
-            let n = item / channels
-            let c = item % channels
-            col2imPlane(columns: src.base, image: n, channel: c, imageCount: imageCount, g: g, output: dst.base)
-        }
-    }
-
+    /// Writes the `kh * kw` patch rows of input plane `(n, c)`, one output row at a time (or one
+    /// long copy per row when the convolution keeps the plane's size).
     @inline(__always)
     static func im2colPlane(
         input: UnsafePointer<Float>, image n: Int, channel c: Int, imageCount: Int, g: ConvGeometry,
@@ -179,39 +109,6 @@ public enum Im2Col {
         }
     }
 
-    @inline(__always)
-    static func col2imPlane(
-        columns: UnsafePointer<Float>, image n: Int, channel c: Int, imageCount: Int, g: ConvGeometry,
-        output: UnsafeMutablePointer<Float>
-    ) {
-        let (h, w, kh, kw) = (g.height, g.width, g.kernelHeight, g.kernelWidth)
-        let (sh, sw, ph, pw) = (g.strideHeight, g.strideWidth, g.paddingHeight, g.paddingWidth)
-        let (oh, ow) = (g.outputHeight, g.outputWidth)
-        let pixels = oh * ow
-        let rowStride = imageCount * pixels
-        let plane = output + (n * g.channels + c) * h * w
-        for ki in 0..<kh {
-            for kj in 0..<kw {
-                let row = (c * kh + ki) * kw + kj
-                var col = columns + row * rowStride + n * pixels
-                let lo = min(ow, max(0, (pw - kj + sw - 1) / sw))
-                let hi = max(lo, min(ow, (w + pw - kj + sw - 1) / sw))
-                for y in 0..<oh {
-                    let iy = y * sh - ph + ki
-                    if iy >= 0 && iy < h {
-                        let outRow = plane + iy * w - pw + kj
-                        if sw == 1 {
-                            addFloats(from: col + lo, to: outRow + lo, hi - lo)
-                        } else {
-                            for x in lo..<hi { outRow[x * sw] += col[x] }
-                        }
-                    }
-                    col += ow
-                }
-            }
-        }
-    }
-
     // Rows here are short (8 to 32 floats in a CIFAR ResNet), where a `memmove`/`memset` call
     // costs more than the copy; these inline SIMD loops have no call and no size dispatch.
 
@@ -240,17 +137,5 @@ public enum Im2Col {
             i += 8
         }
         while i < count { target[i] = 0; i += 1 }
-    }
-
-    @inline(__always)
-    static func addFloats(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self)
-                + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { target[i] += source[i]; i += 1 }
     }
 }

@@ -5,16 +5,12 @@ extension Conv2D {
     func oneDNNForward(_ input: Tensor, geometry g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let n = input.shape[0]
         var output = Tensor.uninitialized([n, outputChannels, g.outputHeight, g.outputWidth])
-        let cout = outputChannels
-        input.withUnsafeBufferPointer { xb in
-            weight.value.withUnsafeBufferPointer { wb in
-                output.withUnsafeMutableBufferPointer { yb in
-                    withOptionalPointer(bias?.value) { b in
-                        oneDNNConvolutionForward(
-                            output: yb.baseAddress!, input: xb.baseAddress!, weights: wb.baseAddress!, bias: b,
-                            batch: n, geometry: g, outputChannels: cout, cache: oneDNNCache, threads: context.threads)
-                    }
-                }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                oneDNNConvolutionForward(
+                    output: y.baseAddress!, input: x.baseAddress!, weights: weight.unsafeValues,
+                    bias: bias?.unsafeValues, batch: n, geometry: g, outputChannels: outputChannels,
+                    cache: oneDNNCache, threads: context.threads)
             }
         }
         return output
@@ -29,37 +25,17 @@ extension Conv2D {
         let n = input.shape[0]
         let wantsInput = computesInputGradient
         var inputGradient = wantsInput ? Tensor.uninitialized(input.shape) : Tensor(zeros: [0])
-        let cout = outputChannels
-        input.withUnsafeBufferPointer { xb in
-            weight.value.withUnsafeBufferPointer { wb in
-                outputGradient.withUnsafeBufferPointer { dyb in
-                    weight.grad.withUnsafeMutableBufferPointer { dwb in
-                        inputGradient.withUnsafeMutableBufferPointer { dxb in
-                            withOptionalGradientPointer(bias) { db in
-                                oneDNNConvolutionBackward(
-                                    inputGradient: wantsInput ? dxb.baseAddress : nil,
-                                    weightGradient: dwb.baseAddress!, biasGradient: db,
-                                    input: xb.baseAddress!, weights: wb.baseAddress!, outputGradient: dyb.baseAddress!,
-                                    batch: n, geometry: g, outputChannels: cout, inputIsFromForward: inputIsFromForward,
-                                    cache: oneDNNCache, threads: context.threads)
-                            }
-                        }
-                    }
+        input.withUnsafeBufferPointer { x in
+            outputGradient.withUnsafeBufferPointer { dy in
+                inputGradient.withUnsafeMutableBufferPointer { dx in
+                    oneDNNConvolutionBackward(
+                        inputGradient: wantsInput ? dx.baseAddress : nil, weightGradient: weight.unsafeGradients,
+                        biasGradient: bias?.unsafeGradients, input: x.baseAddress!, weights: weight.unsafeValues,
+                        outputGradient: dy.baseAddress!, batch: n, geometry: g, outputChannels: outputChannels,
+                        inputIsFromForward: inputIsFromForward, cache: oneDNNCache, threads: context.threads)
                 }
             }
         }
         return inputGradient
     }
-}
-
-/// Calls `body` with the tensor's base address, or with `nil` for no tensor.
-private func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let tensor else { return body(nil) }
-    return tensor.withUnsafeBufferPointer { body($0.baseAddress) }
-}
-
-/// Calls `body` with the parameter's gradient storage, or with `nil` for no parameter.
-private func withOptionalGradientPointer<R>(_ parameter: Parameter?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
-    guard let parameter else { return body(nil) }
-    return parameter.grad.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }
