@@ -9,6 +9,9 @@ public final class AvgPool2D: Layer {
     public var stride: Int { window.stride }
     private let window: PoolingWindow
     private var cachedInputShape: [Int] = []
+    /// Whether the latest training forward ran on oneDNN (`PoolingOneDNN.swift`), and its primitives.
+    private var forwardOnOneDNN = false
+    private let oneDNNCache = OneDNNPrimitiveCache()
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
     public init(kernelSize: Int, stride: Int? = nil) {
@@ -22,6 +25,12 @@ public final class AvgPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
+        forwardOnOneDNN = context.convolutionEngine == .onednn
+        if forwardOnOneDNN {
+            cachedInputShape = context.isTraining ? s : []
+            return PoolingOnOneDNN.forward(
+                input, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache, context: context)
+        }
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
         let (oh, ow) = window.outputSize(height: h, width: w)
         let planes = s[0] * s[1]
@@ -59,6 +68,11 @@ public final class AvgPool2D: Layer {
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
         let (oh, ow) = window.outputSize(height: h, width: w)
         window.requireOutputGradient(outputGradient, input: s, for: self)
+        if forwardOnOneDNN {
+            return PoolingOnOneDNN.backward(
+                outputGradient, inputShape: s, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache,
+                context: context)
+        }
         let planes = s[0] * s[1]
         let inverseArea = 1 / Float(k * k)
         var inputGradient = Tensor(zeros: s)

@@ -11,6 +11,9 @@ public final class MaxPool2D: Layer {
     private let window: PoolingWindow
 
     private var cachedInputShape: [Int] = []
+    /// Whether the latest training forward ran on oneDNN (`PoolingOneDNN.swift`), and its primitives.
+    private var forwardOnOneDNN = false
+    private let oneDNNCache = OneDNNPrimitiveCache()
     private var argmax: [Int32] = []
 
     /// Creates the layer; `stride` defaults to `kernelSize` (non-overlapping windows).
@@ -25,6 +28,12 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
+        forwardOnOneDNN = context.convolutionEngine == .onednn
+        if forwardOnOneDNN {
+            cachedInputShape = context.isTraining ? s : []
+            return PoolingOnOneDNN.forward(
+                input, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache, context: context)
+        }
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
         let (oh, ow) = window.outputSize(height: h, width: w)
         let planes = s[0] * s[1]
@@ -78,6 +87,11 @@ public final class MaxPool2D: Layer {
         let (h, w) = (s[2], s[3])
         let (oh, ow) = window.outputSize(height: h, width: w)
         window.requireOutputGradient(outputGradient, input: s, for: self)
+        if forwardOnOneDNN {
+            return PoolingOnOneDNN.backward(
+                outputGradient, inputShape: s, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache,
+                context: context)
+        }
         // 2x2 windows with stride 2 tile the plane: every input pixel is written, so no zero fill.
         let tiled = kernelSize == 2 && stride == 2
         var inputGradient = tiled ? Tensor.uninitialized(s) : Tensor(zeros: s)

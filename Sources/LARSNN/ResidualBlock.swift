@@ -23,6 +23,8 @@ public final class ResidualBlock: Layer {
 
     private let innerReLU = ReLU()
     private let outputReLU = ReLU()
+    /// Whether the latest forward fused `innerReLU` into `bn1` (oneDNN engine).
+    private var fusedInnerReLU = false
 
     /// Creates a block; a projection shortcut is used exactly when
     /// `inputChannels != outputChannels || stride != 1`.
@@ -69,8 +71,14 @@ public final class ResidualBlock: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         var h = conv1.forward(input, context: context)
-        h = bn1.forward(h, context: context)
-        h = innerReLU.forward(h, context: context)
+        // On oneDNN, bn1 applies the ReLU itself (one fused primitive, same result).
+        fusedInnerReLU = bn1.runsOnOneDNN(context)
+        if fusedInnerReLU {
+            h = bn1.forward(h, context: context, fusingReLU: true)
+        } else {
+            h = bn1.forward(h, context: context)
+            h = innerReLU.forward(h, context: context)
+        }
         h = conv2.forward(h, context: context)
         var sum = bn2.forward(h, context: context)
         let skip = shortcut?.forward(input, context: context) ?? input
@@ -85,7 +93,7 @@ public final class ResidualBlock: Layer {
         let g = outputReLU.backward(outputGradient, context: context)
         var h = bn2.backward(g, context: context)
         h = conv2.backward(h, context: context)
-        h = innerReLU.backward(h, context: context)
+        if !fusedInnerReLU { h = innerReLU.backward(h, context: context) }
         h = bn1.backward(h, context: context)
         var inputGradient = conv1.backward(h, context: context)
         let skip = shortcut?.backward(g, context: context) ?? g
