@@ -10,7 +10,8 @@ public struct ExecutionContext: Sendable {
     /// Threads for the Swift-side work (im2col, BatchNorm, pooling, activations) and for
     /// oneDNN's OpenMP threads, which each call sets on its calling thread.
     public var threads: Int
-    /// Which library runs `Conv2D`: oneDNN or im2col + `backend.gemm`.
+    /// Which library runs `Conv2D` (oneDNN or im2col + `backend.gemm`), and so `BatchNorm`,
+    /// `MaxPool2D` and `AvgPool2D` (oneDNN's primitives or this package's Swift loops).
     public var convolutionEngine: ConvolutionEngine
 
     /// Creates a context. The default is OpenBLAS, training mode, two threads, and the build's

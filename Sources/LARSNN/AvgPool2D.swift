@@ -1,5 +1,7 @@
 /// Average pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
-/// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`.
+/// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`, each window's mean.
+/// On the oneDNN engine (`context.convolutionEngine`) oneDNN's average pooling runs instead
+/// (`PoolingOneDNN.swift`), equal up to rounding.
 public final class AvgPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""

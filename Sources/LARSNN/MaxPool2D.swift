@@ -1,6 +1,8 @@
 /// Max pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. Backward routes
 /// each output gradient to the input pixel that held the maximum (the first one on ties).
+/// On the oneDNN engine (`context.convolutionEngine`) oneDNN's max pooling runs instead
+/// (`PoolingOneDNN.swift`), with the same windows, ties and results.
 public final class MaxPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""

@@ -1,4 +1,5 @@
-/// Runs named child layers one after another; backward runs them in reverse.
+/// Runs named child layers one after another; backward runs them in reverse. On the oneDNN
+/// engine a `BatchNorm` directly followed by a `ReLU` runs as one fused primitive.
 ///
 /// Each child's `path` is this container's path plus its name (`stage1.block0`), so its
 /// parameters get stable dotted names such as `stage1.block0.conv1.weight`.
