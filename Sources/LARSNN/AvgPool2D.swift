@@ -1,6 +1,6 @@
 /// Average pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`, each window's mean.
-/// On the oneDNN engine (`context.convolutionEngine`) oneDNN's average pooling runs instead
+/// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's average pooling runs instead
 /// (`PoolingOneDNN.swift`), equal up to rounding.
 public final class AvgPool2D: Layer {
     /// Dotted path in the model.
@@ -27,7 +27,7 @@ public final class AvgPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
-        forwardOnOneDNN = context.convolutionEngine == .onednn
+        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
             return PoolingOnOneDNN.forward(

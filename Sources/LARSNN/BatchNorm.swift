@@ -9,7 +9,7 @@
 ///
 /// The arithmetic is in free functions: `BatchNormReference.swift` (Swift loops, Double sums),
 /// or oneDNN's batch-normalization primitives (`BatchNormOneDNN.swift`) when
-/// `context.convolutionEngine == .onednn` and no `statisticsReducer` is set. A container that
+/// `context.runsNormalizationAndPoolingOnOneDNN` and no `statisticsReducer` is set. A container that
 /// runs a `ReLU` right after the layer may fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
 ///
 /// Parameters `<path>.scale` (gamma, kind `.normScale`, ones) and `<path>.shift` (beta, kind
@@ -45,7 +45,7 @@ public final class BatchNorm: Layer {
     /// (then backward takes the gradient of `relu(bn(x))`).
     var forwardOnOneDNN = false
     var forwardFusedReLU = false
-    /// oneDNN primitives per input shape (used when `context.convolutionEngine == .onednn`).
+    /// oneDNN primitives per input shape and mode (used when the context asks for oneDNN).
     let oneDNNCache = OneDNNPrimitiveCache()
     /// How many (shape, mode) combinations have oneDNN primitives in this layer.
     public var oneDNNShapeCount: Int { oneDNNCache.shapeCount }
@@ -86,9 +86,9 @@ public final class BatchNorm: Layer {
     }
 
     /// Whether `forward` runs on oneDNN in `context` (so a following ReLU can be fused): the
-    /// oneDNN engine, and no statistics reducer, whose sums oneDNN's primitive cannot take.
+    /// context asks for it, and no statistics reducer, whose sums oneDNN's primitive cannot take.
     func runsOnOneDNN(_ context: ExecutionContext) -> Bool {
-        context.convolutionEngine == .onednn && statisticsReducer == nil
+        context.runsNormalizationAndPoolingOnOneDNN && statisticsReducer == nil
     }
 
     /// The layer's output, or `relu(output)` when `fusingReLU` (only where `runsOnOneDNN`).

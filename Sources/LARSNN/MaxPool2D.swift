@@ -1,7 +1,7 @@
 /// Max pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. Backward routes
 /// each output gradient to the input pixel that held the maximum (the first one on ties).
-/// On the oneDNN engine (`context.convolutionEngine`) oneDNN's max pooling runs instead
+/// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's max pooling runs instead
 /// (`PoolingOneDNN.swift`), with the same windows, ties and results.
 public final class MaxPool2D: Layer {
     /// Dotted path in the model.
@@ -30,7 +30,7 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
-        forwardOnOneDNN = context.convolutionEngine == .onednn
+        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
             return PoolingOnOneDNN.forward(

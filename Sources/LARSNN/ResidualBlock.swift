@@ -5,7 +5,8 @@
 ///
 /// Input `[N, inputChannels, H, W]`, output `[N, outputChannels, H', W']` with
 /// `H' = (H - 1) / stride + 1`. Children: `conv1`, `bn1`, `conv2`, `bn2`, optional `shortcut`.
-/// On the oneDNN engine `bn1` and the ReLU after it run as one fused primitive.
+/// When BatchNorm runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`),
+/// `bn1` and the ReLU after it run as one fused primitive.
 public final class ResidualBlock: Layer {
     /// Dotted path; setting it renames the children.
     public var path: String = "" {
@@ -72,7 +73,7 @@ public final class ResidualBlock: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         var h = conv1.forward(input, context: context)
-        // On oneDNN, bn1 applies the ReLU itself (one fused primitive, same result).
+        // When bn1 runs on oneDNN it applies the ReLU itself (one fused primitive).
         fusedInnerReLU = bn1.runsOnOneDNN(context)
         if fusedInnerReLU {
             h = bn1.forward(h, context: context, fusingReLU: true)

@@ -1,5 +1,6 @@
-/// Runs named child layers one after another; backward runs them in reverse. On the oneDNN
-/// engine a `BatchNorm` directly followed by a `ReLU` runs as one fused primitive.
+/// Runs named child layers one after another; backward runs them in reverse. When BatchNorm
+/// runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`), a `BatchNorm`
+/// directly followed by a `ReLU` runs as one fused primitive.
 ///
 /// Each child's `path` is this container's path plus its name (`stage1.block0`), so its
 /// parameters get stable dotted names such as `stage1.block0.conv1.weight`.
@@ -48,8 +49,8 @@ public final class Sequential: Layer {
     /// oneDNN, which applied the ReLU itself (and whose backward takes the ReLU's gradient too).
     private var fusedChildren: [Bool] = []
 
-    /// Runs the children in order; on the oneDNN engine a `BatchNorm` directly followed by a
-    /// `ReLU` runs as one fused primitive (same result, one pass less over the activations).
+    /// Runs the children in order; when BatchNorm runs on oneDNN, a `BatchNorm` directly
+    /// followed by a `ReLU` runs as one fused primitive (same result up to rounding).
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         var x = input
         var fused = [Bool](repeating: false, count: children.count)

@@ -61,7 +61,8 @@ enum EngineNormPoolGroup {
                 BLASControl.setThreads(threads)
                 for engine in engines {
                     try check(op, shape: shape, engine: engine, threads: threads)
-                    let context = ExecutionContext(threads: threads, convolutionEngine: engine)
+                    let context = ExecutionContext(
+                        threads: threads, convolutionEngine: engine, oneDNNNormalizationAndPooling: true)
                     let layer = op.layer(channels: c)
                     bench.time("engines", "\(op.label) fwd \(model) \(c)x\(h)x\(w)", shape: words,
                                backend: engine.rawValue, threads: threads, work: bytes, unit: .gbytes) {
@@ -85,7 +86,8 @@ enum EngineNormPoolGroup {
         let small = [2] + shape.dropFirst()
         let x = Tensor(uniform: small, lower: -1, upper: 1, generator: &generator)
         func run(_ engine: ConvolutionEngine) -> [Tensor] {
-            let context = ExecutionContext(threads: threads, convolutionEngine: engine)
+            let context = ExecutionContext(
+                threads: threads, convolutionEngine: engine, oneDNNNormalizationAndPooling: true)
             let layer = op.layer(channels: shape[1])
             let y = layer.forward(x, context: context)
             var g = SeededGenerator(seed: 93)

@@ -6,7 +6,7 @@ import LARSTestSupport
 /// backward, running statistics and inference, and the fused BatchNorm + ReLU of the containers.
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct OneDNNBatchNormTests {
-    static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn)
+    static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
     static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
 
     /// Input shapes: batch 1, odd sizes, many channels, vectors.
@@ -108,6 +108,21 @@ struct OneDNNBatchNormTests {
         #expect(layers[0].oneDNNShapeCount == 2)
         _ = layers[0].forward(x, context: Self.oneDNN)
         #expect(layers[0].oneDNNShapeCount == 3)
+    }
+
+    @Test func theDefaultOneDNNContextKeepsBatchNormAndPoolingInSwift() {
+        // oneDNN's plain-layout BatchNorm and pooling are slower than the Swift loops, so they
+        // run only when the context asks: by default the oneDNN engine runs convolutions alone.
+        var g = SeededGenerator(seed: 10)
+        let x = Tensor(normal: [2, 3, 4, 4], generator: &g)
+        let context = ExecutionContext(threads: 2, convolutionEngine: .onednn)
+        let layers = Self.pair(3, seed: 4)
+        let pool = MaxPool2D(kernelSize: 2)
+        let y = Sequential([("bn", layers[0]), ("relu", ReLU()), ("pool", pool)]).forward(x, context: context)
+        let expected = MaxPool2D(kernelSize: 2).forward(
+            ReLU().forward(layers[1].forward(x, context: Self.reference), context: Self.reference), context: Self.reference)
+        #expect(y == expected)
+        #expect(layers[0].oneDNNShapeCount == 0)
     }
 
     @Test func aReducerKeepsTheReferenceEngineOnOneDNN() {

@@ -6,7 +6,7 @@ import LARSTestSupport
 /// pooling): finite differences, agreement with the reference engine, determinism.
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct OneDNNModelTests {
-    static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn)
+    static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
     static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
 
     /// Finite-difference check of `layer` at `input` on the oneDNN engine. The step is small (the

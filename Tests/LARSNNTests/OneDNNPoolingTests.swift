@@ -6,7 +6,7 @@ import LARSTestSupport
 /// and evaluation) and backward, on many window geometries.
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct OneDNNPoolingTests {
-    static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn)
+    static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
     static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
 
     /// (shape, kernel, stride): tiled, odd sides that leave a row or column out, overlapping
