@@ -12,6 +12,11 @@ public struct ExecutionContext: Sendable {
     public var threads: Int
     /// Which library runs `Conv2D`: oneDNN or im2col + `backend.gemm`.
     public var convolutionEngine: ConvolutionEngine
+    /// Whether `BatchNorm` (fused with a following `ReLU`), `MaxPool2D` and `AvgPool2D` run on
+    /// oneDNN's primitives too when `convolutionEngine` is `.onednn`. Off by default: on this
+    /// package's NCHW tensors oneDNN 2.6 runs its plain-layout kernels for them, measured 2-20x
+    /// slower than the Swift loops (README, "Convolution engines"); the results agree to rounding.
+    public var oneDNNNormalizationAndPooling: Bool
 
     /// Creates a context. The default is OpenBLAS, training mode, two threads, and the build's
     /// default convolution engine (oneDNN when compiled in, im2col + OpenBLAS otherwise).
@@ -21,7 +26,7 @@ public struct ExecutionContext: Sendable {
     /// is as fast as `lars-train` without knowing about it.
     public init(
         backend: any KernelBackend = OpenBLASBackend(), isTraining: Bool = true, threads: Int = 2,
-        convolutionEngine: ConvolutionEngine = .default
+        convolutionEngine: ConvolutionEngine = .default, oneDNNNormalizationAndPooling: Bool = false
     ) {
         userPrecondition(threads >= 1, "ExecutionContext needs at least one thread, got \(threads)")
         _ = Self.heapTuned
@@ -29,6 +34,7 @@ public struct ExecutionContext: Sendable {
         self.isTraining = isTraining
         self.threads = threads
         self.convolutionEngine = convolutionEngine
+        self.oneDNNNormalizationAndPooling = oneDNNNormalizationAndPooling
     }
 
     /// The pool the layers' own parallel loops (BatchNorm, pooling, activations) run on: on the
@@ -39,6 +45,11 @@ public struct ExecutionContext: Sendable {
 
     /// Whether the heap tuning took effect; evaluated once, by the first context.
     private static let heapTuned = HeapTuning.keepLargeBlocksInHeap()
+
+    /// Whether BatchNorm and pooling layers run on oneDNN in this context.
+    public var runsNormalizationAndPoolingOnOneDNN: Bool {
+        convolutionEngine == .onednn && oneDNNNormalizationAndPooling
+    }
 
     /// The same context in evaluation mode.
     public var evaluating: ExecutionContext {

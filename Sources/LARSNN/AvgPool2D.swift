@@ -1,5 +1,7 @@
 /// Average pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
-/// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`.
+/// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`, each window's mean.
+/// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's average pooling runs instead
+/// (`PoolingOneDNN.swift`), equal up to rounding.
 public final class AvgPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""
@@ -9,6 +11,9 @@ public final class AvgPool2D: Layer {
     public var stride: Int { window.stride }
     private let window: PoolingWindow
     private var cachedInputShape: [Int] = []
+    /// Whether the latest training forward ran on oneDNN (`PoolingOneDNN.swift`), and its primitives.
+    private var forwardOnOneDNN = false
+    private let oneDNNCache = OneDNNPrimitiveCache()
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
     public init(kernelSize: Int, stride: Int? = nil) {
@@ -22,6 +27,12 @@ public final class AvgPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
+        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
+        if forwardOnOneDNN {
+            cachedInputShape = context.isTraining ? s : []
+            return PoolingOnOneDNN.forward(
+                input, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache, context: context)
+        }
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
         let (oh, ow) = window.outputSize(height: h, width: w)
         let planes = s[0] * s[1]
@@ -59,6 +70,11 @@ public final class AvgPool2D: Layer {
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
         let (oh, ow) = window.outputSize(height: h, width: w)
         window.requireOutputGradient(outputGradient, input: s, for: self)
+        if forwardOnOneDNN {
+            return PoolingOnOneDNN.backward(
+                outputGradient, inputShape: s, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache,
+                context: context)
+        }
         let planes = s[0] * s[1]
         let inverseArea = 1 / Float(k * k)
         var inputGradient = Tensor(zeros: s)

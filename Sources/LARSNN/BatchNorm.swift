@@ -7,6 +7,11 @@
 /// variance takes the *unbiased* batch variance (`M / (M - 1)` times the biased one).
 /// Evaluation normalises with the running statistics.
 ///
+/// The arithmetic is in free functions: `BatchNormReference.swift` (Swift loops, Double sums),
+/// or oneDNN's batch-normalization primitives (`BatchNormOneDNN.swift`) when
+/// `context.runsNormalizationAndPoolingOnOneDNN` and no `statisticsReducer` is set. A container that
+/// runs a `ReLU` right after the layer may fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
+///
 /// Parameters `<path>.scale` (gamma, kind `.normScale`, ones) and `<path>.shift` (beta, kind
 /// `.normShift`, zeros); buffers `<path>.runningMean` (zeros) and `<path>.runningVariance` (ones).
 public final class BatchNorm: Layer {
@@ -27,11 +32,23 @@ public final class BatchNorm: Layer {
     /// Running (unbiased) variance, `[C]`.
     public let runningVariance: Buffer
 
-    private var cachedInput: Tensor?
-    private var batchMean: [Float] = []
+    /// The latest training forward's input, kept for backward.
+    var cachedInput: Tensor?
+    /// Batch mean, biased variance and `1 / sqrt(variance + epsilon)` of the latest training
+    /// forward, `[C]` (the inverse only on the reference engine).
+    var batchMean: [Float] = []
+    var batchVariance: [Float] = []
     private var batchInverseStd: [Float] = []
     /// Values per channel behind `batchMean`: over all processes when synchronised.
     private var batchCount: Double = 0
+    /// Whether the latest training forward ran on oneDNN, and whether it applied a ReLU too
+    /// (then backward takes the gradient of `relu(bn(x))`).
+    var forwardOnOneDNN = false
+    var forwardFusedReLU = false
+    /// oneDNN primitives per input shape and mode (used when the context asks for oneDNN).
+    let oneDNNCache = OneDNNPrimitiveCache()
+    /// How many (shape, mode) combinations have oneDNN primitives in this layer.
+    public var oneDNNShapeCount: Int { oneDNNCache.shapeCount }
 
     /// Sums the training statistics over the processes of a data-parallel job (synchronised
     /// BatchNorm), or `nil` for this process's own batch statistics (the default, as in
@@ -65,125 +82,85 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        forward(input, context: context, fusingReLU: false)
+    }
+
+    /// Whether `forward` runs on oneDNN in `context` (so a following ReLU can be fused): the
+    /// context asks for it, and no statistics reducer, whose sums oneDNN's primitive cannot take.
+    func runsOnOneDNN(_ context: ExecutionContext) -> Bool {
+        context.runsNormalizationAndPoolingOnOneDNN && statisticsReducer == nil
+    }
+
+    /// The layer's output, or `relu(output)` when `fusingReLU` (only where `runsOnOneDNN`).
+    func forward(_ input: Tensor, context: ExecutionContext, fusingReLU: Bool) -> Tensor {
         requireValidInput(input.shape)
         let shape = input.shape
         let (n, c) = (shape[0], featureCount)
         let pixels = shape.count == 4 ? shape[2] * shape[3] : 1
         let m = n * pixels
-        var output = Tensor.uninitialized(shape)
-        let threads = context.threads
+        let reducer = statisticsReducer
         if context.isTraining {
             userPrecondition(m > 0, "\(layerDescription): training needs at least one value per channel, got input \(shape)")
-            let reducer = statisticsReducer
-            // Two passes (mean, then squared deviations) avoid the cancellation of
-            // E[x^2] - E[x]^2. Each pass is one parallel loop over channels, so that a
-            // reducer can sum its per-channel results over the processes in between.
-            // sums[c] carries the value count, so one reduction gives the global count too.
-            var sums = [Double](repeating: 0, count: c + 1)
-            channelReduction(input, into: &sums, threads: threads) { row, _ in
-                Double(VectorLoops.sum(row, pixels))
-            }
-            sums[c] = Double(m)
-            if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-            let total = sums[c]
-            userPrecondition(total > 1, "\(layerDescription): training needs more than one value per channel, got input \(shape)\(reducer == nil ? "" : " (\(Int(total)) values over all processes)")")
-            var mean = [Float](repeating: 0, count: c)
-            for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
-            var squares = [Double](repeating: 0, count: c)
-            mean.withUnsafeBufferPointer { meanB in
-                let meanP = SendableConstPointer(meanB.baseAddress!)
-                channelReduction(input, into: &squares, threads: threads) { row, ch in
-                    Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
-                }
-            }
-            if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+            if reducer == nil { requireMoreThanOneValue(Double(m), shape: shape) }
+        }
+        if runsOnOneDNN(context) {
+            return oneDNNForward(input, batch: n, pixels: pixels, fusingReLU: fusingReLU, context: context)
+        }
+        userPrecondition(!fusingReLU, "\(layerDescription): a fused ReLU needs the oneDNN engine")
+        var output = Tensor.uninitialized(shape)
+        var mean: [Float], inverseStd: [Float]
+        if context.isTraining {
+            mean = [Float](repeating: 0, count: c)
             var variance = [Float](repeating: 0, count: c)
-            var inverseStd = [Float](repeating: 0, count: c)
-            for ch in 0..<c {
-                variance[ch] = Float(squares[ch] / total)
-                inverseStd[ch] = 1 / (variance[ch] + epsilon).squareRoot()
-            }
-            // Running statistics (PyTorch convention, unbiased variance).
-            let unbiased = Float(total) / Float(total - 1)
-            let mom = momentum
-            runningMean.value.withUnsafeMutableBufferPointer { rm in
-                runningVariance.value.withUnsafeMutableBufferPointer { rv in
-                    for ch in 0..<c {
-                        rm[ch] = (1 - mom) * rm[ch] + mom * mean[ch]
-                        rv[ch] = (1 - mom) * rv[ch] + mom * variance[ch] * unbiased
-                    }
+            inverseStd = [Float](repeating: 0, count: c)
+            let total = input.withUnsafeBufferPointer { xb in
+                withPointers(&mean, &variance, &inverseStd) { mp, vp, sp in
+                    batchNormReferenceStatistics(
+                        mean: mp, variance: vp, inverseStd: sp, input: xb.baseAddress!, batch: n, channels: c,
+                        pixels: pixels, epsilon: epsilon, reducer: reducer, threads: context.threads)
                 }
             }
-            applyAffine(input, &output, mean: mean, inverseStd: inverseStd, pixels: pixels, threads: threads)
+            if reducer != nil { requireMoreThanOneValue(total, shape: shape) }
+            updateRunningStatistics(mean: mean, variance: variance, count: total)
             cachedInput = input
             batchMean = mean
             batchInverseStd = inverseStd
             batchCount = total
+            forwardOnOneDNN = false
+            forwardFusedReLU = false
         } else {
-            let mean = runningMean.value.scalars
-            let inverseStd = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
-            applyAffine(input, &output, mean: mean, inverseStd: inverseStd, pixels: pixels, threads: threads)
+            mean = runningMean.value.scalars
+            inverseStd = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
             cachedInput = nil
+        }
+        input.withUnsafeBufferPointer { xb in
+            output.withUnsafeMutableBufferPointer { yb in
+                scale.withValues { gamma in
+                    shift.withValues { beta in
+                        batchNormReferenceNormalize(
+                            output: yb.baseAddress!, input: xb.baseAddress!, gamma: gamma.baseAddress!,
+                            beta: beta.baseAddress!, mean: mean, inverseStd: inverseStd, batch: n, channels: c,
+                            pixels: pixels, threads: context.threads)
+                    }
+                }
+            }
         }
         return output
     }
 
-    /// `out[ch] = sum over the N rows of channel ch of body(row, ch)`, in Double, one parallel
-    /// task per channel; `row` points at the `pixels` values of one (sample, channel) pair.
-    /// Elements of `out` past the channel count are left alone.
-    private func channelReduction(
-        _ input: Tensor, into out: inout [Double], threads: Int,
-        _ body: @Sendable (UnsafePointer<Float>, Int) -> Double
-    ) {
-        let c = featureCount
-        let n = input.shape[0]
-        let pixels = input.count / max(n * c, 1)
-        input.withUnsafeBufferPointer { xb in
-            out.withUnsafeMutableBufferPointer { ob in
-                let (x, o) = (SendableConstPointer(xb.baseAddress!), SendablePointer(ob.baseAddress!))
-                Parallel.forEach(c, threads: threads) { ch in
-                    var total: Double = 0
-                    for i in 0..<n { total += body(x.base + (i * c + ch) * pixels, ch) }
-                    o.base[ch] = total
-                }
-            }
-        }
+    /// Stops unless a channel has more than one value (`total`, over all processes when synchronised).
+    private func requireMoreThanOneValue(_ total: Double, shape: [Int]) {
+        userPrecondition(total > 1, "\(layerDescription): training needs more than one value per channel, got input \(shape)\(statisticsReducer == nil ? "" : " (\(Int(total)) values over all processes)")")
     }
 
-    /// `y = gamma * (x - mean) * inverseStd + beta`, folded into one multiply-add per element.
-    private func applyAffine(
-        _ input: Tensor, _ output: inout Tensor, mean: [Float], inverseStd: [Float], pixels: Int, threads: Int
-    ) {
-        let c = featureCount
-        var a = [Float](repeating: 0, count: c)
-        var b = [Float](repeating: 0, count: c)
-        scale.withValues { gamma in
-            shift.withValues { beta in
-                for ch in 0..<c {
-                    a[ch] = gamma[ch] * inverseStd[ch]
-                    b[ch] = beta[ch] - mean[ch] * a[ch]
-                }
-            }
-        }
-        let rows = input.count / pixels
-        input.withUnsafeBufferPointer { xb in
-            output.withUnsafeMutableBufferPointer { yb in
-                a.withUnsafeBufferPointer { ab in
-                    b.withUnsafeBufferPointer { bb in
-                        let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
-                        let (ap, bp) = (SendableConstPointer(ab.baseAddress!), SendableConstPointer(bb.baseAddress!))
-                        let chunks = elementwiseChunks(input.count, threads: threads)
-                        Parallel.forEach(chunks, threads: threads) { chunk in
-                            for row in chunkRange(chunk, of: chunks, count: rows) {
-                                let ch = row % c
-                                let (scaleC, shiftC) = (ap.base[ch], bp.base[ch])
-                                let xr = x.base + row * pixels
-                                let yr = y.base + row * pixels
-                                VectorLoops.affine(xr, yr, pixels, a: scaleC, b: shiftC)
-                            }
-                        }
-                    }
-                }
+    /// Moves the running statistics towards a batch's `mean` and biased `variance` over `count` values.
+    func updateRunningStatistics(mean: [Float], variance: [Float], count: Double) {
+        let (c, mom) = (featureCount, momentum)
+        runningMean.value.withUnsafeMutableBufferPointer { rm in
+            runningVariance.value.withUnsafeMutableBufferPointer { rv in
+                batchNormUpdateRunningStatistics(
+                    runningMean: rm.baseAddress!, runningVariance: rv.baseAddress!, mean: mean, variance: variance,
+                    channels: c, momentum: mom, count: count)
             }
         }
     }
@@ -196,80 +173,23 @@ public final class BatchNorm: Layer {
             outputGradient.shape == input.shape,
             "\(layerDescription): expected output gradient \(input.shape), got \(outputGradient.shape)")
         let shape = input.shape
-        let (n, c) = (shape[0], featureCount)
+        let n = shape[0]
         let pixels = shape.count == 4 ? shape[2] * shape[3] : 1
+        if forwardOnOneDNN { return oneDNNBackward(outputGradient, input: input, batch: n, pixels: pixels, context: context) }
         var inputGradient = Tensor.uninitialized(shape)
-        // Phase 1: per-channel sums of dy and dy * xhat over this process's batch;
-        // sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat.
-        var sums = [Double](repeating: 0, count: 2 * c)
-        input.withUnsafeBufferPointer { xb in
-            outputGradient.withUnsafeBufferPointer { dyb in
-                sums.withUnsafeMutableBufferPointer { sb in
-                    batchMean.withUnsafeBufferPointer { meanB in
-                        batchInverseStd.withUnsafeBufferPointer { istdB in
-                            let x = SendableConstPointer(xb.baseAddress!)
-                            let dy = SendableConstPointer(dyb.baseAddress!)
-                            let out = SendablePointer(sb.baseAddress!)
-                            let mean = SendableConstPointer(meanB.baseAddress!)
-                            let istd = SendableConstPointer(istdB.baseAddress!)
-                            Parallel.forEach(c, threads: context.threads) { ch in
-                                var sumDy: Double = 0
-                                var sumDyXhat: Double = 0
-                                for i in 0..<n {
-                                    let offset = (i * c + ch) * pixels
-                                    let (pd, pdx) = VectorLoops.sumAndCentredDot(
-                                        dy.base + offset, x.base + offset, pixels, mean: mean.base[ch])
-                                    sumDy += Double(pd)
-                                    sumDyXhat += Double(pdx)
-                                }
-                                out.base[ch] = sumDy
-                                out.base[c + ch] = sumDyXhat * Double(istd.base[ch])
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        // Parameter gradients are this process's own sums: the trainer sums them afterwards.
-        shift.withGradients { dbeta in
-            scale.withGradients { dgamma in
-                for ch in 0..<c {
-                    dbeta[ch] += Float(sums[ch])
-                    dgamma[ch] += Float(sums[c + ch])
-                }
-            }
-        }
-        // dx depends on the batch means of dy and dy * xhat: over all processes when synchronised.
-        if let reducer = statisticsReducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-        let m = Float(batchCount)
+        let (c, count, reducer) = (featureCount, batchCount, statisticsReducer)
         input.withUnsafeBufferPointer { xb in
             outputGradient.withUnsafeBufferPointer { dyb in
                 inputGradient.withUnsafeMutableBufferPointer { dxb in
-                    scale.withValues { gb in
-                        sums.withUnsafeBufferPointer { sb in
-                            batchMean.withUnsafeBufferPointer { meanB in
-                                batchInverseStd.withUnsafeBufferPointer { istdB in
-                                    let x = SendableConstPointer(xb.baseAddress!)
-                                    let dy = SendableConstPointer(dyb.baseAddress!)
-                                    let dx = SendablePointer(dxb.baseAddress!)
-                                    let gamma = SendableConstPointer(gb.baseAddress!)
-                                    let totals = SendableConstPointer(sb.baseAddress!)
-                                    let mean = SendableConstPointer(meanB.baseAddress!)
-                                    let istd = SendableConstPointer(istdB.baseAddress!)
-                                    Parallel.forEach(c, threads: context.threads) { ch in
-                                        let (mu, s) = (mean.base[ch], istd.base[ch])
-                                        // dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat)).
-                                        let k = gamma.base[ch] * s
-                                        let meanDy = Float(totals.base[ch]) / m
-                                        let slope = Float(totals.base[c + ch]) / m * s
-                                        for i in 0..<n {
-                                            let offset = (i * c + ch) * pixels
-                                            VectorLoops.batchNormInputGradient(
-                                                dy.base + offset, x.base + offset, dx.base + offset, pixels,
-                                                k: k, meanG: meanDy, mean: mu, slope: slope)
-                                        }
-                                    }
-                                }
+                    scale.withValues { gamma in
+                        scale.withGradients { dgamma in
+                            shift.withGradients { dbeta in
+                                batchNormReferenceBackward(
+                                    inputGradient: dxb.baseAddress!, scaleGradient: dgamma.baseAddress!,
+                                    shiftGradient: dbeta.baseAddress!, input: xb.baseAddress!,
+                                    outputGradient: dyb.baseAddress!, gamma: gamma.baseAddress!, mean: batchMean,
+                                    inverseStd: batchInverseStd, batch: n, channels: c, pixels: pixels, count: count,
+                                    reducer: reducer, threads: context.threads)
                             }
                         }
                     }
@@ -277,5 +197,17 @@ public final class BatchNorm: Layer {
             }
         }
         return inputGradient
+    }
+}
+
+/// Calls `body` with the base addresses of three arrays.
+func withPointers<R>(
+    _ a: inout [Float], _ b: inout [Float], _ c: inout [Float],
+    _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
+) -> R {
+    a.withUnsafeMutableBufferPointer { ap in
+        b.withUnsafeMutableBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in body(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!) }
+        }
     }
 }

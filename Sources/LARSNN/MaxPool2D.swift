@@ -1,6 +1,8 @@
 /// Max pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. Backward routes
 /// each output gradient to the input pixel that held the maximum (the first one on ties).
+/// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's max pooling runs instead
+/// (`PoolingOneDNN.swift`), with the same windows, ties and results.
 public final class MaxPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""
@@ -11,6 +13,9 @@ public final class MaxPool2D: Layer {
     private let window: PoolingWindow
 
     private var cachedInputShape: [Int] = []
+    /// Whether the latest training forward ran on oneDNN (`PoolingOneDNN.swift`), and its primitives.
+    private var forwardOnOneDNN = false
+    private let oneDNNCache = OneDNNPrimitiveCache()
     private var argmax: [Int32] = []
 
     /// Creates the layer; `stride` defaults to `kernelSize` (non-overlapping windows).
@@ -25,6 +30,12 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
+        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
+        if forwardOnOneDNN {
+            cachedInputShape = context.isTraining ? s : []
+            return PoolingOnOneDNN.forward(
+                input, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache, context: context)
+        }
         let (h, w, k, st) = (s[2], s[3], kernelSize, stride)
         let (oh, ow) = window.outputSize(height: h, width: w)
         let planes = s[0] * s[1]
@@ -78,6 +89,11 @@ public final class MaxPool2D: Layer {
         let (h, w) = (s[2], s[3])
         let (oh, ow) = window.outputSize(height: h, width: w)
         window.requireOutputGradient(outputGradient, input: s, for: self)
+        if forwardOnOneDNN {
+            return PoolingOnOneDNN.backward(
+                outputGradient, inputShape: s, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache,
+                context: context)
+        }
         // 2x2 windows with stride 2 tile the plane: every input pixel is written, so no zero fill.
         let tiled = kernelSize == 2 && stride == 2
         var inputGradient = tiled ? Tensor.uninitialized(s) : Tensor(zeros: s)

@@ -5,6 +5,8 @@
 ///
 /// Input `[N, inputChannels, H, W]`, output `[N, outputChannels, H', W']` with
 /// `H' = (H - 1) / stride + 1`. Children: `conv1`, `bn1`, `conv2`, `bn2`, optional `shortcut`.
+/// When BatchNorm runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`),
+/// `bn1` and the ReLU after it run as one fused primitive.
 public final class ResidualBlock: Layer {
     /// Dotted path; setting it renames the children.
     public var path: String = "" {
@@ -23,6 +25,8 @@ public final class ResidualBlock: Layer {
 
     private let innerReLU = ReLU()
     private let outputReLU = ReLU()
+    /// Whether the latest forward fused `innerReLU` into `bn1` (oneDNN engine).
+    private var fusedInnerReLU = false
 
     /// Creates a block; a projection shortcut is used exactly when
     /// `inputChannels != outputChannels || stride != 1`.
@@ -69,8 +73,14 @@ public final class ResidualBlock: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         var h = conv1.forward(input, context: context)
-        h = bn1.forward(h, context: context)
-        h = innerReLU.forward(h, context: context)
+        // When bn1 runs on oneDNN it applies the ReLU itself (one fused primitive).
+        fusedInnerReLU = bn1.runsOnOneDNN(context)
+        if fusedInnerReLU {
+            h = bn1.forward(h, context: context, fusingReLU: true)
+        } else {
+            h = bn1.forward(h, context: context)
+            h = innerReLU.forward(h, context: context)
+        }
         h = conv2.forward(h, context: context)
         var sum = bn2.forward(h, context: context)
         let skip = shortcut?.forward(input, context: context) ?? input
@@ -85,7 +95,7 @@ public final class ResidualBlock: Layer {
         let g = outputReLU.backward(outputGradient, context: context)
         var h = bn2.backward(g, context: context)
         h = conv2.backward(h, context: context)
-        h = innerReLU.backward(h, context: context)
+        if !fusedInnerReLU { h = innerReLU.backward(h, context: context) }
         h = bn1.backward(h, context: context)
         var inputGradient = conv1.backward(h, context: context)
         let skip = shortcut?.backward(g, context: context) ?? g

@@ -1,4 +1,6 @@
-/// Runs named child layers one after another; backward runs them in reverse.
+/// Runs named child layers one after another; backward runs them in reverse. When BatchNorm
+/// runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`), a `BatchNorm`
+/// directly followed by a `ReLU` runs as one fused primitive.
 ///
 /// Each child's `path` is this container's path plus its name (`stage1.block0`), so its
 /// parameters get stable dotted names such as `stage1.block0.conv1.weight`.
@@ -43,15 +45,37 @@ public final class Sequential: Layer {
         children.first?.layer.validateInput(shape: shape)
     }
 
+    /// Which children the latest forward skipped: a `ReLU` right after a `BatchNorm` that ran on
+    /// oneDNN, which applied the ReLU itself (and whose backward takes the ReLU's gradient too).
+    private var fusedChildren: [Bool] = []
+
+    /// Runs the children in order; when BatchNorm runs on oneDNN, a `BatchNorm` directly
+    /// followed by a `ReLU` runs as one fused primitive (same result up to rounding).
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         var x = input
-        for child in children { x = child.layer.forward(x, context: context) }
+        var fused = [Bool](repeating: false, count: children.count)
+        var i = 0
+        while i < children.count {
+            if i + 1 < children.count, let bn = children[i].layer as? BatchNorm, children[i + 1].layer is ReLU,
+                bn.runsOnOneDNN(context)
+            {
+                x = bn.forward(x, context: context, fusingReLU: true)
+                fused[i + 1] = true
+                i += 2
+                continue
+            }
+            x = children[i].layer.forward(x, context: context)
+            i += 1
+        }
+        fusedChildren = fused
         return x
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         var g = outputGradient
-        for child in children.reversed() { g = child.layer.backward(g, context: context) }
+        for (index, child) in children.enumerated().reversed() where !(index < fusedChildren.count && fusedChildren[index]) {
+            g = child.layer.backward(g, context: context)
+        }
         return g
     }
 }

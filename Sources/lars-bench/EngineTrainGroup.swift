@@ -20,6 +20,12 @@ enum EngineTrainGroup {
                         try TrainGroup.timeReplicas(
                             c, threads: threads, bench: bench, shape: shape, flopsPerImage: flopsPerImage,
                             engine: engine, group: "engine-train")
+                        // BatchNorm(+ReLU) and pooling on oneDNN too (off by default: slower on NCHW).
+                        if engine == .onednn {
+                            try TrainGroup.timeReplicas(
+                                c, threads: threads, bench: bench, shape: shape, flopsPerImage: flopsPerImage,
+                                engine: engine, oneDNNLayers: true, group: "engine-train")
+                        }
                     }
                     if bench.quick && threads > 1 { continue }
                     let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine)

@@ -14,7 +14,8 @@ struct LarsBench: ParsableCommand {
             conv (im2col/col2im and each ResNet-20 convolution layer), optimizer (SGD, LARS, LAMB steps over
             ResNet-20's parameters), train (whole training steps), microbatch (trainer steps at batch 512 against
             8,192 through micro-batches, with peak memory, and the micro-batch size sweep), engines (every ResNet-20 and small-CNN
-            convolution forward, backward-data and backward-weights on oneDNN and on im2col + OpenBLAS), engine-train (whole
+            convolution forward, backward-data and backward-weights on oneDNN and on im2col + OpenBLAS, and their BatchNorm,
+            BatchNorm + ReLU and pooling forward and forward + backward per engine), engine-train (whole
             training steps per convolution engine). The ceiling (OpenBLAS gemm 2048 with one and all
             threads, streaming triad) is always measured. Build with -c release.
             """)
@@ -128,7 +129,11 @@ struct LarsBench: ParsableCommand {
             case "optimizer": try OptimizerGroup.run(bench)
             case "train": try TrainGroup.run(bench)
             case "microbatch": if !genericChild { try MicroBatchGroup.run(bench) }
-            case "engines": if !genericChild { try EngineConvGroup.run(bench, engines: try engines()) }
+            case "engines":
+                if !genericChild {
+                    try EngineConvGroup.run(bench, engines: try engines())
+                    try EngineNormPoolGroup.run(bench, engines: try engines())
+                }
             case "engine-train": if !genericChild { try EngineTrainGroup.run(bench, engines: try engines()) }
             default: break
             }

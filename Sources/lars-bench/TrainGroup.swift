@@ -97,13 +97,16 @@ enum TrainGroup {
     /// OpenBLAS (restored to `threads` afterwards).
     static func timeReplicas(
         _ c: Case, threads: Int, bench: BenchRunner, shape: String, flopsPerImage: Double,
-        engine: ConvolutionEngine = .openblas, group: String = "train"
+        engine: ConvolutionEngine = .openblas, oneDNNLayers: Bool = false, group: String = "train"
     ) throws {
         BLASControl.setThreads(1)
         defer { BLASControl.setThreads(threads) }
         let name = engine == .openblas
-            ? "\(bench.openBLASName), \(threads) replicas" : "\(engine) conv, \(threads) replicas"
-        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine)
+            ? "\(bench.openBLASName), \(threads) replicas"
+            : "\(engine) conv\(oneDNNLayers ? "+bn+pool" : ""), \(threads) replicas"
+        let context = ExecutionContext(
+            backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine,
+            oneDNNNormalizationAndPooling: oneDNNLayers)
         let session = Session(c, batch: c.spec.batch, seed: 71, replicas: threads)
         var failure: (any Error)?
         bench.time(group, "\(c.spec.name) step", shape: shape, backend: name, threads: threads,

@@ -2,7 +2,7 @@ import LARSNN
 import LARSTestSupport
 
 /// The kernel backends and convolution engines every layer test runs on: im2col + OpenBLAS,
-/// im2col + the Swift kernels, and (when compiled in) oneDNN's convolutions.
+/// im2col + the Swift kernels, and (when compiled in) oneDNN's convolutions, BatchNorm and pooling.
 enum BackendChoice: String, CaseIterable, Sendable, CustomStringConvertible {
     case openblas
     case swiftTuned
@@ -25,7 +25,9 @@ enum BackendChoice: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 
     func context(training: Bool = true) -> ExecutionContext {
-        ExecutionContext(backend: backend, isTraining: training, threads: 2, convolutionEngine: engine)
+        ExecutionContext(
+            backend: backend, isTraining: training, threads: 2, convolutionEngine: engine,
+            oneDNNNormalizationAndPooling: self == .onednn)
     }
 }
 

@@ -66,9 +66,11 @@ final class Handoff<T>: @unchecked Sendable {
         return bn
     }
 
-    /// Forward, backward, running statistics and parameter gradients of one training step.
+    /// Forward, backward, running statistics and parameter gradients of one training step, on
+    /// the reference engine: a layer with a reducer always runs there (oneDNN's primitive takes
+    /// no reducer), so the local results it is compared with exactly must come from there too.
     func step(_ bn: BatchNorm, _ x: Tensor, _ dy: Tensor, threads: Int = 2) -> [[Float]] {
-        let context = ExecutionContext(isTraining: true, threads: threads)
+        let context = ExecutionContext(isTraining: true, threads: threads, convolutionEngine: .openblas)
         bn.zeroGrad()
         let y = bn.forward(x, context: context)
         let dx = bn.backward(dy, context: context)

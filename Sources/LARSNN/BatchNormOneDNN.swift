@@ -1,0 +1,88 @@
+/// `BatchNorm` on the oneDNN engine: the tensors' pointers handed to the free functions in
+/// `LARSKernels/BatchNormalizationOneDNN.swift`, which hold the arithmetic; the layer keeps the
+/// cache, the batch statistics and the running-statistics update (the reference's definition).
+extension BatchNorm {
+    /// The layer's output (`relu` of it when `fusingReLU`) through oneDNN; in training, also the
+    /// batch statistics for backward and the running-statistics update.
+    func oneDNNForward(
+        _ input: Tensor, batch n: Int, pixels: Int, fusingReLU: Bool, context: ExecutionContext
+    ) -> Tensor {
+        let c = featureCount
+        var output = Tensor.uninitialized(input.shape)
+        let (eps, cache, threads) = (epsilon, oneDNNCache, context.threads)
+        if context.isTraining {
+            var mean = [Float](repeating: 0, count: c)
+            var variance = [Float](repeating: 0, count: c)
+            input.withUnsafeBufferPointer { xb in
+                output.withUnsafeMutableBufferPointer { yb in
+                    scale.withValues { gamma in
+                        shift.withValues { beta in
+                            oneDNNBatchNormForwardTraining(
+                                output: yb.baseAddress!, input: xb.baseAddress!, scale: gamma.baseAddress!,
+                                shift: beta.baseAddress!, mean: &mean, variance: &variance, batch: n, channels: c,
+                                pixels: pixels, epsilon: eps, fusedReLU: fusingReLU, cache: cache, threads: threads)
+                        }
+                    }
+                }
+            }
+            updateRunningStatistics(mean: mean, variance: variance, count: Double(n * pixels))
+            cachedInput = input
+            batchMean = mean
+            batchVariance = variance
+            forwardOnOneDNN = true
+            forwardFusedReLU = fusingReLU
+        } else {
+            let (runningM, runningV) = (runningMean.value, runningVariance.value)
+            input.withUnsafeBufferPointer { xb in
+                output.withUnsafeMutableBufferPointer { yb in
+                    scale.withValues { gamma in
+                        shift.withValues { beta in
+                            runningM.withUnsafeBufferPointer { mb in
+                                runningV.withUnsafeBufferPointer { vb in
+                                    oneDNNBatchNormForwardInference(
+                                        output: yb.baseAddress!, input: xb.baseAddress!, scale: gamma.baseAddress!,
+                                        shift: beta.baseAddress!, mean: mb.baseAddress!, variance: vb.baseAddress!,
+                                        batch: n, channels: c, pixels: pixels, epsilon: eps, fusedReLU: fusingReLU,
+                                        cache: cache, threads: threads)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            cachedInput = nil
+        }
+        return output
+    }
+
+    /// dL/dx of the latest oneDNN training forward (of `relu(bn(x))` when it fused a ReLU),
+    /// accumulating dL/dscale and dL/dshift into the parameters' gradients.
+    func oneDNNBackward(_ outputGradient: Tensor, input: Tensor, batch n: Int, pixels: Int, context: ExecutionContext)
+        -> Tensor
+    {
+        let c = featureCount
+        var inputGradient = Tensor.uninitialized(input.shape)
+        let (eps, fused, cache, threads) = (epsilon, forwardFusedReLU, oneDNNCache, context.threads)
+        input.withUnsafeBufferPointer { xb in
+            outputGradient.withUnsafeBufferPointer { dyb in
+                inputGradient.withUnsafeMutableBufferPointer { dxb in
+                    scale.withValues { gamma in
+                        shift.withValues { beta in
+                        scale.withGradients { dgamma in
+                            shift.withGradients { dbeta in
+                                oneDNNBatchNormBackward(
+                                    inputGradient: dxb.baseAddress!, scaleGradient: dgamma.baseAddress!,
+                                    shiftGradient: dbeta.baseAddress!, input: xb.baseAddress!,
+                                    outputGradient: dyb.baseAddress!, scale: gamma.baseAddress!, shift: beta.baseAddress!,
+                                    mean: batchMean, variance: batchVariance, batch: n, channels: c, pixels: pixels, epsilon: eps,
+                                    fusedReLU: fused, cache: cache, threads: threads)
+                            }
+                        }
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+}

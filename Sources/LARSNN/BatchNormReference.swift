@@ -1,0 +1,174 @@
+// BatchNorm's reference arithmetic (Swift loops, Double sums per channel), as free functions
+// over pointers; the layer (`BatchNorm.swift`) keeps the caches and picks the engine.
+//
+// Layout everywhere: activations `x`, `y`, `dy`, `dx` are `[batch, channels, pixels]` (NCHW
+// with `pixels = H * W`, or `pixels = 1` for `[N, C]` input); per-channel vectors are `[channels]`.
+
+/// The training statistics of a batch, per channel, over `batch * pixels` values (over all
+/// processes when `reducer` is given): two passes (mean, then squared deviations) avoid the
+/// cancellation of `E[x^2] - E[x]^2`.
+///
+/// - `x`: input `[batch, channels, pixels]`.
+/// - `mean`: written, `[channels]`, the batch mean.
+/// - `variance`: written, `[channels]`, the biased batch variance (divided by the count).
+/// - `inverseStd`: written, `[channels]`, `1 / sqrt(variance + epsilon)`.
+/// - `reducer`: sums the per-channel sums over the processes (synchronised BatchNorm), or `nil`.
+/// - Returns the value count per channel (over all processes with a reducer).
+func batchNormReferenceStatistics(
+    mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
+    input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, epsilon: Float,
+    reducer: (any BatchStatisticsReducer)?, threads: Int
+) -> Double {
+    // Each pass is one parallel loop over channels, so that a reducer can sum its per-channel
+    // results over the processes in between. sums[c] carries the value count, so one reduction
+    // gives the global count too.
+    var sums = [Double](repeating: 0, count: c + 1)
+    channelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, threads: threads) { row, _ in
+        Double(VectorLoops.sum(row, pixels))
+    }
+    sums[c] = Double(n * pixels)
+    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+    let total = sums[c]
+    for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
+    var squares = [Double](repeating: 0, count: c)
+    let meanP = SendableConstPointer(UnsafePointer(mean))
+    channelReduction(x, into: &squares, batch: n, channels: c, pixels: pixels, threads: threads) { row, ch in
+        Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
+    }
+    if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+    for ch in 0..<c {
+        variance[ch] = Float(squares[ch] / total)
+        inverseStd[ch] = 1 / (variance[ch] + epsilon).squareRoot()
+    }
+    return total
+}
+
+/// Moves the running statistics towards a batch's (PyTorch's convention):
+/// `running = (1 - momentum) * running + momentum * batch`, where the running variance takes the
+/// *unbiased* batch variance, `count / (count - 1)` times the biased one. Both engines use it.
+///
+/// - `runningMean`, `runningVariance`: updated in place, `[channels]`.
+/// - `mean`, `variance`: the batch mean and biased variance, `[channels]`.
+/// - `count`: values per channel behind them (more than one).
+func batchNormUpdateRunningStatistics(
+    runningMean rm: UnsafeMutablePointer<Float>, runningVariance rv: UnsafeMutablePointer<Float>,
+    mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, channels c: Int, momentum mom: Float, count: Double
+) {
+    let unbiased = Float(count) / Float(count - 1)
+    for ch in 0..<c {
+        rm[ch] = (1 - mom) * rm[ch] + mom * mean[ch]
+        rv[ch] = (1 - mom) * rv[ch] + mom * variance[ch] * unbiased
+    }
+}
+
+/// `y = gamma * (x - mean) * inverseStd + beta`, folded into one multiply-add per element.
+///
+/// - `x`: input, `y`: output (written), both `[batch, channels, pixels]`.
+/// - `gamma`, `beta`, `mean`, `inverseStd`: `[channels]`.
+func batchNormReferenceNormalize(
+    output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+    beta: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>,
+    batch n: Int, channels c: Int, pixels: Int, threads: Int
+) {
+    var a = [Float](repeating: 0, count: c)
+    var b = [Float](repeating: 0, count: c)
+    for ch in 0..<c {
+        a[ch] = gamma[ch] * inverseStd[ch]
+        b[ch] = beta[ch] - mean[ch] * a[ch]
+    }
+    let count = n * c * pixels
+    let rows = count / pixels
+    let (xs, ys) = (SendableConstPointer(x), SendablePointer(y))
+    a.withUnsafeBufferPointer { ab in
+        b.withUnsafeBufferPointer { bb in
+            let (ap, bp) = (SendableConstPointer(ab.baseAddress!), SendableConstPointer(bb.baseAddress!))
+            let chunks = elementwiseChunks(count, threads: threads)
+            Parallel.forEach(chunks, threads: threads) { chunk in
+                for row in chunkRange(chunk, of: chunks, count: rows) {
+                    let ch = row % c
+                    VectorLoops.affine(xs.base + row * pixels, ys.base + row * pixels, pixels, a: ap.base[ch], b: bp.base[ch])
+                }
+            }
+        }
+    }
+}
+
+/// BatchNorm backward with batch statistics:
+/// `dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat))`, `dgamma += sum(dy * xhat)`,
+/// `dbeta += sum(dy)`, where `xhat = (x - mean) * istd`.
+///
+/// - `dx`: written, `[batch, channels, pixels]`.
+/// - `dgamma`, `dbeta`: accumulated into, `[channels]`: this process's own sums (a trainer sums
+///   them over processes afterwards).
+/// - `x`, `dy`: the forward's input and the output gradient, `[batch, channels, pixels]`.
+/// - `gamma`, `mean`, `inverseStd`: `[channels]`, as in the forward.
+/// - `count`: values per channel behind `mean` (over all processes with a reducer).
+/// - `reducer`: sums `sum(dy)` and `sum(dy * xhat)` over the processes for `dx`, or `nil`.
+func batchNormReferenceBackward(
+    inputGradient dx: UnsafeMutablePointer<Float>, scaleGradient dgamma: UnsafeMutablePointer<Float>,
+    shiftGradient dbeta: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
+    outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, count: Double,
+    reducer: (any BatchStatisticsReducer)?, threads: Int
+) {
+    let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
+    let (gammaP, meanP, istdP) = (SendableConstPointer(gamma), SendableConstPointer(mean), SendableConstPointer(inverseStd))
+    // Phase 1: sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat over this process's batch.
+    var sums = [Double](repeating: 0, count: 2 * c)
+    sums.withUnsafeMutableBufferPointer { sb in
+        let out = SendablePointer(sb.baseAddress!)
+        Parallel.forEach(c, threads: threads) { ch in
+            var sumDy: Double = 0
+            var sumDyXhat: Double = 0
+            for i in 0..<n {
+                let offset = (i * c + ch) * pixels
+                let (pd, pdx) = VectorLoops.sumAndCentredDot(
+                    dys.base + offset, xs.base + offset, pixels, mean: meanP.base[ch])
+                sumDy += Double(pd)
+                sumDyXhat += Double(pdx)
+            }
+            out.base[ch] = sumDy
+            out.base[c + ch] = sumDyXhat * Double(istdP.base[ch])
+        }
+    }
+    for ch in 0..<c {
+        dbeta[ch] += Float(sums[ch])
+        dgamma[ch] += Float(sums[c + ch])
+    }
+    // dx depends on the batch means of dy and dy * xhat: over all processes when synchronised.
+    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+    let m = Float(count)
+    sums.withUnsafeBufferPointer { sb in
+        let totals = SendableConstPointer(sb.baseAddress!)
+        Parallel.forEach(c, threads: threads) { ch in
+            let (mu, s) = (meanP.base[ch], istdP.base[ch])
+            let k = gammaP.base[ch] * s
+            let meanDy = Float(totals.base[ch]) / m
+            let slope = Float(totals.base[c + ch]) / m * s
+            for i in 0..<n {
+                let offset = (i * c + ch) * pixels
+                VectorLoops.batchNormInputGradient(
+                    dys.base + offset, xs.base + offset, dxs.base + offset, pixels,
+                    k: k, meanG: meanDy, mean: mu, slope: slope)
+            }
+        }
+    }
+}
+
+/// `out[ch] = sum over the batch's rows of channel ch of body(row, ch)`, in Double, one
+/// parallel task per channel; `row` points at the `pixels` values of one (sample, channel) pair.
+/// Elements of `out` past the channel count are left alone.
+private func channelReduction(
+    _ x: UnsafePointer<Float>, into out: inout [Double], batch n: Int, channels c: Int, pixels: Int, threads: Int,
+    _ body: @Sendable (UnsafePointer<Float>, Int) -> Double
+) {
+    let xs = SendableConstPointer(x)
+    out.withUnsafeMutableBufferPointer { ob in
+        let o = SendablePointer(ob.baseAddress!)
+        Parallel.forEach(c, threads: threads) { ch in
+            var total: Double = 0
+            for i in 0..<n { total += body(xs.base + (i * c + ch) * pixels, ch) }
+            o.base[ch] = total
+        }
+    }
+}
