@@ -42,7 +42,7 @@ public final class AvgPool2D: Layer {
             output.withUnsafeMutableBufferPointer { yb in
                 guard planes > 0 else { return }
                 let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
-                Parallel.forEach(planes, threads: context.threads) { plane in
+                Parallel.forEach(planes, threads: context.threads, pool: context.threadPool) { plane in
                     let xp = x.base + plane * h * w
                     let yp = y.base + plane * oh * ow
                     for oy in 0..<oh {
@@ -82,7 +82,7 @@ public final class AvgPool2D: Layer {
             inputGradient.withUnsafeMutableBufferPointer { db in
                 guard planes > 0 else { return }
                 let (g, d) = (SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
-                Parallel.forEach(planes, threads: context.threads) { plane in
+                Parallel.forEach(planes, threads: context.threads, pool: context.threadPool) { plane in
                     let gp = g.base + plane * oh * ow
                     let dp = d.base + plane * h * w
                     for oy in 0..<oh {

@@ -117,7 +117,7 @@ public final class BatchNorm: Layer {
                 withPointers(&mean, &variance, &inverseStd) { mp, vp, sp in
                     batchNormReferenceStatistics(
                         mean: mp, variance: vp, inverseStd: sp, input: xb.baseAddress!, batch: n, channels: c,
-                        pixels: pixels, epsilon: epsilon, reducer: reducer, threads: context.threads)
+                        pixels: pixels, epsilon: epsilon, reducer: reducer, threads: context.threads, pool: context.threadPool)
                 }
             }
             if reducer != nil { requireMoreThanOneValue(total, shape: shape) }
@@ -140,7 +140,7 @@ public final class BatchNorm: Layer {
                         batchNormReferenceNormalize(
                             output: yb.baseAddress!, input: xb.baseAddress!, gamma: gamma.baseAddress!,
                             beta: beta.baseAddress!, mean: mean, inverseStd: inverseStd, batch: n, channels: c,
-                            pixels: pixels, threads: context.threads)
+                            pixels: pixels, threads: context.threads, pool: context.threadPool)
                     }
                 }
             }
@@ -189,7 +189,7 @@ public final class BatchNorm: Layer {
                                     shiftGradient: dbeta.baseAddress!, input: xb.baseAddress!,
                                     outputGradient: dyb.baseAddress!, gamma: gamma.baseAddress!, mean: batchMean,
                                     inverseStd: batchInverseStd, batch: n, channels: c, pixels: pixels, count: count,
-                                    reducer: reducer, threads: context.threads)
+                                    reducer: reducer, threads: context.threads, pool: context.threadPool)
                             }
                         }
                     }

@@ -3,6 +3,8 @@
 //
 // Layout everywhere: activations `x`, `y`, `dy`, `dx` are `[batch, channels, pixels]` (NCHW
 // with `pixels = H * W`, or `pixels = 1` for `[N, C]` input); per-channel vectors are `[channels]`.
+// Every function spreads its per-channel loops over `threads` threads of `pool`
+// (`ExecutionContext.threadPool`); neither changes a result.
 
 /// The training statistics of a batch, per channel, over `batch * pixels` values (over all
 /// processes when `reducer` is given): two passes (mean, then squared deviations) avoid the
@@ -17,13 +19,13 @@
 func batchNormReferenceStatistics(
     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
     input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, epsilon: Float,
-    reducer: (any BatchStatisticsReducer)?, threads: Int
+    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) -> Double {
     // Each pass is one parallel loop over channels, so that a reducer can sum its per-channel
     // results over the processes in between. sums[c] carries the value count, so one reduction
     // gives the global count too.
     var sums = [Double](repeating: 0, count: c + 1)
-    channelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, threads: threads) { row, _ in
+    channelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) { row, _ in
         Double(VectorLoops.sum(row, pixels))
     }
     sums[c] = Double(n * pixels)
@@ -32,7 +34,7 @@ func batchNormReferenceStatistics(
     for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
     var squares = [Double](repeating: 0, count: c)
     let meanP = SendableConstPointer(UnsafePointer(mean))
-    channelReduction(x, into: &squares, batch: n, channels: c, pixels: pixels, threads: threads) { row, ch in
+    channelReduction(x, into: &squares, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) { row, ch in
         Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
     }
     if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
@@ -68,7 +70,7 @@ func batchNormUpdateRunningStatistics(
 func batchNormReferenceNormalize(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
     beta: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>,
-    batch n: Int, channels c: Int, pixels: Int, threads: Int
+    batch n: Int, channels c: Int, pixels: Int, threads: Int, pool: ThreadPool
 ) {
     var a = [Float](repeating: 0, count: c)
     var b = [Float](repeating: 0, count: c)
@@ -83,7 +85,7 @@ func batchNormReferenceNormalize(
         b.withUnsafeBufferPointer { bb in
             let (ap, bp) = (SendableConstPointer(ab.baseAddress!), SendableConstPointer(bb.baseAddress!))
             let chunks = elementwiseChunks(count, threads: threads)
-            Parallel.forEach(chunks, threads: threads) { chunk in
+            Parallel.forEach(chunks, threads: threads, pool: pool) { chunk in
                 for row in chunkRange(chunk, of: chunks, count: rows) {
                     let ch = row % c
                     VectorLoops.affine(xs.base + row * pixels, ys.base + row * pixels, pixels, a: ap.base[ch], b: bp.base[ch])
@@ -109,7 +111,7 @@ func batchNormReferenceBackward(
     shiftGradient dbeta: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
     inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, count: Double,
-    reducer: (any BatchStatisticsReducer)?, threads: Int
+    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) {
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
     let (gammaP, meanP, istdP) = (SendableConstPointer(gamma), SendableConstPointer(mean), SendableConstPointer(inverseStd))
@@ -117,7 +119,7 @@ func batchNormReferenceBackward(
     var sums = [Double](repeating: 0, count: 2 * c)
     sums.withUnsafeMutableBufferPointer { sb in
         let out = SendablePointer(sb.baseAddress!)
-        Parallel.forEach(c, threads: threads) { ch in
+        Parallel.forEach(c, threads: threads, pool: pool) { ch in
             var sumDy: Double = 0
             var sumDyXhat: Double = 0
             for i in 0..<n {
@@ -140,7 +142,7 @@ func batchNormReferenceBackward(
     let m = Float(count)
     sums.withUnsafeBufferPointer { sb in
         let totals = SendableConstPointer(sb.baseAddress!)
-        Parallel.forEach(c, threads: threads) { ch in
+        Parallel.forEach(c, threads: threads, pool: pool) { ch in
             let (mu, s) = (meanP.base[ch], istdP.base[ch])
             let k = gammaP.base[ch] * s
             let meanDy = Float(totals.base[ch]) / m
@@ -160,12 +162,12 @@ func batchNormReferenceBackward(
 /// Elements of `out` past the channel count are left alone.
 private func channelReduction(
     _ x: UnsafePointer<Float>, into out: inout [Double], batch n: Int, channels c: Int, pixels: Int, threads: Int,
-    _ body: @Sendable (UnsafePointer<Float>, Int) -> Double
+    pool: ThreadPool, _ body: @Sendable (UnsafePointer<Float>, Int) -> Double
 ) {
     let xs = SendableConstPointer(x)
     out.withUnsafeMutableBufferPointer { ob in
         let o = SendablePointer(ob.baseAddress!)
-        Parallel.forEach(c, threads: threads) { ch in
+        Parallel.forEach(c, threads: threads, pool: pool) { ch in
             var total: Double = 0
             for i in 0..<n { total += body(xs.base + (i * c + ch) * pixels, ch) }
             o.base[ch] = total

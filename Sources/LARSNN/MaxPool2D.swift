@@ -48,7 +48,7 @@ public final class MaxPool2D: Layer {
                     guard planes > 0 else { return }
                     let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
                     let a = SendablePointer(ab.baseAddress!)
-                    Parallel.forEach(planes, threads: context.threads) { plane in
+                    Parallel.forEach(planes, threads: context.threads, pool: context.threadPool) { plane in
                         let xp = x.base + plane * h * w
                         let yp = y.base + plane * oh * ow
                         if k == 2 && st == 2 {
@@ -104,7 +104,7 @@ public final class MaxPool2D: Layer {
                     guard planes > 0 else { return }
                     let (g, d, a) = (SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!), SendableConstPointer(ab.baseAddress!))
                     // Each plane scatters only into its own input plane.
-                    Parallel.forEach(planes, threads: context.threads) { plane in
+                    Parallel.forEach(planes, threads: context.threads, pool: context.threadPool) { plane in
                         let dp = d.base + plane * h * w
                         if tiled {
                             Self.backward2x2(

@@ -11,21 +11,6 @@ extension Tensor {
     }
 }
 
-/// A reusable scratch array owned by one layer: grows when asked for more, never shrinks, so a
-/// steady training loop allocates it once.
-struct Scratch {
-    private(set) var storage: [Float] = []
-
-    /// Runs `body` with at least `count` writable elements (contents unspecified).
-    @inlinable
-    mutating func with<R>(count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
-        if storage.count < count {
-            storage = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        }
-        return storage.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-    }
-}
-
 /// Splits `count` items into at most `threads` contiguous ranges for `Parallel.forEach`.
 @inlinable
 func chunkRange(_ index: Int, of chunks: Int, count: Int) -> Range<Int> {
