@@ -38,9 +38,10 @@ public struct ExecutionContext: Sendable {
     }
 
     /// The pool the layers' own parallel loops (BatchNorm, pooling, activations) run on: on the
-    /// oneDNN engine its OpenMP team, so that one pool of `threads` threads runs the whole step;
-    /// on the OpenBLAS engine Dispatch's threads, beside OpenBLAS's (which do not spin against
-    /// them the way OpenMP's would).
+    /// oneDNN engine the calling thread's OpenMP team, so that one pool of `threads` threads runs
+    /// a model's whole step (each `DataParallel` replica's thread leads its own team of its
+    /// share); on the OpenBLAS engine Dispatch's threads, beside OpenBLAS's (which do not spin
+    /// against them the way OpenMP's would).
     public var threadPool: ThreadPool { convolutionEngine == .onednn ? .openMP : .dispatch }
 
     /// Whether the heap tuning took effect; evaluated once, by the first context.

@@ -61,9 +61,14 @@ public func oneDNNBatchNormBackward(
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
         let key = OneDNNBatchNormPlan.Key(
-            dims: [batch, channels, pixels, 1], epsilon: epsilon, training: true, fusedReLU: fusedReLU)
+            dims: [batch, channels, pixels, 1], epsilon: epsilon, training: true, fusedReLU: fusedReLU,
+            threads: threads)
         let plan = cache.plan(key) { OneDNNBatchNormPlan(key) }
-        guard let backward = plan.backward, let scratchpad = plan.backwardScratchpad else { return }
+        guard let backward = plan.backward, let scratchpad = plan.backwardScratchpad else {
+            // A plan made for inference has no backward half; reaching here would hand the caller
+            // an unwritten gradient, so stop loudly instead.
+            fatalError("oneDNN BatchNorm backward: the cached plan for \(key) has no backward primitive")
+        }
         plan.source.bind(x)
         plan.outputGradient.bind(dy)
         plan.inputGradient.bind(dx)
@@ -98,7 +103,8 @@ private func oneDNNBatchNormForward(
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
-        let key = OneDNNBatchNormPlan.Key(dims: dims, epsilon: epsilon, training: training, fusedReLU: fusedReLU)
+        let key = OneDNNBatchNormPlan.Key(
+            dims: dims, epsilon: epsilon, training: training, fusedReLU: fusedReLU, threads: threads)
         let plan = cache.plan(key) { OneDNNBatchNormPlan(key) }
         plan.source.bind(x)
         plan.destination.bind(y)

@@ -17,12 +17,11 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
         channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
         strideHeight: Int = 1, strideWidth: Int = 1, paddingHeight: Int = 0, paddingWidth: Int = 0
     ) {
-        precondition(channels > 0 && height > 0 && width > 0, "ConvGeometry: empty input \(channels)x\(height)x\(width)")
-        precondition(kernelHeight > 0 && kernelWidth > 0, "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth)")
-        precondition(strideHeight > 0 && strideWidth > 0, "ConvGeometry: stride \(strideHeight)x\(strideWidth)")
-        precondition(paddingHeight >= 0 && paddingWidth >= 0, "ConvGeometry: padding \(paddingHeight)x\(paddingWidth)")
-        precondition(
-            height + 2 * paddingHeight >= kernelHeight && width + 2 * paddingWidth >= kernelWidth,
+        geometryCheck(channels > 0 && height > 0 && width > 0, "ConvGeometry: empty input \(channels)x\(height)x\(width)")
+        geometryCheck(kernelHeight > 0 && kernelWidth > 0, "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth)")
+        geometryCheck(strideHeight > 0 && strideWidth > 0, "ConvGeometry: stride \(strideHeight)x\(strideWidth)")
+        geometryCheck(paddingHeight >= 0 && paddingWidth >= 0, "ConvGeometry: padding \(paddingHeight)x\(paddingWidth)")
+        geometryCheck(height + 2 * paddingHeight >= kernelHeight && width + 2 * paddingWidth >= kernelWidth,
             "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth) larger than padded input \(height)x\(width) + \(paddingHeight)x\(paddingWidth)")
         self.channels = channels
         self.height = height
@@ -50,4 +49,11 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "\(channels)x\(height)x\(width), kernel \(kernelHeight)x\(kernelWidth), stride \(strideHeight)x\(strideWidth), padding \(paddingHeight)x\(paddingWidth)"
     }
+}
+
+/// Stops with `message` when `condition` fails, in release builds too: a geometry comes from a
+/// caller (the public convolution functions take one), so the message must survive `-O`.
+@inline(__always)
+func geometryCheck(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

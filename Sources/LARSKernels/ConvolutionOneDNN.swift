@@ -6,16 +6,20 @@ import CDNNL
 /// shape and reused; owned by the layer, so each `DataParallel` replica has its own (with its
 /// own stream) and never shares one with another thread.
 public final class OneDNNConvolutionCache: @unchecked Sendable {
+    /// What a plan is made for. The thread count is part of it: oneDNN sizes a primitive's
+    /// per-thread scratch for the threads it was created under, and may use that many when it
+    /// runs, so a plan made at one thread must not run at two (a replica's share changes with
+    /// the batch's split).
     struct Key: Hashable {
-        let batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool
+        let batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool, threads: Int
     }
     #if canImport(CDNNL)
         /// Plans, most recently used last.
         var plans: [(key: Key, plan: OneDNNConvolutionPlan)] = []
         lazy var stream = OneDNNStream()
 
-        func plan(batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool) -> OneDNNConvolutionPlan {
-            let key = Key(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias)
+        func plan(batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool, threads: Int) -> OneDNNConvolutionPlan {
+            let key = Key(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias, threads: threads)
             if let index = plans.firstIndex(where: { $0.key == key }) {
                 let entry = plans.remove(at: index)
                 plans.append(entry)
@@ -75,7 +79,7 @@ public func oneDNNConvolutionForward(
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
-        let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: b != nil)
+        let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: b != nil, threads: threads)
         let stream = cache.stream
         plan.source.load(x, stream: stream)
         plan.weights.load(w, stream: stream)
@@ -115,7 +119,7 @@ public func oneDNNConvolutionBackward(
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
-        let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: db != nil)
+        let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: db != nil, threads: threads)
         let stream = cache.stream
         let backward = plan.backward
         if let dx {

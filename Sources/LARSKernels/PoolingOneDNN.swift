@@ -24,7 +24,7 @@ public func oneDNNPoolingForward(
         OneDNN.setThreads(threads)
         let key = OneDNNPoolingPlan.Key(
             dims: [batch, channels, height, width], kernel: kernel, stride: stride, maximum: kind == .maximum,
-            training: training)
+            training: training, threads: threads)
         let plan = cache.plan(key) { OneDNNPoolingPlan(key) }
         plan.source.bind(x)
         plan.destination.bind(y)
@@ -52,9 +52,13 @@ public func oneDNNPoolingBackward(
         OneDNN.setThreads(threads)
         let key = OneDNNPoolingPlan.Key(
             dims: [batch, channels, height, width], kernel: kernel, stride: stride, maximum: kind == .maximum,
-            training: true)
+            training: true, threads: threads)
         let plan = cache.plan(key) { OneDNNPoolingPlan(key) }
-        guard let backward = plan.backward, let scratchpad = plan.backwardScratchpad else { return }
+        guard let backward = plan.backward, let scratchpad = plan.backwardScratchpad else {
+            // A plan made for inference has no backward half; reaching here would hand the caller
+            // an unwritten gradient, so stop loudly instead.
+            fatalError("oneDNN pooling backward: the cached plan for \(key) has no backward primitive")
+        }
         plan.outputGradient.bind(dy)
         plan.inputGradient.bind(dx)
         var args: [(Int32, OneDNNMemory)] = [

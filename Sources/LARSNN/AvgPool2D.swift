@@ -11,7 +11,8 @@ public final class AvgPool2D: Layer {
     public var stride: Int { window.stride }
     private let window: PoolingWindow
     private var cachedInputShape: [Int] = []
-    /// Whether the latest training forward ran on oneDNN (`PoolingOneDNN.swift`), and its primitives.
+    /// Whether the latest forward (training or evaluation) ran on oneDNN (`PoolingOneDNN.swift`),
+    /// and its primitives; backward, which needs a training forward's input, follows it.
     private var forwardOnOneDNN = false
     private let oneDNNCache = OneDNNPrimitiveCache()
 

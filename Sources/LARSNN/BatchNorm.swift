@@ -34,8 +34,8 @@ public final class BatchNorm: Layer {
 
     /// The latest training forward's input, kept for backward.
     var cachedInput: Tensor?
-    /// Batch mean, biased variance and `1 / sqrt(variance + epsilon)` of the latest training
-    /// forward, `[C]` (the inverse only on the reference engine).
+    /// Batch mean of the latest training forward, `[C]`; the biased variance (oneDNN path only:
+    /// its backward reads it) and `1 / sqrt(variance + epsilon)` (reference path only).
     var batchMean: [Float] = []
     var batchVariance: [Float] = []
     private var batchInverseStd: [Float] = []

@@ -32,6 +32,9 @@ extension BatchNorm {
             forwardOnOneDNN = true
             forwardFusedReLU = fusingReLU
         } else {
+            // No images (an empty evaluation batch): nothing to normalise, and oneDNN refuses a
+            // descriptor with a zero dimension.
+            guard input.count > 0 else { return output }
             let (runningM, runningV) = (runningMean.value, runningVariance.value)
             input.withUnsafeBufferPointer { xb in
                 output.withUnsafeMutableBufferPointer { yb in

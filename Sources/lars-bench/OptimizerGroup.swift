@@ -32,8 +32,6 @@ enum OptimizerGroup {
         case "LARS": return LARS(groups: groups)
         case "LARS (no telemetry)":
             return LARS(groups: groups, options: LARS.Options(recordsTelemetry: false))
-        case "LARS (no telemetry)":
-            return LARS(groups: groups, options: LARS.Options(recordsTelemetry: false))
         case "LARS (unchecked, no telemetry)":
             return LARS(groups: groups, options: LARS.Options(nonFiniteGradients: .unchecked, recordsTelemetry: false))
         default: return LAMB(groups: groups)

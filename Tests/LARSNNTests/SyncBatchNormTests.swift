@@ -67,8 +67,9 @@ final class Handoff<T>: @unchecked Sendable {
     }
 
     /// Forward, backward, running statistics and parameter gradients of one training step, on
-    /// the reference engine: a layer with a reducer always runs there (oneDNN's primitive takes
-    /// no reducer), so the local results it is compared with exactly must come from there too.
+    /// the OpenBLAS engine: a layer with a reducer always runs BatchNorm in Swift (oneDNN's
+    /// primitive takes no reducer), and pinning the engine keeps the comparison in Swift even
+    /// if oneDNN BatchNorm becomes the default.
     func step(_ bn: BatchNorm, _ x: Tensor, _ dy: Tensor, threads: Int = 2) -> [[Float]] {
         let context = ExecutionContext(isTraining: true, threads: threads, convolutionEngine: .openblas)
         bn.zeroGrad()

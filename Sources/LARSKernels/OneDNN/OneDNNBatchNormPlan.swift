@@ -9,8 +9,9 @@ import CDNNL
 /// workspace of where `y > 0` for its backward.
 final class OneDNNBatchNormPlan {
     /// What a plan is made for.
+    /// What a plan is made for; `threads` as in `OneDNNConvolutionCache.Key`.
     struct Key: Hashable {
-        let dims: [Int], epsilon: Float, training: Bool, fusedReLU: Bool
+        let dims: [Int], epsilon: Float, training: Bool, fusedReLU: Bool, threads: Int
     }
 
     let forward: OneDNNPrimitive

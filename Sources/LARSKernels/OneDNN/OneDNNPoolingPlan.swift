@@ -7,8 +7,9 @@ import CDNNL
 /// `(side - kernel) / stride + 1` as in this package's pooling layers.
 final class OneDNNPoolingPlan {
     /// What a plan is made for.
+    /// What a plan is made for; `threads` as in `OneDNNConvolutionCache.Key`.
     struct Key: Hashable {
-        let dims: [Int], kernel: Int, stride: Int, maximum: Bool, training: Bool
+        let dims: [Int], kernel: Int, stride: Int, maximum: Bool, training: Bool, threads: Int
     }
 
     let forward: OneDNNPrimitive
