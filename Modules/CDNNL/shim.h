@@ -16,47 +16,21 @@ static inline int lars_dnnl_set_omp_threads(int threads) {
 
 // OpenMP's fork-join entry point and thread queries, looked up at run time like
 // omp_set_num_threads above, so that the framework's own parallel loops run on the same
-// OpenMP team as oneDNN's primitives: one pool of threads, not two that spin against each
-// other. GOMP_parallel(fn, data, threads, 0) runs fn(data) on `threads` threads and returns
-// when all have finished. The three are resolved together, once (pthread_once), and used only
-// if all three exist: a team whose members could not tell their numbers would run every chunk
-// on every thread.
-#include <pthread.h>
+// OpenMP team as oneDNN's primitives (ParallelOpenMP.swift resolves them once and uses them
+// only if all three exist). GOMP_parallel(fn, data, threads, 0) runs fn(data) on `threads`
+// members of the calling thread's team and returns when all have finished. No static storage
+// here: a header's static variables are not emitted for Swift's use of these functions.
+typedef void (*lars_omp_parallel_function)(void (*)(void *), void *, unsigned, unsigned);
+typedef int (*lars_omp_query_function)(void);
 
-typedef struct {
-    void (*parallel)(void (*)(void *), void *, unsigned, unsigned);
-    int (*thread_num)(void);
-    int (*num_threads)(void);
-} lars_omp_functions;
-
-static lars_omp_functions lars_omp_table;
-static pthread_once_t lars_omp_once = PTHREAD_ONCE_INIT;
-
-static inline void lars_omp_resolve(void) {
-    lars_omp_functions found;
-    found.parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned))dlsym(RTLD_DEFAULT, "GOMP_parallel");
-    found.thread_num = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_thread_num");
-    found.num_threads = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_num_threads");
-    if (found.parallel && found.thread_num && found.num_threads) lars_omp_table = found;
+static inline lars_omp_parallel_function lars_omp_find_parallel(void) {
+    return (lars_omp_parallel_function)dlsym(RTLD_DEFAULT, "GOMP_parallel");
 }
 
-// Runs body(data) on `threads` members of the calling thread's OpenMP team and returns 1; returns
-// 0, running nothing, when no complete OpenMP runtime is loaded.
-static inline int lars_omp_parallel(void (*body)(void *), void *data, unsigned threads) {
-    pthread_once(&lars_omp_once, lars_omp_resolve);
-    if (!lars_omp_table.parallel) return 0;
-    lars_omp_table.parallel(body, data, threads, 0);
-    return 1;
+static inline lars_omp_query_function lars_omp_find_thread_num(void) {
+    return (lars_omp_query_function)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
 }
 
-// The calling thread's number in its OpenMP team (0 outside a parallel region).
-static inline int lars_omp_thread_num(void) {
-    pthread_once(&lars_omp_once, lars_omp_resolve);
-    return lars_omp_table.thread_num ? lars_omp_table.thread_num() : 0;
-}
-
-// The size of the calling thread's OpenMP team (1 outside a parallel region).
-static inline int lars_omp_num_threads(void) {
-    pthread_once(&lars_omp_once, lars_omp_resolve);
-    return lars_omp_table.num_threads ? lars_omp_table.num_threads() : 1;
+static inline lars_omp_query_function lars_omp_find_num_threads(void) {
+    return (lars_omp_query_function)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
 }

@@ -23,7 +23,9 @@ extension Parallel {
         #if canImport(CDNNL)
         return withoutActuallyEscaping(body) { body in
             var job = OpenMPJob(count: count, body: body)
-            return withUnsafeMutablePointer(to: &job) { lars_omp_parallel(runOpenMPJob, $0, UInt32(workers)) != 0 }
+            guard let openMP = OpenMPRuntime.loaded else { return false }
+            withUnsafeMutablePointer(to: &job) { openMP.parallel(runOpenMPJob, $0, UInt32(workers), 0) }
+            return true
         }
         #else
         return false
@@ -32,6 +34,24 @@ extension Parallel {
 }
 
 #if canImport(CDNNL)
+/// libgomp's entry points, resolved once (a `static let` is initialised exactly once, thread
+/// safely) in the libgomp that oneDNN loads; `nil` unless all three exist, since a team whose
+/// members could not tell their numbers would run every chunk on every thread.
+private struct OpenMPRuntime: @unchecked Sendable {
+    let parallel: @convention(c) (
+        (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, UnsafeMutableRawPointer?, UInt32, UInt32
+    ) -> Void
+    let threadNumber: @convention(c) () -> Int32
+    let teamSize: @convention(c) () -> Int32
+
+    static let loaded: OpenMPRuntime? = {
+        guard let parallel = lars_omp_find_parallel(), let threadNumber = lars_omp_find_thread_num(),
+              let teamSize = lars_omp_find_num_threads()
+        else { return nil }
+        return OpenMPRuntime(parallel: parallel, threadNumber: threadNumber, teamSize: teamSize)
+    }()
+}
+
 /// What each member of the OpenMP team needs: the chunk count and the work.
 private struct OpenMPJob {
     let count: Int
@@ -42,8 +62,8 @@ private struct OpenMPJob {
 /// actual size (OpenMP may grant fewer threads than asked). Which thread runs a chunk never
 /// changes a result: `forEach`'s chunks are independent.
 private func runOpenMPJob(_ data: UnsafeMutableRawPointer?) {
-    guard let job = data?.assumingMemoryBound(to: OpenMPJob.self) else { return }
-    let team = Int(max(1, lars_omp_num_threads())), member = Int(lars_omp_thread_num())
+    guard let job = data?.assumingMemoryBound(to: OpenMPJob.self), let openMP = OpenMPRuntime.loaded else { return }
+    let team = Int(max(1, openMP.teamSize())), member = Int(openMP.threadNumber())
     let count = job.pointee.count
     for i in (count * member / team)..<(count * (member + 1) / team) { job.pointee.body(i) }
 }
