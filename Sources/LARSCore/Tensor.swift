@@ -1,14 +1,35 @@
-/// An n-dimensional array of `Float` in row-major order, with value semantics.
+/// An n-dimensional array of `Float` with value semantics, read in row-major order.
 ///
-/// Images are stored NCHW (batch, channels, height, width), matrices as (rows, columns). The
-/// storage is a Swift array, so copies are cheap until one side is mutated (copy-on-write) and
-/// the type is `Sendable`. Kernels reach the storage through `withUnsafeBufferPointer` and
+/// Images are NCHW (batch, channels, height, width), matrices (rows, columns). The storage is a
+/// Swift array, so copies are cheap until one side is mutated (copy-on-write) and the type is
+/// `Sendable`. Kernels reach it through `withUnsafeBufferPointer` and
 /// `withUnsafeMutableBufferPointer`.
-public struct Tensor: Sendable, Equatable, CustomStringConvertible {
+///
+/// Between oneDNN layers an image tensor may be stored in oneDNN's channel-blocked order
+/// (`layout`, see `TensorLayout`); every element access still sees row-major NCHW, reordering
+/// on the way (`scalars`, subscripts, `withUnsafeBufferPointer`), and a mutable access first
+/// turns the tensor plain. Layout-aware kernels use `withUnsafeStorage`.
+public struct Tensor: Sendable, CustomStringConvertible {
     /// The size of each dimension, outermost first.
     public private(set) var shape: [Int]
-    /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
-    public var scalars: [Float]
+    /// The order of `storage`: `plain` unless a oneDNN layer produced the tensor.
+    public internal(set) var layout: TensorLayout
+    /// The elements in `layout`'s order; `storage.count == shape.reduce(1, *)`.
+    @usableFromInline var storage: [Float]
+
+    /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`. Reading a blocked
+    /// tensor's reorders a copy; writing turns the tensor plain.
+    public var scalars: [Float] {
+        get { layout == .plain ? storage : plainStorage() }
+        set {
+            storage = newValue
+            layout = .plain
+        }
+        _modify {
+            makePlain()
+            yield &storage
+        }
+    }
 
     /// Wraps `scalars` with the given shape; the counts must agree.
     public init(shape: [Int], scalars: [Float]) {
@@ -18,14 +39,24 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
             count == scalars.count,
             "Tensor shape \(shape) holds \(count) elements but \(scalars.count) were given")
         self.shape = shape
-        self.scalars = scalars
+        self.layout = .plain
+        self.storage = scalars
+    }
+
+    /// Wraps `storage`, ordered as `layout` says, with the given shape; the counts must agree
+    /// and the layout must fit the shape (`TensorLayout.fits`).
+    public init(shape: [Int], layout: TensorLayout, storage: [Float]) {
+        self.init(shape: shape, scalars: storage)
+        userPrecondition(layout.fits(shape), "Tensor shape \(shape) cannot be stored as \(layout)")
+        self.layout = layout
     }
 
     /// A tensor of `shape` with every element equal to `value`.
     public init(repeating value: Float, shape: [Int]) {
         userPrecondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
         self.shape = shape
-        self.scalars = [Float](repeating: value, count: shape.reduce(1, *))
+        self.layout = .plain
+        self.storage = [Float](repeating: value, count: shape.reduce(1, *))
     }
 
     /// A tensor of zeros.
@@ -53,7 +84,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The number of elements.
-    @inlinable public var count: Int { scalars.count }
+    @inlinable public var count: Int { storage.count }
     /// The number of dimensions.
     @inlinable public var rank: Int { shape.count }
 
@@ -84,8 +115,9 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         let itemSize = count / Swift.max(shape[0], 1)
         var newShape = shape
         newShape[0] = range.count
-        let slice = Array(scalars[(range.lowerBound * itemSize)..<(range.upperBound * itemSize)])
-        return Tensor(shape: newShape, scalars: slice)
+        // Both layouts keep each image contiguous, so the slice keeps the layout.
+        let slice = Array(storage[(range.lowerBound * itemSize)..<(range.upperBound * itemSize)])
+        return Tensor(shape: newShape, layout: layout, storage: slice)
     }
 
     /// The tensors stacked along the first (batch) dimension: `[n1, rest] ++ [n2, rest]` gives
@@ -101,47 +133,71 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
                 "Tensor(concatenatingBatches:) parts differ beyond the batch dimension: \(parts.map(\.shape))")
             total += part.shape[0]
         }
-        var scalars: [Float] = []
-        scalars.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for part in parts { scalars.append(contentsOf: part.scalars) }
-        self.init(shape: [total] + rest, scalars: scalars)
+        // Parts that share a layout are joined as stored; mixed ones in row-major order.
+        let layout = parts.allSatisfy { $0.layout == parts[0].layout } ? parts[0].layout : .plain
+        var storage: [Float] = []
+        storage.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { storage.append(contentsOf: layout == .plain ? part.scalars : part.storage) }
+        self.init(shape: [total] + rest, layout: layout, storage: storage)
     }
 
     /// The element at a multi-dimensional index (bounds-checked; not for hot loops).
     public subscript(index: Int...) -> Float {
-        get { scalars[flatIndex(index)] }
-        set { scalars[flatIndex(index)] = newValue }
+        get { storage[storageIndex(index)] }
+        set { storage[storageIndex(index)] = newValue }
     }
 
-    private func flatIndex(_ index: [Int]) -> Int {
+    /// Where the element at `index` (row-major coordinates) lives in `storage`.
+    private func storageIndex(_ index: [Int]) -> Int {
         userPrecondition(index.count == rank, "index \(index) has rank \(index.count), tensor shape is \(shape)")
         var flat = 0
         for (axis, i) in index.enumerated() {
             userPrecondition(i >= 0 && i < shape[axis], "index \(index) out of bounds for shape \(shape)")
             flat = flat * shape[axis] + i
         }
-        return flat
+        guard let b = layout.channelBlock else { return flat }
+        let (n, c, h, w) = (index[0], index[1], index[2], index[3])
+        let (channels, height, width) = (shape[1], shape[2], shape[3])
+        return (((n * (channels / b) + c / b) * height + h) * width + w) * b + c % b
     }
 
-    /// Sets every element to `value`, keeping the storage.
+    /// Sets every element to `value`, keeping the storage and its layout.
     public mutating func fill(_ value: Float) {
-        scalars.withUnsafeMutableBufferPointer { buffer in
+        storage.withUnsafeMutableBufferPointer { buffer in
             buffer.update(repeating: value)
         }
     }
 
-    /// Read access to the storage for kernels.
+    /// Read access to the elements in row-major order for kernels (a reordered copy when the
+    /// tensor is blocked).
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try scalars.withUnsafeBufferPointer(body)
+        if layout == .plain { return try storage.withUnsafeBufferPointer(body) }
+        return try plainStorage().withUnsafeBufferPointer(body)
     }
 
-    /// Write access to the storage for kernels.
+    /// Write access to the elements in row-major order for kernels; a blocked tensor is made
+    /// plain first.
     @inlinable
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        try scalars.withUnsafeMutableBufferPointer(body)
+        makePlain()
+        return try storage.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// Read access to the storage as it is, in `layout`'s order, for layout-aware kernels.
+    @inlinable
+    public func withUnsafeStorage<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer(body)
+    }
+
+    /// Write access to the storage as it is, in `layout`'s order, for layout-aware kernels.
+    @inlinable
+    public mutating func withUnsafeMutableStorage<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        try storage.withUnsafeMutableBufferPointer(body)
     }
 
     /// `Tensor(shape: [2, 3], first elements...)`, abbreviated after 8 elements.

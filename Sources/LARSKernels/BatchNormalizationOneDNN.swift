@@ -3,7 +3,8 @@ import CDNNL
 #endif
 
 // Batch normalization on oneDNN's primitives, as free functions over pointers. Layout: `x`, `y`,
-// `dy`, `dx` are NCHW `[batch, channels, pixels]` (`pixels = H * W`, 1 for `[N, C]` vectors);
+// `dy`, `dx` are `[batch, channels, pixels]` (`pixels = H * W`, 1 for `[N, C]` vectors), all four
+// stored as `layout` (NCHW, or oneDNN's `nChw8c`/`nChw16c` between oneDNN layers);
 // `scale` (gamma), `shift` (beta), `mean` and `variance` are `[channels]`. Primitives are made
 // once per (shape, mode) in `cache` and reused.
 
@@ -18,12 +19,12 @@ import CDNNL
 public func oneDNNBatchNormForwardTraining(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, scale: UnsafePointer<Float>,
     shift: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
-    batch: Int, channels: Int, pixels: Int, epsilon: Float, fusedReLU: Bool, cache: OneDNNPrimitiveCache,
-    threads: Int
+    batch: Int, channels: Int, pixels: Int, layout: TensorLayout = .plain, epsilon: Float, fusedReLU: Bool,
+    cache: OneDNNPrimitiveCache, threads: Int
 ) {
     oneDNNBatchNormForward(
-        y, x, scale, shift, mean, variance, dims: [batch, channels, pixels, 1], epsilon: epsilon, training: true,
-        fusedReLU: fusedReLU, cache: cache, threads: threads)
+        y, x, scale, shift, mean, variance, dims: [batch, channels, pixels, 1], layout: layout, epsilon: epsilon,
+        training: true, fusedReLU: fusedReLU, cache: cache, threads: threads)
 }
 
 /// BatchNorm inference forward on oneDNN with given statistics:
@@ -34,12 +35,12 @@ public func oneDNNBatchNormForwardTraining(
 public func oneDNNBatchNormForwardInference(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, scale: UnsafePointer<Float>,
     shift: UnsafePointer<Float>, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>,
-    batch: Int, channels: Int, pixels: Int, epsilon: Float, fusedReLU: Bool, cache: OneDNNPrimitiveCache,
-    threads: Int
+    batch: Int, channels: Int, pixels: Int, layout: TensorLayout = .plain, epsilon: Float, fusedReLU: Bool,
+    cache: OneDNNPrimitiveCache, threads: Int
 ) {
     oneDNNBatchNormForward(
-        y, x, scale, shift, mean, variance, dims: [batch, channels, pixels, 1], epsilon: epsilon, training: false,
-        fusedReLU: fusedReLU, cache: cache, threads: threads)
+        y, x, scale, shift, mean, variance, dims: [batch, channels, pixels, 1], layout: layout, epsilon: epsilon,
+        training: false, fusedReLU: fusedReLU, cache: cache, threads: threads)
 }
 
 /// BatchNorm backward on oneDNN with batch statistics (the full derivative through the mean and
@@ -55,14 +56,14 @@ public func oneDNNBatchNormBackward(
     inputGradient dx: UnsafeMutablePointer<Float>, scaleGradient dscale: UnsafeMutablePointer<Float>,
     shiftGradient dshift: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
-    mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, batch: Int, channels: Int, pixels: Int, epsilon: Float, fusedReLU: Bool,
-    cache: OneDNNPrimitiveCache, threads: Int
+    mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, batch: Int, channels: Int, pixels: Int,
+    layout: TensorLayout = .plain, epsilon: Float, fusedReLU: Bool, cache: OneDNNPrimitiveCache, threads: Int
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
         let key = OneDNNBatchNormPlan.Key(
-            dims: [batch, channels, pixels, 1], epsilon: epsilon, training: true, fusedReLU: fusedReLU,
-            threads: threads)
+            dims: [batch, channels, pixels, 1], layout: layout, epsilon: epsilon, training: true,
+            fusedReLU: fusedReLU, threads: threads)
         let plan = cache.plan(key) { OneDNNBatchNormPlan(key) }
         guard let backward = plan.backward, let scratchpad = plan.backwardScratchpad else {
             // A plan made for inference has no backward half; reaching here would hand the caller
@@ -99,12 +100,13 @@ public func oneDNNBatchNormBackward(
 private func oneDNNBatchNormForward(
     _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ scale: UnsafePointer<Float>,
     _ shift: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ variance: UnsafePointer<Float>,
-    dims: [Int], epsilon: Float, training: Bool, fusedReLU: Bool, cache: OneDNNPrimitiveCache, threads: Int
+    dims: [Int], layout: TensorLayout, epsilon: Float, training: Bool, fusedReLU: Bool, cache: OneDNNPrimitiveCache,
+    threads: Int
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
         let key = OneDNNBatchNormPlan.Key(
-            dims: dims, epsilon: epsilon, training: training, fusedReLU: fusedReLU, threads: threads)
+            dims: dims, layout: layout, epsilon: epsilon, training: training, fusedReLU: fusedReLU, threads: threads)
         let plan = cache.plan(key) { OneDNNBatchNormPlan(key) }
         plan.source.bind(x)
         plan.destination.bind(y)

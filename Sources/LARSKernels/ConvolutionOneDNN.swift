@@ -12,21 +12,28 @@ public final class OneDNNConvolutionCache: @unchecked Sendable {
     /// the batch's split).
     struct Key: Hashable {
         let batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool, threads: Int
+        let inputLayout: TensorLayout, blockedOutput: Bool
     }
     #if canImport(CDNNL)
         /// Plans, most recently used last.
         var plans: [(key: Key, plan: OneDNNConvolutionPlan)] = []
         lazy var stream = OneDNNStream()
 
-        func plan(batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool, threads: Int) -> OneDNNConvolutionPlan {
-            let key = Key(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias, threads: threads)
+        func plan(
+            batch: Int, geometry: ConvGeometry, outputChannels: Int, hasBias: Bool, threads: Int,
+            inputLayout: TensorLayout, blockedOutput: Bool
+        ) -> OneDNNConvolutionPlan {
+            let key = Key(
+                batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias, threads: threads,
+                inputLayout: inputLayout, blockedOutput: blockedOutput)
             if let index = plans.firstIndex(where: { $0.key == key }) {
                 let entry = plans.remove(at: index)
                 plans.append(entry)
                 return entry.plan
             }
             let plan = OneDNNConvolutionPlan(
-                batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias)
+                batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: hasBias,
+                inputLayout: inputLayout, blockedOutput: blockedOutput)
             if plans.count == Self.capacity { plans.removeFirst() }
             plans.append((key, plan))
             return plan
@@ -65,21 +72,25 @@ func oneDNNMissing() -> Never {
     fatalError("the oneDNN convolution engine is not compiled into this build (install libdnnl-dev and rebuild, or use the openblas engine)")
 }
 
-/// Convolution forward on oneDNN: `y = conv(x, w) + b`.
+/// Convolution forward on oneDNN: `y = conv(x, w) + b`; returns the layout `y` was written in.
 ///
-/// - `x`: input `[batch, g.channels, g.height, g.width]`, NCHW.
+/// - `x`: input `[batch, g.channels, g.height, g.width]`, stored as `inputLayout`.
 /// - `w`: weights `[outputChannels, g.channels, g.kernelHeight, g.kernelWidth]`, OIHW.
 /// - `b`: bias `[outputChannels]`, or `nil` for none.
-/// - `y`: output `[batch, outputChannels, g.outputHeight, g.outputWidth]`, NCHW, overwritten.
+/// - `y`: output `[batch, outputChannels, g.outputHeight, g.outputWidth]`, overwritten: NCHW, or
+///   with `blockedOutput` the primitive's blocked layout when it chose `nChw8c` or `nChw16c`.
 /// - `threads`: OpenMP threads for this call (set on the calling thread).
+@discardableResult
 public func oneDNNConvolutionForward(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     bias b: UnsafePointer<Float>?, batch: Int, geometry g: ConvGeometry, outputChannels: Int,
-    cache: OneDNNConvolutionCache, threads: Int
-) {
+    inputLayout: TensorLayout = .plain, blockedOutput: Bool = false, cache: OneDNNConvolutionCache, threads: Int
+) -> TensorLayout {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
-        let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: b != nil, threads: threads)
+        let plan = cache.plan(
+            batch: batch, geometry: g, outputChannels: outputChannels, hasBias: b != nil, threads: threads,
+            inputLayout: inputLayout, blockedOutput: blockedOutput)
         let stream = cache.stream
         plan.source.load(x, stream: stream)
         plan.weights.load(w, stream: stream)
@@ -94,6 +105,7 @@ public func oneDNNConvolutionForward(
         }
         plan.forward.execute(stream.handle, args)
         plan.output.store(stream: stream)
+        return plan.outputLayout
     #else
         oneDNNMissing()
     #endif
@@ -103,10 +115,11 @@ public func oneDNNConvolutionForward(
 /// `dw += conv_backward_weights(x, dy)` and `db += sum of dy over images and pixels` (when `dw`
 /// is given).
 ///
-/// - `x`: the forward's input `[batch, g.channels, g.height, g.width]`, NCHW.
+/// - `x`: the forward's input `[batch, g.channels, g.height, g.width]`, stored as `inputLayout`.
 /// - `w`: weights `[outputChannels, g.channels, g.kernelHeight, g.kernelWidth]`, OIHW.
-/// - `dy`: output gradient `[batch, outputChannels, g.outputHeight, g.outputWidth]`, NCHW.
-/// - `dx`: input gradient, `x`'s shape, overwritten; `nil` to skip it (a first layer).
+/// - `dy`: output gradient `[batch, outputChannels, g.outputHeight, g.outputWidth]`, in the
+///   layout the forward with the same `inputLayout` and `blockedOutput` returned.
+/// - `dx`: input gradient, `x`'s shape and layout, overwritten; `nil` to skip it (a first layer).
 /// - `dw`: weight gradient, `w`'s shape, accumulated into; `nil` to skip dW and db.
 /// - `db`: bias gradient `[outputChannels]`, accumulated into, or `nil` for no bias.
 /// - `inputIsFromForward`: `x` is unchanged since the last `oneDNNConvolutionForward` of this
@@ -115,11 +128,14 @@ public func oneDNNConvolutionBackward(
     inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>?,
     biasGradient db: UnsafeMutablePointer<Float>?, input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry, outputChannels: Int,
-    inputIsFromForward: Bool, cache: OneDNNConvolutionCache, threads: Int
+    inputLayout: TensorLayout = .plain, blockedOutput: Bool = false, inputIsFromForward: Bool,
+    cache: OneDNNConvolutionCache, threads: Int
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
-        let plan = cache.plan(batch: batch, geometry: g, outputChannels: outputChannels, hasBias: db != nil, threads: threads)
+        let plan = cache.plan(
+            batch: batch, geometry: g, outputChannels: outputChannels, hasBias: db != nil, threads: threads,
+            inputLayout: inputLayout, blockedOutput: blockedOutput)
         let stream = cache.stream
         let backward = plan.backward
         if let dx {

@@ -4,8 +4,9 @@ import CDNNL
 
 // Max and average pooling on oneDNN's primitives, as free functions over pointers: square
 // `kernel x kernel` windows moved by `stride`, no padding. Input `x` and input gradient `dx` are
-// NCHW `[batch, channels, height, width]`; output `y` and output gradient `dy` are
-// `[batch, channels, (height - kernel) / stride + 1, (width - kernel) / stride + 1]`.
+// `[batch, channels, height, width]`; output `y` and output gradient `dy` are
+// `[batch, channels, (height - kernel) / stride + 1, (width - kernel) / stride + 1]`; all four
+// are stored as `layout` (NCHW, or oneDNN's `nChw8c`/`nChw16c` between oneDNN layers).
 // Primitives are made once per (shape, window, mode) in `cache` and reused.
 
 /// Which pooling: the window's maximum, or its mean (divided by `kernel * kernel`).
@@ -17,13 +18,13 @@ public enum PoolingKind: Sendable, Hashable {
 /// where each maximum was (the first in row-major order on ties) in `cache` for the backward.
 public func oneDNNPoolingForward(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, batch: Int, channels: Int, height: Int,
-    width: Int, kernel: Int, stride: Int, kind: PoolingKind, training: Bool, cache: OneDNNPrimitiveCache,
-    threads: Int
+    width: Int, layout: TensorLayout = .plain, kernel: Int, stride: Int, kind: PoolingKind, training: Bool,
+    cache: OneDNNPrimitiveCache, threads: Int
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
         let key = OneDNNPoolingPlan.Key(
-            dims: [batch, channels, height, width], kernel: kernel, stride: stride, maximum: kind == .maximum,
+            dims: [batch, channels, height, width], layout: layout, kernel: kernel, stride: stride, maximum: kind == .maximum,
             training: training, threads: threads)
         let plan = cache.plan(key) { OneDNNPoolingPlan(key) }
         plan.source.bind(x)
@@ -45,13 +46,13 @@ public func oneDNNPoolingForward(
 /// on `cache`.
 public func oneDNNPoolingBackward(
     inputGradient dx: UnsafeMutablePointer<Float>, outputGradient dy: UnsafePointer<Float>, batch: Int,
-    channels: Int, height: Int, width: Int, kernel: Int, stride: Int, kind: PoolingKind,
-    cache: OneDNNPrimitiveCache, threads: Int
+    channels: Int, height: Int, width: Int, layout: TensorLayout = .plain, kernel: Int, stride: Int,
+    kind: PoolingKind, cache: OneDNNPrimitiveCache, threads: Int
 ) {
     #if canImport(CDNNL)
         OneDNN.setThreads(threads)
         let key = OneDNNPoolingPlan.Key(
-            dims: [batch, channels, height, width], kernel: kernel, stride: stride, maximum: kind == .maximum,
+            dims: [batch, channels, height, width], layout: layout, kernel: kernel, stride: stride, maximum: kind == .maximum,
             training: true, threads: threads)
         let plan = cache.plan(key) { OneDNNPoolingPlan(key) }
         guard let backward = plan.backward, let scratchpad = plan.backwardScratchpad else {

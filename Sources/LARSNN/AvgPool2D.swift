@@ -14,6 +14,8 @@ public final class AvgPool2D: Layer {
     /// Whether the latest forward (training or evaluation) ran on oneDNN (`PoolingOneDNN.swift`),
     /// and its primitives; backward, which needs a training forward's input, follows it.
     private var forwardOnOneDNN = false
+    /// The layout of the latest oneDNN forward's input and output, which its backward keeps.
+    private var oneDNNLayout = TensorLayout.plain
     private let oneDNNCache = OneDNNPrimitiveCache()
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
@@ -31,6 +33,7 @@ public final class AvgPool2D: Layer {
         forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
+            oneDNNLayout = input.layout
             return PoolingOnOneDNN.forward(
                 input, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache, context: context)
         }
@@ -73,8 +76,8 @@ public final class AvgPool2D: Layer {
         window.requireOutputGradient(outputGradient, input: s, for: self)
         if forwardOnOneDNN {
             return PoolingOnOneDNN.backward(
-                outputGradient, inputShape: s, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache,
-                context: context)
+                outputGradient.stored(as: oneDNNLayout), inputShape: s, layout: oneDNNLayout, kernel: kernelSize,
+                stride: stride, kind: .average, cache: oneDNNCache, context: context)
         }
         let planes = s[0] * s[1]
         let inverseArea = 1 / Float(k * k)

@@ -107,17 +107,17 @@ public final class BatchNorm: Layer {
             return oneDNNForward(input, batch: n, pixels: pixels, fusingReLU: fusingReLU, context: context)
         }
         userPrecondition(!fusingReLU, "\(layerDescription): a fused ReLU needs the oneDNN engine")
-        var output = Tensor.uninitialized(shape)
+        var output = Tensor.uninitialized(shape, layout: input.layout)
         var mean: [Float], inverseStd: [Float]
         if context.isTraining {
             mean = [Float](repeating: 0, count: c)
             var variance = [Float](repeating: 0, count: c)
             inverseStd = [Float](repeating: 0, count: c)
-            let total = input.withUnsafeBufferPointer { xb in
+            let total = input.withUnsafeStorage { xb in
                 withPointers(&mean, &variance, &inverseStd) { mp, vp, sp in
                     batchNormReferenceStatistics(
                         mean: mp, variance: vp, inverseStd: sp, input: xb.baseAddress!, batch: n, channels: c,
-                        pixels: pixels, epsilon: epsilon, reducer: reducer, threads: context.threads, pool: context.threadPool)
+                        pixels: pixels, layout: input.layout, epsilon: epsilon, reducer: reducer, threads: context.threads, pool: context.threadPool)
                 }
             }
             if reducer != nil { requireMoreThanOneValue(total, shape: shape) }
@@ -133,14 +133,14 @@ public final class BatchNorm: Layer {
             inverseStd = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
             cachedInput = nil
         }
-        input.withUnsafeBufferPointer { xb in
-            output.withUnsafeMutableBufferPointer { yb in
+        input.withUnsafeStorage { xb in
+            output.withUnsafeMutableStorage { yb in
                 scale.withValues { gamma in
                     shift.withValues { beta in
                         batchNormReferenceNormalize(
                             output: yb.baseAddress!, input: xb.baseAddress!, gamma: gamma.baseAddress!,
                             beta: beta.baseAddress!, mean: mean, inverseStd: inverseStd, batch: n, channels: c,
-                            pixels: pixels, threads: context.threads, pool: context.threadPool)
+                            pixels: pixels, layout: input.layout, threads: context.threads, pool: context.threadPool)
                     }
                 }
             }
@@ -176,11 +176,12 @@ public final class BatchNorm: Layer {
         let n = shape[0]
         let pixels = shape.count == 4 ? shape[2] * shape[3] : 1
         if forwardOnOneDNN { return oneDNNBackward(outputGradient, input: input, batch: n, pixels: pixels, context: context) }
-        var inputGradient = Tensor.uninitialized(shape)
-        let (c, count, reducer) = (featureCount, batchCount, statisticsReducer)
-        input.withUnsafeBufferPointer { xb in
-            outputGradient.withUnsafeBufferPointer { dyb in
-                inputGradient.withUnsafeMutableBufferPointer { dxb in
+        let outputGradient = outputGradient.stored(as: input.layout)
+        var inputGradient = Tensor.uninitialized(shape, layout: input.layout)
+        let (c, count, reducer, layout) = (featureCount, batchCount, statisticsReducer, input.layout)
+        input.withUnsafeStorage { xb in
+            outputGradient.withUnsafeStorage { dyb in
+                inputGradient.withUnsafeMutableStorage { dxb in
                     scale.withValues { gamma in
                         scale.withGradients { dgamma in
                             shift.withGradients { dbeta in
@@ -188,7 +189,8 @@ public final class BatchNorm: Layer {
                                     inputGradient: dxb.baseAddress!, scaleGradient: dgamma.baseAddress!,
                                     shiftGradient: dbeta.baseAddress!, input: xb.baseAddress!,
                                     outputGradient: dyb.baseAddress!, gamma: gamma.baseAddress!, mean: batchMean,
-                                    inverseStd: batchInverseStd, batch: n, channels: c, pixels: pixels, count: count,
+                                    inverseStd: batchInverseStd, batch: n, channels: c, pixels: pixels, layout: layout,
+                                    count: count,
                                     reducer: reducer, threads: context.threads, pool: context.threadPool)
                             }
                         }

@@ -2,7 +2,9 @@
 // over pointers; the layer (`BatchNorm.swift`) keeps the caches and picks the engine.
 //
 // Layout everywhere: activations `x`, `y`, `dy`, `dx` are `[batch, channels, pixels]` (NCHW
-// with `pixels = H * W`, or `pixels = 1` for `[N, C]` input); per-channel vectors are `[channels]`.
+// with `pixels = H * W`, or `pixels = 1` for `[N, C]` input), stored as `layout`: a
+// channel-blocked one is handed to the walks of `BatchNormReferenceBlocked.swift`; per-channel
+// vectors are `[channels]`.
 // Every function spreads its per-channel loops over `threads` threads of `pool`
 // (`ExecutionContext.threadPool`); neither changes a result.
 
@@ -18,9 +20,14 @@
 /// - Returns the value count per channel (over all processes with a reducer).
 func batchNormReferenceStatistics(
     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
-    input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, epsilon: Float,
-    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, layout: TensorLayout = .plain,
+    epsilon: Float, reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) -> Double {
+    if let block = layout.channelBlock {
+        return batchNormBlockedStatistics(
+            mean: mean, variance: variance, inverseStd: inverseStd, input: x, batch: n, channels: c, pixels: pixels,
+            block: block, epsilon: epsilon, reducer: reducer, threads: threads, pool: pool)
+    }
     // Each pass is one parallel loop over channels, so that a reducer can sum its per-channel
     // results over the processes in between. sums[c] carries the value count, so one reduction
     // gives the global count too.
@@ -70,8 +77,13 @@ func batchNormUpdateRunningStatistics(
 func batchNormReferenceNormalize(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
     beta: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>,
-    batch n: Int, channels c: Int, pixels: Int, threads: Int, pool: ThreadPool
+    batch n: Int, channels c: Int, pixels: Int, layout: TensorLayout = .plain, threads: Int, pool: ThreadPool
 ) {
+    if let block = layout.channelBlock {
+        return batchNormBlockedNormalize(
+            output: y, input: x, gamma: gamma, beta: beta, mean: mean, inverseStd: inverseStd, batch: n, channels: c,
+            pixels: pixels, block: block, threads: threads, pool: pool)
+    }
     var a = [Float](repeating: 0, count: c)
     var b = [Float](repeating: 0, count: c)
     for ch in 0..<c {
@@ -110,9 +122,15 @@ func batchNormReferenceBackward(
     inputGradient dx: UnsafeMutablePointer<Float>, scaleGradient dgamma: UnsafeMutablePointer<Float>,
     shiftGradient dbeta: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
-    inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, count: Double,
-    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, layout: TensorLayout = .plain,
+    count: Double, reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) {
+    if let block = layout.channelBlock {
+        return batchNormBlockedBackward(
+            inputGradient: dx, scaleGradient: dgamma, shiftGradient: dbeta, input: x, outputGradient: dy, gamma: gamma,
+            mean: mean, inverseStd: inverseStd, batch: n, channels: c, pixels: pixels, block: block, count: count,
+            reducer: reducer, threads: threads, pool: pool)
+    }
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
     let (gammaP, meanP, istdP) = (SendableConstPointer(gamma), SendableConstPointer(mean), SendableConstPointer(inverseStd))
     // Phase 1: sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat over this process's batch.

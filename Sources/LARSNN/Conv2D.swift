@@ -39,6 +39,9 @@ public final class Conv2D: Layer {
     /// The engine of the latest forward, so that oneDNN's backward knows its reordered copy of
     /// the cached input is current.
     private var forwardEngine: ConvolutionEngine?
+    /// How the latest oneDNN forward stored its output, and whether it asked for a blocked one
+    /// (part of the plan its backward must use).
+    private var forwardOutput: (layout: TensorLayout, blocked: Bool) = (.plain, false)
     /// oneDNN primitives per input shape (used when `context.convolutionEngine == .onednn`).
     let oneDNNCache = OneDNNConvolutionCache()
     /// How many input shapes have oneDNN primitives in this layer (created once per shape).
@@ -102,13 +105,21 @@ public final class Conv2D: Layer {
     public var cachedInputShape: [Int]? { cachedInput?.shape }
 
     /// `conv(input) + bias`, `[N, Cout, Hout, Wout]`, on `context.convolutionEngine`; keeps the
-    /// input for `backward` in training mode.
+    /// input for `backward` in training mode. On oneDNN the output may be channel-blocked
+    /// (`ExecutionContext.keepsActivationsBlocked`); on OpenBLAS it is NCHW.
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let g = geometry(for: input.shape)
-        cachedInput = context.isTraining ? input : nil
         forwardEngine = context.convolutionEngine
-        if context.convolutionEngine == .onednn { return oneDNNForward(input, geometry: g, context: context) }
+        if context.convolutionEngine == .onednn {
+            cachedInput = context.isTraining ? input : nil
+            let (output, blocked) = oneDNNForward(input, geometry: g, context: context)
+            forwardOutput = (output.layout, blocked)
+            return output
+        }
+        let input = input.stored(as: .plain)
+        cachedInput = context.isTraining ? input : nil
+        forwardOutput = (.plain, false)
         let n = input.shape[0]
         var output = Tensor.uninitialized([n, outputChannels, g.outputHeight, g.outputWidth])
         guard n > 0 else { return output }
@@ -138,9 +149,10 @@ public final class Conv2D: Layer {
             "\(layerDescription): expected output gradient \(outputShape), got \(outputGradient.shape)")
         if context.convolutionEngine == .onednn {
             return oneDNNBackward(
-                outputGradient, input: input, geometry: g, inputIsFromForward: forwardEngine == .onednn,
-                context: context)
+                outputGradient.stored(as: forwardOutput.layout), input: input, geometry: g,
+                blockedOutput: forwardOutput.blocked, inputIsFromForward: forwardEngine == .onednn, context: context)
         }
+        // A blocked input (oneDNN forward, OpenBLAS backward) is read in NCHW order below.
         let wantsInput = computesInputGradient
         var inputGradient = wantsInput ? Tensor.uninitialized(input.shape) : Tensor(zeros: [0])
         guard n > 0 else { return inputGradient }

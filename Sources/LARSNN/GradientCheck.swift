@@ -70,9 +70,10 @@ public func checkGradients(
     let firstOutput = forward(input)
     let projection = Tensor(normal: firstOutput.shape, generator: &generator)
     func loss(_ x: Tensor) -> Double {
-        let y = forward(x)
+        // Read once: a channel-blocked output reorders on every `scalars` read.
+        let (y, p) = (forward(x).scalars, projection.scalars)
         var total: Double = 0
-        for i in 0..<y.count { total += Double(y.scalars[i]) * Double(projection.scalars[i]) }
+        for i in 0..<y.count { total += Double(y[i]) * Double(p[i]) }
         return total
     }
     for p in parameters { p.parameter.zeroGrad() }
@@ -117,11 +118,12 @@ public func checkGradients(
         guard inputGradient.shape == input.shape else {
             fatalError("checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
         }
+        let inputValues = input.scalars
         compare("input", analytic: inputGradient.scalars, indices: entries(input.count)) { i in
             var x = input
-            x.scalars[i] = input.scalars[i] + step
+            x.scalars[i] = inputValues[i] + step
             let plus = loss(x)
-            x.scalars[i] = input.scalars[i] - step
+            x.scalars[i] = inputValues[i] - step
             return (plus, loss(x))
         }
     }

@@ -16,6 +16,8 @@ public final class MaxPool2D: Layer {
     /// Whether the latest forward (training or evaluation) ran on oneDNN (`PoolingOneDNN.swift`),
     /// and its primitives; backward, which needs a training forward's input, follows it.
     private var forwardOnOneDNN = false
+    /// The layout of the latest oneDNN forward's input and output, which its backward keeps.
+    private var oneDNNLayout = TensorLayout.plain
     private let oneDNNCache = OneDNNPrimitiveCache()
     private var argmax: [Int32] = []
 
@@ -34,6 +36,7 @@ public final class MaxPool2D: Layer {
         forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
+            oneDNNLayout = input.layout
             return PoolingOnOneDNN.forward(
                 input, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache, context: context)
         }
@@ -92,8 +95,8 @@ public final class MaxPool2D: Layer {
         window.requireOutputGradient(outputGradient, input: s, for: self)
         if forwardOnOneDNN {
             return PoolingOnOneDNN.backward(
-                outputGradient, inputShape: s, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache,
-                context: context)
+                outputGradient.stored(as: oneDNNLayout), inputShape: s, layout: oneDNNLayout, kernel: kernelSize,
+                stride: stride, kind: .maximum, cache: oneDNNCache, context: context)
         }
         // 2x2 windows with stride 2 tile the plane: every input pixel is written, so no zero fill.
         let tiled = kernelSize == 2 && stride == 2

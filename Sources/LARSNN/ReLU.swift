@@ -1,5 +1,6 @@
 /// The rectifier `y = max(x, 0)`, element-wise, any shape. Backward passes the gradient where
-/// the output is positive (the subgradient at 0 is taken as 0).
+/// the output is positive (the subgradient at 0 is taken as 0). The output keeps the input's
+/// layout (element-wise work does not care about the order).
 public final class ReLU: Layer {
     /// Dotted path in the model.
     public var path: String = ""
@@ -9,11 +10,11 @@ public final class ReLU: Layer {
     public init() {}
 
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
-        var output = Tensor.uninitialized(input.shape)
+        var output = Tensor.uninitialized(input.shape, layout: input.layout)
         let count = input.count
         let chunks = elementwiseChunks(count, threads: context.threads)
-        input.withUnsafeBufferPointer { xb in
-            output.withUnsafeMutableBufferPointer { yb in
+        input.withUnsafeStorage { xb in
+            output.withUnsafeMutableStorage { yb in
                 guard count > 0 else { return }
                 let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
                 Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
@@ -33,12 +34,13 @@ public final class ReLU: Layer {
         userPrecondition(
             outputGradient.shape == output.shape,
             "\(layerDescription): expected output gradient \(output.shape), got \(outputGradient.shape)")
-        var inputGradient = Tensor.uninitialized(output.shape)
+        let outputGradient = outputGradient.stored(as: output.layout)
+        var inputGradient = Tensor.uninitialized(output.shape, layout: output.layout)
         let count = output.count
         let chunks = elementwiseChunks(count, threads: context.threads)
-        output.withUnsafeBufferPointer { yb in
-            outputGradient.withUnsafeBufferPointer { gb in
-                inputGradient.withUnsafeMutableBufferPointer { db in
+        output.withUnsafeStorage { yb in
+            outputGradient.withUnsafeStorage { gb in
+                inputGradient.withUnsafeMutableStorage { db in
                     guard count > 0 else { return }
                     let (y, g, d) = (SendableConstPointer(yb.baseAddress!), SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
                     Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in

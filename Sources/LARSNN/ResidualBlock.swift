@@ -103,12 +103,13 @@ public final class ResidualBlock: Layer {
         return inputGradient
     }
 
-    /// `target += value` through the backend's `axpy`.
+    /// `target += value` through the backend's `axpy`, in `target`'s layout.
     private static func add(_ value: Tensor, into target: inout Tensor, backend: any KernelBackend) {
         let count = value.count
         guard count > 0 else { return }
-        value.withUnsafeBufferPointer { v in
-            target.withUnsafeMutableBufferPointer { t in
+        let value = value.stored(as: target.layout)
+        value.withUnsafeStorage { v in
+            target.withUnsafeMutableStorage { t in
                 backend.axpy(n: count, alpha: 1, x: v.baseAddress!, y: t.baseAddress!)
             }
         }

@@ -140,7 +140,8 @@ public final class Trainer {
         self.files = RunFiles(directory: configuration.outputDirectory)
         self.context = ExecutionContext(
             backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads,
-            convolutionEngine: configuration.resolvedConvolutionEngine)
+            convolutionEngine: configuration.resolvedConvolutionEngine,
+            oneDNNNormalizationAndPooling: configuration.resolvedOneDNNNormalizationAndPooling)
 
         memoryEstimate = try Self.estimateMemory(
             configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)

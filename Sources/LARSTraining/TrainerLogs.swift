@@ -71,7 +71,7 @@ extension Trainer {
             ("model", "\(c.model), \(model.parameterCount) parameters"),
             ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(c.accumulationSteps) micro-batch(es) of \(c.microBatchSize)), weight decay \(c.weightDecay)"),
             ("schedule", "\(schedule)"),
-            ("convolutions", "\(c.resolvedConvolutionEngine) (\(c.resolvedConvolutionEngine.libraryDescription))"),
+            ("convolutions", c.convolutionsDescription),
             ("kernels", "\(context.backend.name)\(c.backend == "openblas" ? " (\(BLASRuntime.threads) OpenBLAS thread(s))" : ""), \(c.threads) threads, \(c.resolvedReplicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
             ("seed", "\(c.seed)"),
         ]

@@ -112,6 +112,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The library that runs convolutions; `nil`: the build's default (oneDNN when compiled in).
     /// Optional so that checkpoints written before the setting existed still load.
     public var convolutionEngine: ConvolutionEngine?
+    /// Whether BatchNorm and pooling run on oneDNN too, with activations kept in oneDNN's
+    /// channel-blocked layout between layers (`ExecutionContext.oneDNNNormalizationAndPooling`),
+    /// when the convolutions do; `nil`: yes. Optional so that older checkpoints still load.
+    public var oneDNNNormalizationAndPooling: Bool?
     /// Evaluate on the test set every N epochs (and always after the last).
     public var evalEvery: Int = 1
     /// Images per evaluation batch.
@@ -131,6 +135,22 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The convolution engine in use: the chosen one or the build's default.
     public var resolvedConvolutionEngine: ConvolutionEngine { convolutionEngine ?? .default }
+
+    /// `oneDNNNormalizationAndPooling`, resolved: on unless set off.
+    public var resolvedOneDNNNormalizationAndPooling: Bool { oneDNNNormalizationAndPooling ?? true }
+
+    /// The engine line of the run header and the report: the engine, its library and, on
+    /// oneDNN, which layers run there.
+    public var convolutionsDescription: String {
+        let engine = resolvedConvolutionEngine
+        var text = "\(engine) (\(engine.libraryDescription))"
+        if engine == .onednn {
+            text += resolvedOneDNNNormalizationAndPooling
+                ? "; BatchNorm and pooling on oneDNN too, activations in its blocked layout"
+                : "; BatchNorm and pooling in Swift on NCHW"
+        }
+        return text
+    }
 
     /// Threads for each replica's kernels (OpenBLAS and the Swift-side loops).
     public var threadsPerReplica: Int { max(1, threads / resolvedReplicas) }
@@ -160,6 +180,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         copy.threads = 0
         copy.replicas = nil
         copy.convolutionEngine = nil
+        copy.oneDNNNormalizationAndPooling = nil
         // The resolved accumulationSteps carries the micro-batch split; the limit itself does not
         // change the trajectory, and neither does when a run is called diverged.
         copy.microBatch = nil

@@ -20,7 +20,7 @@ enum EngineTrainGroup {
                         try TrainGroup.timeReplicas(
                             c, threads: threads, bench: bench, shape: shape, flopsPerImage: flopsPerImage,
                             engine: engine, group: "engine-train")
-                        // BatchNorm(+ReLU) and pooling on oneDNN too (off by default: slower on NCHW).
+                        // BatchNorm(+ReLU) and pooling on oneDNN too, activations blocked (the default).
                         if engine == .onednn {
                             try TrainGroup.timeReplicas(
                                 c, threads: threads, bench: bench, shape: shape, flopsPerImage: flopsPerImage,
@@ -28,7 +28,9 @@ enum EngineTrainGroup {
                         }
                     }
                     if bench.quick && threads > 1 { continue }
-                    let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine)
+                    let context = ExecutionContext(
+                        backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine,
+                        oneDNNNormalizationAndPooling: false)
                     let session = TrainGroup.Session(c, batch: batch, seed: 71)
                     var failure: (any Error)?
                     bench.time("engine-train", "\(c.spec.name) step", shape: shape, backend: "\(engine) conv, 1 model",

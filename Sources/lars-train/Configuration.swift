@@ -48,6 +48,7 @@ extension LarsTrain {
         c.replicas = replicas
         c.backend = backend
         c.convolutionEngine = convolutionEngine
+        c.oneDNNNormalizationAndPooling = oneDNNNormalizationAndPooling
         c.evalEvery = evalEvery
         c.outputDirectory = outputDirectory
         return c

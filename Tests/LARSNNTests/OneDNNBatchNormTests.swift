@@ -110,12 +110,14 @@ struct OneDNNBatchNormTests {
         #expect(layers[0].oneDNNShapeCount == 3)
     }
 
-    @Test func theDefaultOneDNNContextKeepsBatchNormAndPoolingInSwift() {
-        // oneDNN's plain-layout BatchNorm and pooling are slower than the Swift loops, so they
-        // run only when the context asks: by default the oneDNN engine runs convolutions alone.
+    @Test func switchingOffOneDNNNormalizationKeepsBatchNormAndPoolingInSwift() {
+        // By default the oneDNN engine runs BatchNorm and pooling too (with blocked activations);
+        // switched off, it runs convolutions alone and the Swift layers give their exact results.
+        #expect(ExecutionContext(threads: 2, convolutionEngine: .onednn).runsNormalizationAndPoolingOnOneDNN)
+        #expect(!ExecutionContext(threads: 2, convolutionEngine: .openblas).runsNormalizationAndPoolingOnOneDNN)
         var g = SeededGenerator(seed: 10)
         let x = Tensor(normal: [2, 3, 4, 4], generator: &g)
-        let context = ExecutionContext(threads: 2, convolutionEngine: .onednn)
+        let context = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: false)
         let layers = Self.pair(3, seed: 4)
         let pool = MaxPool2D(kernelSize: 2)
         let y = Sequential([("bn", layers[0]), ("relu", ReLU()), ("pool", pool)]).forward(x, context: context)

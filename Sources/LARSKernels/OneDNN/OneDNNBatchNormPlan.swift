@@ -3,15 +3,15 @@ import CDNNL
 
 /// The oneDNN batch-normalization primitives for one input shape and mode: forward (training
 /// with batch statistics, or inference with given statistics), and for training the backward
-/// that gives dL/dx, dL/dscale and dL/dshift. Data is plain NCHW (`[N, C, 1, 1]` for vectors);
+/// that gives dL/dx, dL/dscale and dL/dshift. Data is `[N, C, H * W, 1]` (`[N, C, 1, 1]` for
+/// vectors) stored as the key's layout (NCHW or channel-blocked);
 /// scale, shift, mean and variance are separate `[C]` vectors (`dnnl_use_scale`,
 /// `dnnl_use_shift`). With `fusedReLU` the primitive applies `max(y, 0)` and keeps a
 /// workspace of where `y > 0` for its backward.
 final class OneDNNBatchNormPlan {
-    /// What a plan is made for.
     /// What a plan is made for; `threads` as in `OneDNNConvolutionCache.Key`.
     struct Key: Hashable {
-        let dims: [Int], epsilon: Float, training: Bool, fusedReLU: Bool, threads: Int
+        let dims: [Int], layout: TensorLayout, epsilon: Float, training: Bool, fusedReLU: Bool, threads: Int
     }
 
     let forward: OneDNNPrimitive
@@ -29,7 +29,7 @@ final class OneDNNBatchNormPlan {
 
     init(_ key: Key) {
         let c = key.dims[1]
-        var data = OneDNN.descriptor(key.dims, dnnl_nchw)
+        var data = OneDNN.descriptor(key.dims, OneDNN.tag(key.layout))
         let vector = OneDNN.descriptor([c], dnnl_a)
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
         if key.fusedReLU { flags |= dnnl_fuse_norm_relu.rawValue }

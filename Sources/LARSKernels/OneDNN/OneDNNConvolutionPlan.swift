@@ -6,8 +6,11 @@ import CDNNL
 /// The backward half is created on the first backward call, so shapes that only ever run
 /// forward (evaluation batches) hold no gradient buffers.
 ///
-/// The primitives choose their layouts (`format_tag any`: blocked `nChw8c`-style on AVX2), so
-/// NCHW inputs are reordered in and outputs out. The forward's reordered input is kept for
+/// The primitives choose their layouts (`format_tag any`: blocked `nChw8c`-style on AVX2). The
+/// caller's input is in `inputLayout`; its output is plain NCHW, or with `blockedOutput` the
+/// primitive's own blocked layout when that is `nChw8c`/`nChw16c` (`outputLayout` says which),
+/// so that a following oneDNN layer reads it without a reorder. Operands in another layout than
+/// the primitive's are reordered in and out. The forward's reordered input is kept for
 /// backward-weights, which then skips its own reorder of the same input.
 final class OneDNNConvolutionPlan {
     /// The descriptors every primitive of the shape is built from.
@@ -20,6 +23,8 @@ final class OneDNNConvolutionPlan {
     }
 
     let shape: Shape
+    /// The layout the forward writes its output in (and backward reads the output gradient in).
+    let outputLayout: TensorLayout
     let forward: OneDNNPrimitive
     let source: OneDNNOperand
     let weights: OneDNNOperand
@@ -30,7 +35,10 @@ final class OneDNNConvolutionPlan {
     private(set) lazy var backward = OneDNNConvolutionBackwardPlan(self)
 
     /// Builds the forward primitive for `batch` images of geometry `g` into `outputChannels` channels.
-    init(batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int, hasBias: Bool) {
+    init(
+        batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int, hasBias: Bool, inputLayout: TensorLayout,
+        blockedOutput: Bool
+    ) {
         let srcDims = [n, g.channels, g.height, g.width]
         let weiDims = [cout, g.channels, g.kernelHeight, g.kernelWidth]
         let dstDims = [n, cout, g.outputHeight, g.outputWidth]
@@ -41,7 +49,7 @@ final class OneDNNConvolutionPlan {
             Int64((g.outputWidth - 1) * g.strideWidth + g.kernelWidth - g.width - g.paddingWidth),
         ]
         var shape = Shape(
-            plainSource: OneDNN.descriptor(srcDims, dnnl_nchw), plainWeights: OneDNN.descriptor(weiDims, dnnl_oihw),
+            plainSource: OneDNN.descriptor(srcDims, OneDNN.tag(inputLayout)), plainWeights: OneDNN.descriptor(weiDims, dnnl_oihw),
             plainOutput: OneDNN.descriptor(dstDims, dnnl_nchw), plainBias: OneDNN.descriptor([cout], dnnl_x),
             anySource: OneDNN.descriptor(srcDims, dnnl_format_tag_any),
             anyWeights: OneDNN.descriptor(weiDims, dnnl_format_tag_any),
@@ -57,13 +65,20 @@ final class OneDNNConvolutionPlan {
                     hasBias ? bias : nil, &shape.anyOutput, shape.strides, shape.left, shape.right),
                 "convolution_forward_desc_init \(g)")
         }
-        self.shape = shape
         forward = OneDNNPrimitive(&fd, hint: nil, "convolution forward \(g)")
         let f = forward.descriptor
+        let chosenOutput = OneDNN.query(f, dnnl_query_dst_md)
+        if blockedOutput, let blocked = OneDNN.channelBlockedLayout(of: chosenOutput, dims: dstDims) {
+            shape.plainOutput = chosenOutput
+            outputLayout = blocked
+        } else {
+            outputLayout = .plain
+        }
+        self.shape = shape
         source = OneDNNOperand(plain: shape.plainSource, chosen: OneDNN.query(f, dnnl_query_src_md), direction: .input)
         weights = OneDNNOperand(
             plain: shape.plainWeights, chosen: OneDNN.query(f, dnnl_query_weights_md), direction: .input)
-        output = OneDNNOperand(plain: shape.plainOutput, chosen: OneDNN.query(f, dnnl_query_dst_md), direction: .output)
+        output = OneDNNOperand(plain: shape.plainOutput, chosen: chosenOutput, direction: .output)
         bias = hasBias ? OneDNNMemory(shape.plainBias, owned: false) : nil
         scratchpad = OneDNNScratchpad(for: f)
     }

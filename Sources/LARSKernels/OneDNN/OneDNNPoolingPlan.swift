@@ -2,14 +2,13 @@
 import CDNNL
 
 /// The oneDNN pooling primitives for one input shape, window and mode: forward (training, with
-/// the argmax workspace for max pooling, or inference), and for training the backward. Data is
-/// plain NCHW; windows never reach past the input (no padding), so the output side is
+/// the argmax workspace for max pooling, or inference), and for training the backward. Input
+/// and output are stored as the key's layout (NCHW or channel-blocked); windows never reach past the input (no padding), so the output side is
 /// `(side - kernel) / stride + 1` as in this package's pooling layers.
 final class OneDNNPoolingPlan {
-    /// What a plan is made for.
     /// What a plan is made for; `threads` as in `OneDNNConvolutionCache.Key`.
     struct Key: Hashable {
-        let dims: [Int], kernel: Int, stride: Int, maximum: Bool, training: Bool, threads: Int
+        let dims: [Int], layout: TensorLayout, kernel: Int, stride: Int, maximum: Bool, training: Bool, threads: Int
     }
 
     let forward: OneDNNPrimitive
@@ -25,8 +24,8 @@ final class OneDNNPoolingPlan {
     init(_ key: Key) {
         let (n, c, h, w) = (key.dims[0], key.dims[1], key.dims[2], key.dims[3])
         let (k, s) = (key.kernel, key.stride)
-        var input = OneDNN.descriptor(key.dims, dnnl_nchw)
-        var output = OneDNN.descriptor([n, c, (h - k) / s + 1, (w - k) / s + 1], dnnl_nchw)
+        var input = OneDNN.descriptor(key.dims, OneDNN.tag(key.layout))
+        var output = OneDNN.descriptor([n, c, (h - k) / s + 1, (w - k) / s + 1], OneDNN.tag(key.layout))
         let (strides, kernel, padding): ([Int64], [Int64], [Int64]) = ([Int64(s), Int64(s)], [Int64(k), Int64(k)], [0, 0])
         // Without padding, excluding or including it gives the same k * k divisor.
         let algorithm = key.maximum ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding

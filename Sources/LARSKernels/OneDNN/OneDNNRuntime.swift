@@ -29,6 +29,26 @@ enum OneDNN {
         return md
     }
 
+    /// oneDNN's format tag for a rank-4 tensor stored as `layout`.
+    static func tag(_ layout: TensorLayout) -> dnnl_format_tag_t {
+        switch layout.channelBlock {
+        case nil: return dnnl_nchw
+        case 8: return dnnl_nChw8c
+        case 16: return dnnl_nChw16c
+        case let b?: fatalError("oneDNN: no format tag for a channel block of \(b)")
+        }
+    }
+
+    /// The channel-blocked `TensorLayout` that `md` (a rank-4 descriptor of `dims`) is, if it is
+    /// `nChw8c` or `nChw16c` and the channels fill whole blocks; `nil` for any other layout.
+    static func channelBlockedLayout(of md: dnnl_memory_desc_t, dims: [Int]) -> TensorLayout? {
+        for b in [8, 16] where dims[1] % b == 0 {
+            let layout = TensorLayout.channelBlocked(b)
+            if equal(md, descriptor(dims, tag(layout))) { return layout }
+        }
+        return nil
+    }
+
     /// Whether two descriptors describe the same layout.
     static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var (a, b) = (a, b)
