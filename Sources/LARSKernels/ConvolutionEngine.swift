@@ -3,8 +3,9 @@ import CDNNL
 #endif
 
 /// Which library runs convolutions: oneDNN's primitives or this package's im2col + `gemm`.
-/// With `ExecutionContext.oneDNNNormalizationAndPooling` on, the oneDNN engine also runs
-/// BatchNorm (with a following ReLU fused) and max/average pooling.
+/// With `ExecutionContext.oneDNNNormalizationAndPooling` on (the default), the oneDNN engine
+/// also runs BatchNorm (with a following ReLU fused) and max/average pooling, and activations
+/// stay in oneDNN's channel-blocked layout between those layers (`TensorLayout`).
 ///
 /// Both compute the same convolution up to the order of floating-point sums, so a model trained
 /// on one runs and resumes on the other; a given engine (with the same threads) is deterministic.

@@ -1,7 +1,8 @@
 /// Average pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`, each window's mean.
 /// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's average pooling runs instead
-/// (`PoolingOneDNN.swift`), equal up to rounding.
+/// (`PoolingOneDNN.swift`) on the input as stored (NCHW or
+/// channel-blocked), equal up to rounding.
 public final class AvgPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""
@@ -15,7 +16,7 @@ public final class AvgPool2D: Layer {
     /// and its primitives; backward, which needs a training forward's input, follows it.
     private var forwardOnOneDNN = false
     /// The layout of the latest oneDNN forward's input and output, which its backward keeps.
-    private var oneDNNLayout = TensorLayout.plain
+    private var forwardLayout = TensorLayout.plain
     private let oneDNNCache = OneDNNPrimitiveCache()
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
@@ -33,7 +34,7 @@ public final class AvgPool2D: Layer {
         forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
-            oneDNNLayout = input.layout
+            forwardLayout = input.layout
             return PoolingOnOneDNN.forward(
                 input, kernel: kernelSize, stride: stride, kind: .average, cache: oneDNNCache, context: context)
         }
@@ -76,7 +77,7 @@ public final class AvgPool2D: Layer {
         window.requireOutputGradient(outputGradient, input: s, for: self)
         if forwardOnOneDNN {
             return PoolingOnOneDNN.backward(
-                outputGradient.stored(as: oneDNNLayout), inputShape: s, layout: oneDNNLayout, kernel: kernelSize,
+                outputGradient.stored(as: forwardLayout), inputShape: s, layout: forwardLayout, kernel: kernelSize,
                 stride: stride, kind: .average, cache: oneDNNCache, context: context)
         }
         let planes = s[0] * s[1]

@@ -7,10 +7,12 @@
 /// variance takes the *unbiased* batch variance (`M / (M - 1)` times the biased one).
 /// Evaluation normalises with the running statistics.
 ///
-/// The arithmetic is in free functions: `BatchNormReference.swift` (Swift loops, Double sums),
-/// or oneDNN's batch-normalization primitives (`BatchNormOneDNN.swift`) when
-/// `context.runsNormalizationAndPoolingOnOneDNN` and no `statisticsReducer` is set. A container that
-/// runs a `ReLU` right after the layer may fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
+/// The arithmetic is in free functions: `BatchNormReference.swift` (Swift loops, Double sums;
+/// `BatchNormReferenceBlocked.swift` for channel-blocked input), or oneDNN's
+/// batch-normalization primitives (`BatchNormOneDNN.swift`) when
+/// `context.runsNormalizationAndPoolingOnOneDNN` and no `statisticsReducer` is set. The output
+/// and dL/dx keep the input's layout. A container that runs a `ReLU` right after the layer may
+/// fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
 ///
 /// Parameters `<path>.scale` (gamma, kind `.normScale`, ones) and `<path>.shift` (beta, kind
 /// `.normShift`, zeros); buffers `<path>.runningMean` (zeros) and `<path>.runningVariance` (ones).

@@ -2,7 +2,8 @@
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. Backward routes
 /// each output gradient to the input pixel that held the maximum (the first one on ties).
 /// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's max pooling runs instead
-/// (`PoolingOneDNN.swift`), with the same windows, ties and results.
+/// (`PoolingOneDNN.swift`) on the input as stored (NCHW or
+/// channel-blocked), with the same windows, ties and results.
 public final class MaxPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""
@@ -10,16 +11,17 @@ public final class MaxPool2D: Layer {
     public var kernelSize: Int { window.size }
     /// Window step.
     public var stride: Int { window.stride }
-    private let window: PoolingWindow
+    let window: PoolingWindow
 
     private var cachedInputShape: [Int] = []
     /// Whether the latest forward (training or evaluation) ran on oneDNN (`PoolingOneDNN.swift`),
     /// and its primitives; backward, which needs a training forward's input, follows it.
     private var forwardOnOneDNN = false
-    /// The layout of the latest oneDNN forward's input and output, which its backward keeps.
-    private var oneDNNLayout = TensorLayout.plain
+    /// The layout of the latest forward's input and output, which its backward keeps.
+    private(set) var forwardLayout = TensorLayout.plain
     private let oneDNNCache = OneDNNPrimitiveCache()
-    private var argmax: [Int32] = []
+    /// Where each output's maximum came from (its input pixel within the plane).
+    var argmax: [Int32] = []
 
     /// Creates the layer; `stride` defaults to `kernelSize` (non-overlapping windows).
     public init(kernelSize: Int, stride: Int? = nil) {
@@ -33,10 +35,15 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
-        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
+        forwardLayout = input.layout
+        // Blocked input runs the Swift walk on either engine: faster than oneDNN 2.6's primitive.
+        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN && input.layout == .plain
+        if input.layout != .plain {
+            cachedInputShape = context.isTraining ? s : []
+            return blockedForward(input, context: context)
+        }
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
-            oneDNNLayout = input.layout
             return PoolingOnOneDNN.forward(
                 input, kernel: kernelSize, stride: stride, kind: .maximum, cache: oneDNNCache, context: context)
         }
@@ -95,8 +102,11 @@ public final class MaxPool2D: Layer {
         window.requireOutputGradient(outputGradient, input: s, for: self)
         if forwardOnOneDNN {
             return PoolingOnOneDNN.backward(
-                outputGradient.stored(as: oneDNNLayout), inputShape: s, layout: oneDNNLayout, kernel: kernelSize,
+                outputGradient.stored(as: .plain), inputShape: s, layout: .plain, kernel: kernelSize,
                 stride: stride, kind: .maximum, cache: oneDNNCache, context: context)
+        }
+        if let b = forwardLayout.channelBlock {
+            return blockedBackward(outputGradient.stored(as: forwardLayout), inputShape: s, block: b, context: context)
         }
         // 2x2 windows with stride 2 tile the plane: every input pixel is written, so no zero fill.
         let tiled = kernelSize == 2 && stride == 2

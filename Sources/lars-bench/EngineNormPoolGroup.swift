@@ -6,8 +6,11 @@ import SwiftLARS
 /// and forward + backward. On oneDNN, BatchNorm + ReLU is one fused primitive (a `Sequential`
 /// of the two layers fuses them); on the reference it is the two layers. Rates are GB/s of the
 /// least traffic the operation needs (each activation tensor read or written once: forward
-/// `x, y`, backward `x, dy, dx`, so 2 and 5 tensors). Each engine is checked against the
-/// reference engine on two images before it is timed.
+/// `x, y`, backward `x, dy, dx`, so 2 and 5 tensors). Each runs on NCHW tensors and on the
+/// channel-blocked `nChw8c` ones that oneDNN convolutions hand on (BatchNorm on the reference
+/// engine then walks the blocks in Swift; its pooling would only reorder, so it is not timed).
+/// Each engine and layout is checked against the reference engine on NCHW, on two images,
+/// before it is timed.
 enum EngineNormPoolGroup {
     /// What runs: BatchNorm, BatchNorm followed by ReLU, or a 2x2 pooling.
     enum Operation: CaseIterable {
@@ -60,46 +63,54 @@ enum EngineNormPoolGroup {
             for threads in bench.threadCounts {
                 BLASControl.setThreads(threads)
                 for engine in engines {
-                    try check(op, shape: shape, engine: engine, threads: threads)
-                    let context = ExecutionContext(
-                        threads: threads, convolutionEngine: engine, oneDNNNormalizationAndPooling: true)
-                    let layer = op.layer(channels: c)
-                    bench.time("engines", "\(op.label) fwd \(model) \(c)x\(h)x\(w)", shape: words,
-                               backend: engine.rawValue, threads: threads, work: bytes, unit: .gbytes) {
-                        blackHole(layer.forward(x, context: context))
-                    }
-                    bench.time("engines", "\(op.label) fwd+bwd \(model) \(c)x\(h)x\(w)", shape: words,
-                               backend: engine.rawValue, threads: threads, work: bytes + Double(4 * (2 * x.count + y.count)),
-                               unit: .gbytes) {
-                        _ = layer.forward(x, context: context)
-                        blackHole(layer.backward(dy, context: context))
+                    let pooling = op == .maxPool || op == .avgPool
+                    for layout in engine == .onednn || !pooling ? [.plain, .channelBlocked(8)] : [TensorLayout.plain] {
+                        try check(op, shape: shape, engine: engine, layout: layout, threads: threads)
+                        let context = ExecutionContext(
+                            threads: threads, convolutionEngine: engine, oneDNNNormalizationAndPooling: true)
+                        let layer = op.layer(channels: c)
+                        let (xIn, dyIn) = (x.stored(as: layout), dy.stored(as: layout))
+                        let name = engine.rawValue + (layout == .plain ? "" : " \(layout)")
+                        bench.time("engines", "\(op.label) fwd \(model) \(c)x\(h)x\(w)", shape: words,
+                                   backend: name, threads: threads, work: bytes, unit: .gbytes) {
+                            blackHole(layer.forward(xIn, context: context))
+                        }
+                        bench.time("engines", "\(op.label) fwd+bwd \(model) \(c)x\(h)x\(w)", shape: words,
+                                   backend: name, threads: threads, work: bytes + Double(4 * (2 * x.count + y.count)),
+                                   unit: .gbytes) {
+                            _ = layer.forward(xIn, context: context)
+                            blackHole(layer.backward(dyIn, context: context))
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Output, dL/dx and the parameter gradients of `engine` on two images against the
-    /// reference engine, to 1e-4 of the largest magnitude.
-    static func check(_ op: Operation, shape: [Int], engine: ConvolutionEngine, threads: Int) throws {
+    /// Output, dL/dx and the parameter gradients of `engine` on two images stored as `layout`
+    /// against the reference engine on NCHW, to 1e-4 of the largest magnitude.
+    static func check(
+        _ op: Operation, shape: [Int], engine: ConvolutionEngine, layout: TensorLayout, threads: Int
+    ) throws {
         var generator = SeededGenerator(seed: 92)
         let small = [2] + shape.dropFirst()
         let x = Tensor(uniform: small, lower: -1, upper: 1, generator: &generator)
-        func run(_ engine: ConvolutionEngine) -> [Tensor] {
+        func run(_ engine: ConvolutionEngine, _ layout: TensorLayout) -> [Tensor] {
             let context = ExecutionContext(
                 threads: threads, convolutionEngine: engine, oneDNNNormalizationAndPooling: true)
             let layer = op.layer(channels: shape[1])
-            let y = layer.forward(x, context: context)
+            let y = layer.forward(x.stored(as: layout), context: context)
             var g = SeededGenerator(seed: 93)
-            let dx = layer.backward(Tensor(uniform: y.shape, lower: -1, upper: 1, generator: &g), context: context)
+            let dy = Tensor(uniform: y.shape, lower: -1, upper: 1, generator: &g).stored(as: layout)
+            let dx = layer.backward(dy, context: context)
             return [y, dx] + layer.namedParameters.map(\.parameter.grad)
         }
-        let (reference, candidate) = (run(.openblas), run(engine))
+        let (reference, candidate) = (run(.openblas, .plain), run(engine, layout))
         for (index, (r, c)) in zip(reference, candidate).enumerated() {
             let scale = r.scalars.map(abs).max() ?? 0
             let diff = zip(r.scalars, c.scalars).map { abs($0 - $1) }.max() ?? 0
             if r.shape != c.shape || !(diff <= 1e-4 * max(scale, 1e-6)) {
-                throw BenchCheckError(message: "\(op.label) \(shape), \(engine) \(threads) threads: result \(index) differs from the reference engine by \(diff) (scale \(scale))")
+                throw BenchCheckError(message: "\(op.label) \(shape), \(engine) \(layout) \(threads) threads: result \(index) differs from the reference engine by \(diff) (scale \(scale))")
             }
         }
     }

@@ -109,6 +109,25 @@ struct BlockedActivationTests {
         #expect(dx == b.backward(dy, context: Self.reference))
     }
 
+    @Test(arguments: [(2, 2), (3, 2), (2, 1)])
+    func maxPoolingWalksBlockedTensorsExactly(_ window: (Int, Int)) {
+        // Blocked input runs the Swift walk on either engine; ties included, it equals NCHW.
+        var g = SeededGenerator(seed: 47)
+        var x = Tensor(normal: [2, 16, 7, 6], generator: &g)
+        x[0, 3, 0, 1] = x[0, 3, 0, 0]  // a tie inside the first window
+        let (a, b) = (MaxPool2D(kernelSize: window.0, stride: window.1), MaxPool2D(kernelSize: window.0, stride: window.1))
+        for context in [Self.blocked, Self.reference] {
+            let y = a.forward(x.stored(as: .channelBlocked(8)), context: context)
+            let expected = b.forward(x, context: Self.reference)
+            #expect(y.layout == .channelBlocked(8))
+            #expect(y == expected)
+            let dy = Tensor(normal: y.shape, generator: &g)
+            let dx = a.backward(dy, context: context)
+            #expect(dx.layout == .channelBlocked(8))
+            #expect(dx == b.backward(dy, context: Self.reference))
+        }
+    }
+
     @Test func replicasOnBlockedActivationsMatchOneModel() {
         func make() -> Sequential {
             var g = SeededGenerator(seed: 45)
