@@ -6,7 +6,10 @@ import SwiftLARS
 /// (`oneDNNConvolutionForward`/`Backward`) directly; im2col + OpenBLAS runs the `Conv2D` layer,
 /// whose backward-weights row is a layer with `computesInputGradient` off and whose
 /// backward-data figure is the difference of its full and weights-only backward medians. Each
-/// engine is checked against the naive-gemm layer on two images before it is timed.
+/// engine is checked against the naive-gemm layer on two images before it is timed. oneDNN is
+/// timed twice: on NCHW tensors (each call reorders to and from its blocked layout) and on the
+/// blocked tensors that training hands from layer to layer (`onednn nChw8c` rows; an input with
+/// channels that do not fill whole blocks, the stem's, stays NCHW).
 enum EngineConvGroup {
     static func specs(quick: Bool) -> [(ConvSpec, Int)] {
         let resNet = ModelSpec.resNet20.convolutions.map { ($0, ModelSpec.resNet20.batch) }
@@ -27,7 +30,12 @@ enum EngineConvGroup {
                 for engine in engines {
                     try check(spec, engine: engine, threads: threads)
                     switch engine {
-                    case .onednn: timeOneDNN(bench, spec, x: x, dy: dy, batch: batch, flops: flops, shape: shape, threads: threads)
+                    case .onednn:
+                        for blocked in [false, true] {
+                            timeOneDNN(
+                                bench, spec, x: x, dy: dy, batch: batch, flops: flops, shape: shape, threads: threads,
+                                blocked: blocked)
+                        }
                     case .openblas: timeOpenBLAS(bench, spec, x: x, dy: dy, flops: flops, shape: shape, threads: threads)
                     }
                 }
@@ -36,8 +44,8 @@ enum EngineConvGroup {
     }
 
     static func timeOneDNN(
-        _ bench: BenchRunner, _ spec: ConvSpec, x: Tensor, dy: Tensor, batch: Int, flops: Double, shape: String,
-        threads: Int
+        _ bench: BenchRunner, _ spec: ConvSpec, x plainX: Tensor, dy plainDY: Tensor, batch: Int, flops: Double,
+        shape: String, threads: Int, blocked: Bool
     ) {
         let conv = ConvLayerGroup.layer(spec, seed: 82)
         let g = ConvGeometry(
@@ -45,38 +53,56 @@ enum EngineConvGroup {
             kernelWidth: spec.kernel, strideHeight: spec.stride, strideWidth: spec.stride, paddingHeight: spec.padding,
             paddingWidth: spec.padding)
         let cache = OneDNNConvolutionCache()
-        var y = Tensor(zeros: dy.shape)
+        let inputLayout = blocked && TensorLayout.channelBlocked(8).fits(plainX.shape) ? TensorLayout.channelBlocked(8) : .plain
+        let x = plainX.stored(as: inputLayout)
+        var y = Tensor(zeros: plainDY.shape)
+        // The layout oneDNN writes the output in, which the output gradient must have too.
+        let outputLayout = y.withUnsafeMutableStorage { yb in
+            x.withUnsafeStorage { xb in
+                conv.weight.value.withUnsafeBufferPointer { wb in
+                    oneDNNConvolutionForward(
+                        output: yb.baseAddress!, input: xb.baseAddress!, weights: wb.baseAddress!, bias: nil,
+                        batch: batch, geometry: g, outputChannels: spec.outChannels, inputLayout: inputLayout,
+                        blockedOutput: blocked, cache: cache, threads: threads)
+                }
+            }
+        }
+        let dy = plainDY.stored(as: outputLayout)
+        let name = blocked ? "onednn \(TensorLayout.channelBlocked(8))" : "onednn"
         var dx = Tensor(zeros: x.shape)
         var dw = Tensor(zeros: conv.weight.value.shape)
-        x.withUnsafeBufferPointer { xb in
-            dy.withUnsafeBufferPointer { dyb in
+        x.withUnsafeStorage { xb in
+            dy.withUnsafeStorage { dyb in
                 conv.weight.value.withUnsafeBufferPointer { wb in
-                    y.withUnsafeMutableBufferPointer { yb in
-                        dx.withUnsafeMutableBufferPointer { dxb in
+                    y.withUnsafeMutableStorage { yb in
+                        dx.withUnsafeMutableStorage { dxb in
                             dw.withUnsafeMutableBufferPointer { dwb in
                                 let (xp, dyp, wp) = (xb.baseAddress!, dyb.baseAddress!, wb.baseAddress!)
                                 let cout = spec.outChannels
-                                bench.time("engines", "conv fwd \(spec.label)", shape: shape, backend: "onednn",
+                                bench.time("engines", "conv fwd \(spec.label)", shape: shape, backend: name,
                                            threads: threads, work: flops, unit: .gflops) {
                                     oneDNNConvolutionForward(
                                         output: yb.baseAddress!, input: xp, weights: wp, bias: nil, batch: batch,
-                                        geometry: g, outputChannels: cout, cache: cache, threads: threads)
+                                        geometry: g, outputChannels: cout, inputLayout: inputLayout,
+                                        blockedOutput: blocked, cache: cache, threads: threads)
                                 }
                                 if spec.computesInputGradient {
-                                    bench.time("engines", "conv bwd-data \(spec.label)", shape: shape, backend: "onednn",
+                                    bench.time("engines", "conv bwd-data \(spec.label)", shape: shape, backend: name,
                                                threads: threads, work: flops, unit: .gflops) {
                                         oneDNNConvolutionBackward(
                                             inputGradient: dxb.baseAddress!, weightGradient: nil, biasGradient: nil,
                                             input: xp, weights: wp, outputGradient: dyp, batch: batch, geometry: g,
-                                            outputChannels: cout, inputIsFromForward: false, cache: cache, threads: threads)
+                                            outputChannels: cout, inputLayout: inputLayout, blockedOutput: blocked,
+                                            inputIsFromForward: false, cache: cache, threads: threads)
                                     }
                                 }
-                                bench.time("engines", "conv bwd-weights \(spec.label)", shape: shape, backend: "onednn",
+                                bench.time("engines", "conv bwd-weights \(spec.label)", shape: shape, backend: name,
                                            threads: threads, work: flops, unit: .gflops) {
                                     oneDNNConvolutionBackward(
                                         inputGradient: nil, weightGradient: dwb.baseAddress!, biasGradient: nil,
                                         input: xp, weights: wp, outputGradient: dyp, batch: batch, geometry: g,
-                                        outputChannels: cout, inputIsFromForward: false, cache: cache, threads: threads)
+                                        outputChannels: cout, inputLayout: inputLayout, blockedOutput: blocked,
+                                        inputIsFromForward: false, cache: cache, threads: threads)
                                 }
                             }
                         }
