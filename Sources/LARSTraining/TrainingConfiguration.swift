@@ -146,8 +146,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         var text = "\(engine) (\(engine.libraryDescription))"
         if engine == .onednn {
             text += resolvedOneDNNNormalizationAndPooling
-                ? "; BatchNorm and pooling on oneDNN too, activations in its blocked layout"
-                : "; BatchNorm and pooling in Swift on NCHW"
+                ? "; activations stay in its blocked layout through BatchNorm and pooling"
+                : "; convolutions only, NCHW between layers"
         }
         return text
     }

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import SwiftLARS
 
@@ -8,6 +9,10 @@ struct Ceiling: Codable, Sendable {
     /// Streaming triad `a = b + s * c` over buffers far larger than the caches, in 1e9 B/s, by
     /// thread count (three 4-byte streams per element; write-allocate traffic not counted).
     var stream: [Int: Double] = [:]
+    /// Fused multiply-adds alone (no memory), 8-lane AVX2, in 1e9 FLOP/s, by thread count: the
+    /// arithmetic peak a kernel's GFLOP/s is a share of; empty without AVX2 and FMA. Measured,
+    /// not computed from the nominal clock, which a boosting or virtualised core does not keep.
+    var fma: [Int: Double] = [:]
 
     /// The ceiling that `row` is a share of, at its thread count (or the nearest measured one).
     func reference(for row: BenchRow) -> Double? {
@@ -17,8 +22,8 @@ struct Ceiling: Codable, Sendable {
     }
 }
 
-/// Measures the ceilings: OpenBLAS gemm 2048x2048 with one thread and with all, and the streaming
-/// memory bandwidth with one thread and with all.
+/// Measures the ceilings: OpenBLAS gemm 2048x2048 with one thread and with all, the streaming
+/// memory bandwidth with one thread and with all, and the FMA peak.
 enum CeilingGroup {
     static func run(_ bench: BenchRunner, threads: [Int]) throws -> Ceiling {
         var ceiling = Ceiling()
@@ -48,6 +53,24 @@ enum CeilingGroup {
             }
             ceiling.stream[t] = row.rate
         }
+        #if arch(x86_64)
+            guard CPUInfo.current().hasAVX2 else { return ceiling }
+            // 10M rounds of ten 8-lane FMAs: 1.6 GFLOP per thread, tens of milliseconds.
+            let rounds = 10_000_000
+            for t in threads {
+                let row = bench.time(
+                    "ceiling", "FMA peak", shape: "10 chains x 8 lanes, \(rounds) rounds", backend: "avx2+fma",
+                    threads: t, work: Double(t * rounds * 160), unit: .gflops
+                ) {
+                    Parallel.forEach(t, threads: t) { _ in
+                        var state: [Float] = (0..<10).map { Float($0) } + [0.999, 0.001]
+                        lars_fma_probe(rounds, &state)
+                        blackHole(state[0])
+                    }
+                }
+                ceiling.fma[t] = row.rate
+            }
+        #endif
         return ceiling
     }
 

@@ -60,7 +60,9 @@ enum Report {
         lines.append("Load average (1/5/15 min) at start -> end: \(h.loadAverage)")
         let gemmCeil = report.ceiling.gemm.sorted { $0.key < $1.key }.map { "\($0.key)T \(format($0.value)) GFLOP/s" }
         let streamCeil = report.ceiling.stream.sorted { $0.key < $1.key }.map { "\($0.key)T \(format($0.value)) GB/s" }
-        lines.append("Ceiling: OpenBLAS sgemm 2048^3 \(gemmCeil.joined(separator: ", ")); stream triad \(streamCeil.joined(separator: ", "))")
+        let fmaCeil = report.ceiling.fma.sorted { $0.key < $1.key }.map { "\($0.key)T \(format($0.value)) GFLOP/s" }
+        lines.append("Ceiling: OpenBLAS sgemm 2048^3 \(gemmCeil.joined(separator: ", ")); stream triad \(streamCeil.joined(separator: ", "))"
+            + (fmaCeil.isEmpty ? "" : "; FMA peak \(fmaCeil.joined(separator: ", "))"))
         lines.append("Times are per call: median [min-max] over the timed repetitions; rate at the median; ")
         lines.append("'x openblas' = rate / OpenBLAS rate on the same row and threads; '% ceil' = share of the ceiling at the same threads")
         lines.append("(FLOP and image rows vs gemm 2048, GB/s rows vs stream triad; image rows count the model's training FLOPs).")
