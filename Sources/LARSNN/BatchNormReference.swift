@@ -28,22 +28,41 @@ func batchNormReferenceStatistics(
             mean: mean, variance: variance, inverseStd: inverseStd, input: x, batch: n, channels: c, pixels: pixels,
             block: block, epsilon: epsilon, reducer: reducer, threads: threads, pool: pool)
     }
-    // Each pass is one parallel loop over channels, so that a reducer can sum its per-channel
-    // results over the processes in between. sums[c] carries the value count, so one reduction
-    // gives the global count too.
+    return batchNormTwoPassStatistics(
+        mean: mean, variance: variance, inverseStd: inverseStd, channels: c, valuesPerChannel: n * pixels,
+        epsilon: epsilon, reducer: reducer,
+        sumValues: { sums in
+            channelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) {
+                row, _ in Double(VectorLoops.sum(row, pixels))
+            }
+        },
+        sumSquaredDeviations: { squares, meanP in
+            channelReduction(x, into: &squares, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) {
+                row, ch in Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
+            }
+        })
+}
+
+/// The two passes of the batch statistics around the walks that sum over the activations (one
+/// per layout): `sumValues` writes each channel's sum of values into `sums[0..<channels]`, then
+/// `sumSquaredDeviations` each channel's sum of `(x - mean)^2` into `squares`, given the mean.
+/// Each pass is one parallel loop over channels, so that a reducer can sum its per-channel results
+/// over the processes in between; `sums[channels]` carries the value count, so one reduction gives
+/// the global count too. Writes `mean`, the biased `variance` and `inverseStd`; returns the count.
+func batchNormTwoPassStatistics(
+    mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
+    channels c: Int, valuesPerChannel: Int, epsilon: Float, reducer: (any BatchStatisticsReducer)?,
+    sumValues: (inout [Double]) -> Void,
+    sumSquaredDeviations: (inout [Double], SendableConstPointer<Float>) -> Void
+) -> Double {
     var sums = [Double](repeating: 0, count: c + 1)
-    channelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) { row, _ in
-        Double(VectorLoops.sum(row, pixels))
-    }
-    sums[c] = Double(n * pixels)
+    sumValues(&sums)
+    sums[c] = Double(valuesPerChannel)
     if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
     let total = sums[c]
     for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
     var squares = [Double](repeating: 0, count: c)
-    let meanP = SendableConstPointer(UnsafePointer(mean))
-    channelReduction(x, into: &squares, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) { row, ch in
-        Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
-    }
+    sumSquaredDeviations(&squares, SendableConstPointer(UnsafePointer(mean)))
     if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
     for ch in 0..<c {
         variance[ch] = Float(squares[ch] / total)

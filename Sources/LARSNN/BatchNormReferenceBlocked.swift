@@ -16,27 +16,22 @@ func batchNormBlockedStatistics(
     input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, epsilon: Float,
     reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) -> Double {
-    var sums = [Double](repeating: 0, count: c + 1)
-    blockedChannelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, block: block, threads: threads, pool: pool) {
-        row, _ in row
-    }
-    sums[c] = Double(n * pixels)
-    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-    let total = sums[c]
-    for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
-    var squares = [Double](repeating: 0, count: c)
-    let meanP = SendableConstPointer(UnsafePointer(mean))
-    blockedChannelReduction(x, into: &squares, batch: n, channels: c, pixels: pixels, block: block, threads: threads, pool: pool) {
-        v, ch in
-        let d = v - load8(meanP.base + ch)
-        return d * d
-    }
-    if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-    for ch in 0..<c {
-        variance[ch] = Float(squares[ch] / total)
-        inverseStd[ch] = 1 / (variance[ch] + epsilon).squareRoot()
-    }
-    return total
+    batchNormTwoPassStatistics(
+        mean: mean, variance: variance, inverseStd: inverseStd, channels: c, valuesPerChannel: n * pixels,
+        epsilon: epsilon, reducer: reducer,
+        sumValues: { sums in
+            blockedChannelReduction(
+                x, into: &sums, batch: n, channels: c, pixels: pixels, block: block, threads: threads, pool: pool
+            ) { values, _ in values }
+        },
+        sumSquaredDeviations: { squares, meanP in
+            blockedChannelReduction(
+                x, into: &squares, batch: n, channels: c, pixels: pixels, block: block, threads: threads, pool: pool
+            ) { values, first in
+                let d = values - load8(meanP.base + first)
+                return d * d
+            }
+        })
 }
 
 /// `y = gamma * (x - mean) * inverseStd + beta` on blocked tensors, one multiply-add per element.
