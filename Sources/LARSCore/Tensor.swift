@@ -17,8 +17,9 @@ public struct Tensor: Sendable, CustomStringConvertible {
     /// The elements in `layout`'s order; `storage.count == shape.reduce(1, *)`.
     @usableFromInline var storage: [Float]
 
-    /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`. Reading a blocked
-    /// tensor's reorders a copy; writing turns the tensor plain.
+    /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`. Reading it from a
+    /// blocked tensor reorders a copy (read it once, not per element); writing turns the tensor
+    /// plain.
     public var scalars: [Float] {
         get { layout == .plain ? storage : plainStorage() }
         set {
@@ -168,8 +169,8 @@ public struct Tensor: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Read access to the elements in row-major order for kernels (a reordered copy when the
-    /// tensor is blocked).
+    /// Read access to the elements in row-major order for kernels: on a blocked tensor a
+    /// reordered copy of the whole tensor, made on every call, so call it once per pass.
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         if layout == .plain { return try storage.withUnsafeBufferPointer(body) }

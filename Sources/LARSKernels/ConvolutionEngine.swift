@@ -4,8 +4,9 @@ import CDNNL
 
 /// Which library runs convolutions: oneDNN's primitives or this package's im2col + `gemm`.
 /// With `ExecutionContext.oneDNNNormalizationAndPooling` on (the default), the oneDNN engine
-/// also runs BatchNorm (with a following ReLU fused) and max/average pooling, and activations
-/// stay in oneDNN's channel-blocked layout between those layers (`TensorLayout`).
+/// also runs BatchNorm (with a following ReLU fused) and average pooling, and activations stay
+/// in oneDNN's channel-blocked layout between those layers (`TensorLayout`); max pooling walks
+/// the blocks in Swift.
 ///
 /// Both compute the same convolution up to the order of floating-point sums, so a model trained
 /// on one runs and resumes on the other; a given engine (with the same threads) is deterministic.

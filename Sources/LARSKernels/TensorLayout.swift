@@ -8,8 +8,9 @@ public enum TensorLayout: Hashable, Sendable, CustomStringConvertible {
     /// Row-major in the shape's order: NCHW for images.
     case plain
     /// oneDNN's `nChw<b>c` for a `[N, C, H, W]` tensor: `[N][C / b][H][W][b]`, the channels in
-    /// blocks of `b` innermost (8 for AVX2 kernels, 16 for AVX-512). Only for rank-4 tensors
-    /// whose `C` is a multiple of `b`, so the element count is unchanged.
+    /// blocks of `b` innermost: 8 (AVX2 kernels) or 16 (AVX-512), the only blocks oneDNN and this
+    /// package's walks use. Only for rank-4 tensors whose `C` is a multiple of `b`, so the
+    /// element count is unchanged.
     case channelBlocked(Int)
 
     /// The channel block `b`, or `nil` for `plain`.
@@ -18,10 +19,11 @@ public enum TensorLayout: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// Whether a tensor of `shape` can be stored in this layout.
+    /// Whether a tensor of `shape` can be stored in this layout: always for `plain`; for a block
+    /// of 8 or 16 when the tensor has rank 4 and whole blocks of channels; never for other blocks.
     public func fits(_ shape: [Int]) -> Bool {
         guard let b = channelBlock else { return true }
-        return b > 0 && shape.count == 4 && shape[1] % b == 0
+        return (b == 8 || b == 16) && shape.count == 4 && shape[1] % b == 0
     }
 
     /// `plain` or `nChw8c`, as oneDNN names them.

@@ -16,7 +16,8 @@ func batchNormBlockedStatistics(
     input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, epsilon: Float,
     reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) -> Double {
-    batchNormTwoPassStatistics(
+    requireWholeSIMDLanes(block)
+    return batchNormTwoPassStatistics(
         mean: mean, variance: variance, inverseStd: inverseStd, channels: c, valuesPerChannel: n * pixels,
         epsilon: epsilon, reducer: reducer,
         sumValues: { sums in
@@ -40,6 +41,7 @@ func batchNormBlockedNormalize(
     beta: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>,
     batch n: Int, channels c: Int, pixels: Int, block: Int, threads: Int, pool: ThreadPool
 ) {
+    requireWholeSIMDLanes(block)
     var a = [Float](repeating: 0, count: c)
     var b = [Float](repeating: 0, count: c)
     for ch in 0..<c {
@@ -79,6 +81,7 @@ func batchNormBlockedBackward(
     inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, count: Double,
     reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
 ) {
+    requireWholeSIMDLanes(block)
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
     let (meanP, istdP) = (SendableConstPointer(mean), SendableConstPointer(inverseStd))
     let blocks = c / block
@@ -170,5 +173,13 @@ private func blockedChannelReduction(
                 for l in 0..<8 { o.base[first + l] = totals[l] }
             }
         }
+    }
+}
+
+/// Stops unless `block` is a whole number of 8-float SIMD registers, which every blocked walk
+/// steps by (`TensorLayout.fits` admits only 8 and 16, so this guards the walks' own callers).
+func requireWholeSIMDLanes(_ block: Int) {
+    if block <= 0 || block % 8 != 0 {
+        fatalError("channel-blocked walk: block \(block) is not a multiple of 8")
     }
 }

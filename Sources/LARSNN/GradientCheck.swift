@@ -118,13 +118,14 @@ public func checkGradients(
         guard inputGradient.shape == input.shape else {
             fatalError("checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
         }
+        // Perturbed copies keep the input's layout, so a blocked input is checked blocked.
         let inputValues = input.scalars
         compare("input", analytic: inputGradient.scalars, indices: entries(input.count)) { i in
-            var x = input
+            var x = input.stored(as: .plain)
             x.scalars[i] = inputValues[i] + step
-            let plus = loss(x)
+            let plus = loss(x.stored(as: input.layout))
             x.scalars[i] = inputValues[i] - step
-            return (plus, loss(x))
+            return (plus, loss(x.stored(as: input.layout)))
         }
     }
     for (p, analytic) in zip(parameters, analyticParameters) {

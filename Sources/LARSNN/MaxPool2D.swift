@@ -1,9 +1,10 @@
 /// Max pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. Backward routes
 /// each output gradient to the input pixel that held the maximum (the first one on ties).
-/// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's max pooling runs instead
-/// (`PoolingOneDNN.swift`) on the input as stored (NCHW or
-/// channel-blocked), with the same windows, ties and results.
+/// A channel-blocked input (from a oneDNN convolution) is walked in Swift on either engine
+/// (`MaxPoolBlocked.swift`), faster than oneDNN 2.6's primitive even blocked; a plain input runs
+/// oneDNN's max pooling when `context.runsNormalizationAndPoolingOnOneDNN` (`PoolingOneDNN.swift`)
+/// and the Swift loops otherwise. Windows, ties and results are the same on every path.
 public final class MaxPool2D: Layer {
     /// Dotted path in the model.
     public var path: String = ""

@@ -15,6 +15,7 @@ func maxPoolBlockedForward(
     batch n: Int, channels c: Int, height h: Int, width w: Int, block: Int, kernel k: Int, stride st: Int,
     threads: Int, pool: ThreadPool
 ) {
+    requireWholeSIMDLanes(block)
     let (oh, ow) = ((h - k) / st + 1, (w - k) / st + 1)
     let (xs, ys, am) = (SendableConstPointer(x), SendablePointer(y), SendablePointer(argmax))
     Parallel.forEach(n * c / block, threads: threads, pool: pool) { group in
@@ -69,6 +70,7 @@ func maxPoolBlockedBackward(
     argmax: UnsafePointer<Int32>, batch n: Int, channels c: Int, height h: Int, width w: Int, block: Int,
     kernel k: Int, stride st: Int, threads: Int, pool: ThreadPool
 ) {
+    requireWholeSIMDLanes(block)
     let (oh, ow) = ((h - k) / st + 1, (w - k) / st + 1)
     let (dxs, dys, am) = (SendablePointer(dx), SendableConstPointer(dy), SendableConstPointer(argmax))
     // Each group writes only into its own planes.

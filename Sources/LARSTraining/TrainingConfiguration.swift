@@ -165,8 +165,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
     /// that changes the trajectory (not the output directory, threads, replicas or evaluation
-    /// cadence; threads, replicas and the convolution engine change only the order of
-    /// floating-point sums, so a checkpoint written with one engine resumes on the other; the
+    /// cadence; threads, replicas, the convolution engine and whether BatchNorm and pooling run on
+    /// oneDNN change only the order of floating-point sums, so a checkpoint written with one
+    /// engine resumes on the other; the
     /// micro-batch count is resolved per process, not per thread).
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self

@@ -7,8 +7,9 @@ import SwiftLARS
 /// of the two layers fuses them); on the reference it is the two layers. Rates are GB/s of the
 /// least traffic the operation needs (each activation tensor read or written once: forward
 /// `x, y`, backward `x, dy, dx`, so 2 and 5 tensors). Each runs on NCHW tensors and on the
-/// channel-blocked `nChw8c` ones that oneDNN convolutions hand on (BatchNorm on the reference
-/// engine then walks the blocks in Swift; its pooling would only reorder, so it is not timed).
+/// channel-blocked `nChw8c` ones that oneDNN convolutions hand on: BatchNorm on the reference
+/// engine then walks the blocks in Swift, average pooling there would only reorder (not timed),
+/// and max pooling walks the blocks in Swift on either engine (one `swift walk nChw8c` row).
 /// Each engine and layout is checked against the reference engine on NCHW, on two images,
 /// before it is timed.
 enum EngineNormPoolGroup {
@@ -63,14 +64,20 @@ enum EngineNormPoolGroup {
             for threads in bench.threadCounts {
                 BLASControl.setThreads(threads)
                 for engine in engines {
-                    let pooling = op == .maxPool || op == .avgPool
-                    for layout in engine == .onednn || !pooling ? [.plain, .channelBlocked(8)] : [TensorLayout.plain] {
+                    let blockedRow: Bool
+                    switch op {
+                    case .batchNorm, .batchNormReLU: blockedRow = true
+                    case .avgPool: blockedRow = engine == .onednn
+                    case .maxPool: blockedRow = engine == engines[0]
+                    }
+                    for layout in blockedRow ? [.plain, .channelBlocked(8)] : [TensorLayout.plain] {
                         try check(op, shape: shape, engine: engine, layout: layout, threads: threads)
                         let context = ExecutionContext(
                             threads: threads, convolutionEngine: engine, oneDNNNormalizationAndPooling: true)
                         let layer = op.layer(channels: c)
                         let (xIn, dyIn) = (x.stored(as: layout), dy.stored(as: layout))
-                        let name = engine.rawValue + (layout == .plain ? "" : " \(layout)")
+                        let name = layout == .plain ? engine.rawValue
+                            : op == .maxPool ? "swift walk \(layout)" : "\(engine.rawValue) \(layout)"
                         bench.time("engines", "\(op.label) fwd \(model) \(c)x\(h)x\(w)", shape: words,
                                    backend: name, threads: threads, work: bytes, unit: .gbytes) {
                             blackHole(layer.forward(xIn, context: context))

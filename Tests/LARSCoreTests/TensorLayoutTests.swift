@@ -70,6 +70,8 @@ struct TensorLayoutTests {
         #expect(TensorLayout.channelBlocked(8).fits([2, 16, 3, 3]))
         #expect(!TensorLayout.channelBlocked(8).fits([2, 12, 3, 3]))
         #expect(!TensorLayout.channelBlocked(8).fits([2, 16]))
+        #expect(!TensorLayout.channelBlocked(4).fits([2, 16, 3, 3]), "the walks step by 8 lanes")
+        #expect(TensorLayout.channelBlocked(16).fits([2, 32, 1, 1]))
         #expect(TensorLayout.plain.fits([5]))
         #expect(TensorLayout.channelBlocked(8).description == "nChw8c")
     }
