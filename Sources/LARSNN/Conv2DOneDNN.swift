@@ -12,6 +12,8 @@ extension Conv2D {
         let shape = [n, outputChannels, g.outputHeight, g.outputWidth]
         let count = shape.reduce(1, *)
         let blocked = context.keepsActivationsBlocked
+        // No images (an empty evaluation batch): oneDNN refuses a descriptor with a zero dimension.
+        guard n > 0 else { return (Tensor(zeros: shape), blocked) }
         var layout = TensorLayout.plain
         let storage = [Float](unsafeUninitializedCapacity: count) { y, initialized in
             input.withUnsafeStorage { x in
@@ -37,6 +39,7 @@ extension Conv2D {
         let wantsInput = computesInputGradient
         var inputGradient = wantsInput
             ? Tensor.uninitialized(input.shape, layout: input.layout) : Tensor(zeros: [0])
+        guard n > 0 else { return inputGradient }
         input.withUnsafeStorage { x in
             outputGradient.withUnsafeStorage { dy in
                 inputGradient.withUnsafeMutableStorage { dx in

@@ -44,6 +44,8 @@ struct BlockedActivationTests {
             #expect(scaledError(pair[0].weight.grad.scalars, pair[1].weight.grad.scalars) < 1e-4)
             #expect(scaledError(pair[0].bias!.grad.scalars, pair[1].bias!.grad.scalars) < 1e-4)
         }
+        // An empty batch (an evaluation remainder) gives an empty output, as on the reference.
+        #expect(first[0].forward(Tensor(zeros: [0, 3, 7, 7]), context: Self.blocked.evaluating).shape == [0, 16, 7, 7])
         // Channels that do not fill whole blocks stay NCHW; so does every output when asked.
         #expect(Self.convolutionPair(3, 12, seed: 3)[0].forward(x, context: Self.blocked).layout == .plain)
         #expect(Self.convolutionPair(3, 16, seed: 3)[0].forward(x, context: Self.plain).layout == .plain)
