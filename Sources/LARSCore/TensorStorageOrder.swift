@@ -8,31 +8,27 @@ extension Tensor {
         userPrecondition(layout.fits(shape), "Tensor shape \(shape) cannot be stored as \(layout)")
         guard let b = layout.channelBlock else { return Tensor(shape: shape, scalars: plainStorage()) }
         let plain = self.layout == .plain ? storage : plainStorage()
-        let count = self.count
-        let blocked = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            plain.withUnsafeBufferPointer { source in
-                if count > 0 {
-                    reorderPlainToChannelBlocked(
-                        source.baseAddress!, buffer.baseAddress!, batch: shape[0], channels: shape[1],
-                        pixels: shape[2] * shape[3], block: b)
-                }
-            }
-            initialized = count
-        }
-        return Tensor(shape: shape, layout: layout, storage: blocked)
+        return Tensor(shape: shape, layout: layout, storage: reordered(plain, block: b, by: reorderPlainToChannelBlocked))
     }
 
     /// The elements in row-major order, reordered from a blocked storage.
     @usableFromInline
     func plainStorage() -> [Float] {
         guard let b = layout.channelBlock else { return storage }
+        return reordered(storage, block: b, by: reorderChannelBlockedToPlain)
+    }
+
+    /// A new array holding `source` (this tensor's `[N, C, H, W]` elements) moved by `reorder`,
+    /// one of the two reorders of `TensorLayout.swift`, with channel block `block`.
+    private func reordered(
+        _ source: [Float], block: Int,
+        by reorder: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int, Int) -> Void
+    ) -> [Float] {
         let count = self.count
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            storage.withUnsafeBufferPointer { source in
+            source.withUnsafeBufferPointer { from in
                 if count > 0 {
-                    reorderChannelBlockedToPlain(
-                        source.baseAddress!, buffer.baseAddress!, batch: shape[0], channels: shape[1],
-                        pixels: shape[2] * shape[3], block: b)
+                    reorder(from.baseAddress!, buffer.baseAddress!, shape[0], shape[1], shape[2] * shape[3], block)
                 }
             }
             initialized = count

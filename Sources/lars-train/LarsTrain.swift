@@ -118,9 +118,7 @@ struct LarsTrain: ParsableCommand {
         name: .customLong("conv-engine"),
         help: "Convolution engine: onednn or openblas (im2col + the kernel backend's gemm). Default: onednn when compiled in, else openblas.")
     var convolutionEngine: ConvolutionEngine?
-    @Flag(
-        name: .customLong("onednn-bn-pool"), inversion: .prefixedNo,
-        help: "On the onednn engine, run BatchNorm and pooling on oneDNN too, keeping activations in its blocked layout (--no-onednn-bn-pool: convolutions only, NCHW between layers).")
+    @Flag(name: .customLong("onednn-bn-pool"), inversion: .prefixedNo, help: "On the onednn engine, run BatchNorm and pooling on oneDNN too, keeping activations in its blocked layout (--no-onednn-bn-pool: convolutions only, NCHW between layers).")
     var oneDNNNormalizationAndPooling = true
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
     var evalEvery: Int = 1
