@@ -15,14 +15,13 @@ public struct ExecutionContext: Sendable {
     /// Whether `BatchNorm` (fused with a following `ReLU`) and `AvgPool2D` run on oneDNN's
     /// primitives too when `convolutionEngine` is `.onednn`, with the activations kept in oneDNN's
     /// channel-blocked layout between these layers (`keepsActivationsBlocked`). On by default:
-    /// measured 1.1-1.2x faster ResNet-20 and small-CNN training steps than convolutions alone
-    /// (README, "Convolution engines"). A BatchNorm whose statistics are summed over replicas or
+    /// training steps are faster than with convolutions alone (docs/performance.md). A BatchNorm whose statistics are summed over replicas or
     /// processes, and `MaxPool2D` on blocked input, run Swift walks over the blocks instead.
     /// Off: only `Conv2D` runs on oneDNN and every layer sees NCHW; the results agree to rounding.
     ///
     /// A layer whose input stays NCHW (channels that do not fill whole blocks of 8, `[N, C]`
     /// vectors, pooling of the raw images) runs oneDNN's plain-layout kernels when this is on,
-    /// which are several times slower than the Swift loops (README); switch it off for such models.
+    /// which are slower than the Swift loops (docs/engines.md); switch it off for such models.
     public var oneDNNNormalizationAndPooling: Bool
 
     /// Creates a context. The default is OpenBLAS, training mode, two threads, and the build's

@@ -89,7 +89,7 @@ enum SampleRenderer {
     /// (c, y, x) reads padded pixel (y + offsetY, x' + offsetX) of `source` (`channels * height *
     /// width` elements, NCHW), x' = width - 1 - x when flipping, mapped by `map` for channel c;
     /// padding outside the image becomes the map's background. Specialised and inlined into
-    /// each caller (measured as fast as the hand-written byte loop it replaced).
+    /// each caller, so the generic walk costs no more than a hand-written byte loop.
     @inline(__always)
     static func renderWindow<Map: ChannelPixelMap>(
         source: UnsafePointer<Map.Pixel>, channels: Int, height: Int, width: Int, padding: Int,

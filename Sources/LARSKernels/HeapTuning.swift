@@ -8,10 +8,9 @@ import Glibc
 ///
 /// By default glibc serves blocks above its mmap threshold (128 KiB, rising to at most 32 MiB as
 /// blocks are freed) with a fresh `mmap` and returns them with `munmap`, so each step's activations
-/// (51 MB for the small CNN's first layer at batch 512) arrive as new zero-filled pages. Measured on
-/// this project's 2-core machine, one `lars-train` epoch spent 14.1 of 30.4 CPU seconds in the
-/// kernel (page faults and page clearing, and OpenBLAS's idle threads yielding); with large blocks
-/// kept in the heap it spent 4.3, and throughput rose from 1,015 to 1,450 images/s.
+/// (51 MB for the small CNN's first layer at batch 512) arrive as new zero-filled pages, and the
+/// kernel's page faults and page clearing take a large share of a training epoch's CPU time
+/// (docs/performance.md).
 public enum HeapTuning {
     /// Largest block that `keepLargeBlocksInHeap()` lets the heap reuse: 1 GiB.
     public static let retainedBlockLimit = 1 << 30
@@ -27,8 +26,8 @@ public enum HeapTuning {
     /// `MALLOC_TRIM_THRESHOLD_`, or `GLIBC_TUNABLES` naming either) and on platforms without
     /// glibc. Idempotent and cheap; the first `ExecutionContext` of a process calls it (and
     /// `Trainer` and `lars-bench` again). Returns
-    /// whether both settings were applied (glibc 2.36 accepts them; measured with this
-    /// project's test of a 40 MB block).
+    /// whether both settings were applied (glibc 2.36 accepts them; `HeapTuningTests` checks a
+    /// 40 MB block).
     @discardableResult
     public static func keepLargeBlocksInHeap() -> Bool {
         #if canImport(Glibc)

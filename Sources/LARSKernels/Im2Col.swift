@@ -89,8 +89,8 @@ public enum Im2Col {
         let start = min(total, max(0, -shift))
         let end = max(start, min(total, total - shift))
         // The inline vector copy, not memmove: glibc's memmove switches to `rep movsb` above 2 KiB,
-        // which is slow on this AMD CPU for sources misaligned by the column shift (measured on
-        // 28x28 and 32x32 planes: 0.7x the row-by-row copy with memmove, 1.05-1.15x with this).
+        // which is slow on AMD CPUs for sources misaligned by the column shift: with memmove
+        // the shifted-plane copy lost to the row-by-row one (docs/performance.md).
         if end > start {
             copyFloats(from: plane.advanced(by: start + shift), to: out.advanced(by: start), end - start)
         }

@@ -15,7 +15,7 @@ extension Parallel {
     /// Runs `workers` contiguous ranges of `0..<count` on the calling thread's OpenMP team, the
     /// threads oneDNN's primitives run on, and returns true; returns false, running nothing,
     /// when no OpenMP runtime is loaded. Why: after a parallel region OpenMP's threads spin
-    /// (GOMP_SPINCOUNT pauses, about 8 ms on Zen 3) before they sleep, so a thread of another
+    /// (GOMP_SPINCOUNT pauses, milliseconds) before they sleep, so a thread of another
     /// pool that wants that core waits; on one team, the spinning thread is the one that picks
     /// up the next chunk.
     @usableFromInline

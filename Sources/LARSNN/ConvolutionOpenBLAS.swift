@@ -181,9 +181,8 @@ func convolveInChunks(
 
 /// Whether dL/dx is computed as a forward convolution of dL/dy with the flipped, transposed
 /// kernel. It needs stride 1 and "same" padding (`2 p = k - 1`), so dx has y's size; and it
-/// pays only when `Cout <= C`, since its patch matrix has `Cout*k*k` rows (measured on the
-/// small CNN's 32 -> 64 conv2: 5% slower per step than `W^T dY` + col2im; on ResNet-20,
-/// whose stride-1 convolutions keep the width, 7% faster).
+/// pays only when `Cout <= C`, since its patch matrix has `Cout*k*k` rows: a widening layer
+/// (the small CNN's 32 -> 64 conv2) is slower this way (docs/performance.md).
 func inputGradientIsConvolution(geometry g: ConvGeometry, outputChannels: Int) -> Bool {
     g.strideHeight == 1 && g.strideWidth == 1 && 2 * g.paddingHeight == g.kernelHeight - 1
         && 2 * g.paddingWidth == g.kernelWidth - 1 && outputChannels <= g.channels

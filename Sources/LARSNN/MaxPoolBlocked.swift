@@ -1,6 +1,6 @@
 // Max pooling on channel-blocked activations (`nChw<block>c`, see `TensorLayout`), in Swift:
 // oneDNN 2.6's max-pooling primitive with its training workspace is several times slower than
-// this walk even on blocked input (README, "Convolution engines"), and pooling that reorders to
+// this walk even on blocked input (docs/performance.md), and pooling that reorders to
 // NCHW and back would cost more than the pooling. Windows, ties (the first maximum in row-major
 // order wins) and results equal `MaxPool2D`'s NCHW loops exactly.
 //

@@ -11,8 +11,8 @@ func isSafeSumOfSquares(_ s: Float) -> Bool { s >= 0x1p-100 && s <= 0x1p120 }
 
 /// The Euclidean norm, fast and overflow-safe: the square root of a Float SIMD sum of squares
 /// whenever that sum is safely inside Float's range, and the backend's scaled, overflow-free
-/// `nrm2` otherwise (huge or tiny elements, NaN, infinity, or all zeros). Measured on this
-/// machine's OpenBLAS (Zen), `snrm2` is about 2x slower than the SIMD sum, and `sdot` about 1.2x.
+/// `nrm2` otherwise (huge or tiny elements, NaN, infinity, or all zeros). OpenBLAS's `snrm2`
+/// scales as it sums and is slower than the SIMD sum (docs/performance.md).
 @inline(__always)
 func euclideanNorm(count n: Int, _ x: UnsafePointer<Float>, backend: any KernelBackend) -> Float {
     checkedRoot(sumOfSquaresFloat(count: n, x), count: n, x, backend: backend)
@@ -108,8 +108,8 @@ func allFinite(count n: Int, _ x: UnsafePointer<Float>) -> Bool {
 
 /// Σw² and Σg² in one pass in Float lanes (16 partial sums each, so rounding error stays near
 /// 1e-6 relative for ResNet-sized tensors). A sum can overflow (elements beyond ~1e19) or lose
-/// tiny elements; callers check `isSafeSumOfSquares` and fall back to `nrm2`. Accumulating in
-/// Double instead was measured 2x slower (the conversions make the loop compute-bound).
+/// tiny elements; callers check `isSafeSumOfSquares` and fall back to `nrm2`. Not in Double:
+/// the conversions make the loop compute-bound (docs/performance.md).
 @inline(__always)
 func squaredNormsFloat(count n: Int, _ w: UnsafePointer<Float>, _ g: UnsafePointer<Float>) -> (Float, Float) {
     var sw0 = SIMD8<Float>(), sw1 = SIMD8<Float>(), sg0 = SIMD8<Float>(), sg1 = SIMD8<Float>()

@@ -16,8 +16,8 @@ public enum StudyRecipes {
 
     /// LARS's global rate at the reference batch: lars-train's tuned default (3.0 at batch 512 on
     /// Fashion-MNIST's small CNN; 6 and 12 diverged there). You et al. 2017 grow the global rate
-    /// with the batch and warm it up; in six-epoch runs here the cube root of the batch held up
-    /// best (batch 8,192: rate 8 gave 83.7 %, 12 went unstable, 4 and 6 trained too slowly).
+    /// with the batch and warm it up; in six-epoch runs at batch 8,192 the cube root of the batch
+    /// held up best (docs/study.md, "The recipe search").
     public static let larsRateAtReference = 3.0
     /// The exponent of LARS's rule, rate ~ batch^exponent (1/3: 7.6 at 8,192, 1.9 at 128).
     public static let larsRateExponent = 1.0 / 3.0
@@ -50,9 +50,8 @@ public enum StudyRecipes {
     // MARK: Momentum
 
     /// Whether `optimizer` runs Nesterov momentum (`lars-train --nesterov`): SGD and LARS both
-    /// do, so the comparison is of the rate rules, not the momentum form. In six-epoch runs at
-    /// batch 8,192 Nesterov lifted LARS from 77.2 % to 83.7 % (rate 8 against the best plain
-    /// rate, 6), and at 512 it left SGD and LARS where plain momentum had them (TF's and MLPerf's
+    /// do, so the comparison is of the rate rules, not the momentum form. It helped LARS at batch
+    /// 8,192 and changed little at 512 (docs/study.md, "The recipe search"; TF's and MLPerf's
     /// LARS have it; Nado et al. 2021 tuned Nesterov SGD).
     public static func nesterov(_ optimizer: StudyOptimizer) -> Bool {
         optimizer == .sgd || optimizer == .lars

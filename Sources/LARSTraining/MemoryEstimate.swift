@@ -10,10 +10,9 @@ import Darwin
 ///
 /// The per-image cost is measured, not guessed: throwaway copies of the model run a
 /// training-mode forward and backward pass on 8 and on 24 blank images and the heap's growth is
-/// read (glibc's `mallinfo2`, through `HeapTuning.bytesInUse`). Measured against the peak
-/// resident size of real runs on this project's machines, it errs high: by about 1.3x for the
-/// small CNN and 2x for ResNet-20 (heap blocks a pass holds but never fully touches), so it
-/// refuses only what clearly cannot fit. That covers every layer's caches and gradients, whatever the
+/// read (glibc's `mallinfo2`, through `HeapTuning.bytesInUse`). Against the peak resident size of
+/// real runs it errs high (heap blocks a pass holds but never fully touches; docs/lars-train.md),
+/// so it refuses only what clearly cannot fit. That covers every layer's caches and gradients, whatever the
 /// model. The rest of the process (data sets, the model itself, the program) is its resident
 /// size when the estimate is made.
 public struct MemoryEstimate: Sendable, Equatable {

@@ -3,15 +3,14 @@
 /// LARS paper used for its 16K and 32K batches).
 ///
 /// The batch size stays what the optimizer sees; the micro-batch only bounds memory and keeps
-/// each pass at the size the kernels run fastest at. A batch of 8,192 images in one pass needed
-/// 5.7 GB for the small CNN and ran at about half the per-image speed of 256.
+/// each pass at the size the kernels run fastest at: a batch of thousands of images in one pass
+/// needs gigabytes and runs slower per image (docs/performance.md).
 extension TrainingConfiguration {
     /// The default most images one pass runs on one process, by model, from the micro-batch
-    /// sweep of `lars-bench --filter microbatch` on a 2-core AMD EPYC (Zen 3) with two replicas:
-    /// for the small CNN 256 per replica (512 per process) was fastest (1,312 images/s against
-    /// 1,189 at 64, 1,257 at 128 and 1,217 at 512 per replica, where bigger passes lose to cache
-    /// traffic); for ResNet-20, 64 to 256 per replica ran within 5 % of each other, and 128 (256
-    /// per process) keeps its activations, ten times the small CNN's per image, near the small
+    /// sweep of `lars-bench --filter microbatch` with two replicas (docs/performance.md): for the
+    /// small CNN 256 per replica (512 per process) was fastest, bigger passes losing to cache
+    /// traffic; for ResNet-20, 64 to 256 per replica ran about equally fast, and 128 (256 per
+    /// process) keeps its activations, ten times the small CNN's per image, near the small
     /// CNN's. The limit is per process, not per replica, so that the thread count never changes
     /// the trajectory and a run resumes on another core count.
     public static func defaultMicroBatch(model: String) -> Int {

@@ -3,7 +3,7 @@ import LARSDistributed
 import LARSTraining
 
 /// `lars-mpi-check`: the data-parallel checks that LARSDistributedTests run under
-/// `mpirun -np 2`, and the MPI_Allreduce timing for the README.
+/// `mpirun -np 2`, and the MPI_Allreduce timing in docs/distributed.md.
 struct LARSMPICheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lars-mpi-check",

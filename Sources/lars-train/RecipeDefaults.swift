@@ -4,13 +4,12 @@ import SwiftLARS
 import Glibc
 #endif
 
-/// The defaults of the no-flag run, tuned on this project's 2-core machine: Fashion-MNIST, the
-/// small CNN, LARS at batch 512 (large for this data set: 117 steps per epoch) with one epoch of
-/// warm-up and power-2 polynomial decay, horizontal flips, 8 epochs. Higher LARS rates (6, 12)
-/// diverged in the second epoch; random crops cost accuracy in a run this short.
+/// The defaults of the no-flag run: Fashion-MNIST, the small CNN, LARS at batch 512 (large for
+/// this data set: 117 steps per epoch) with one epoch of warm-up and power-2 polynomial decay,
+/// horizontal flips, 8 epochs. How they were chosen: docs/lars-train.md, "The default recipe".
 enum RecipeDefaults {
     /// Peak learning rate by optimizer. LARS's global rate is multiplied by per-layer trust
-    /// ratios of order eta * ||w|| / ||g|| (about 1e-3 to 1e-2 here), so it is large.
+    /// ratios of order eta * ||w|| / ||g||, far below 1, so it is large.
     static func learningRate(optimizer: String) -> Float {
         switch optimizer {
         case "lars": return 3.0
