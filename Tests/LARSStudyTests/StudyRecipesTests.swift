@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LARSStudy
 
-/// The learning-rate rules give the values the README documents.
+/// The learning-rate rules give the values docs/study.md documents.
 struct StudyRecipesTests {
     @Test func sgdFollowsTheLinearScalingRule() {
         #expect(StudyRecipes.learningRate(.sgd, batch: 256) == 0.1)
