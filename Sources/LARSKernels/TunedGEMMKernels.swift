@@ -111,7 +111,7 @@ enum FMA6x16: GEMMMicroKernel {
 ///
 /// Swift has no compile-time test for the target CPU's features, so the choice is made by
 /// timing: without FMA in the target (the default x86-64 baseline) `addingProduct` on SIMD
-/// vectors becomes one `fmaf` library call per lane, more than ten times slower than
+/// vectors becomes one `fmaf` library call per lane, far slower than
 /// `a * b + c`; with FMA (a `-target-cpu native` build) it is one instruction and at least as
 /// fast. The threshold (FMA no more than twice as slow) sits far from both cases.
 enum MicroKernelChoice: Sendable {
