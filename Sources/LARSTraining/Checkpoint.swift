@@ -99,6 +99,7 @@ extension Trainer {
         generator = SeededGenerator(state: words)
         completedEpochs = saved.epoch
         bestScore = saved.bestScore
+        resumed = (path, saved.epoch)
     }
 
     /// The configuration a checkpoint was written with (its micro-batch count resolved), read

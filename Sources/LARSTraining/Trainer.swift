@@ -44,8 +44,23 @@ public final class Trainer {
     public internal(set) var completedEpochs = 0
     /// Metrics of every completed epoch of this process's lifetime.
     public internal(set) var history: [EpochMetrics] = []
-    /// Whether rank 0 prints progress (off in tests).
+    /// Whether rank 0 prints: a header naming the data, model, optimizer, schedule and what was
+    /// resumed when `run()` starts, a progress line during each epoch and a summary after it, and
+    /// the final accuracy and the files written when `run()` ends, as `lars-train` does (off in
+    /// tests).
     public var printsProgress = true
+    /// Whether a run whose output directory holds another run's files (`RunFiles.all`) replaces
+    /// them (they are removed when this run writes its first file); `false`: the run refuses to
+    /// start with `TrainingError.invalidConfiguration`, as `lars-train` without `--overwrite`
+    /// does. A run resuming the directory's own checkpoint (`loadCheckpoint(from:)`) keeps them.
+    public var overwrite = false
+    /// The checkpoint `loadCheckpoint(from:)` restored, if any, and the epoch it ended.
+    public internal(set) var resumed: (path: String, epoch: Int)?
+    /// The hold on the output directory while the run writes there (rank 0), taken by the first
+    /// `run()` or `trainEpoch()` and released when the last epoch is done.
+    var outputLock: OutputDirectoryLock?
+    /// The earlier run's files that `overwrite` removed, and interrupted writes' temporary files.
+    var removedFiles: [String] = []
     /// Whether a checkpoint is written after every epoch.
     public var writesCheckpoints = true
 
@@ -118,21 +133,28 @@ public final class Trainer {
     ///   - testSet: the held-out images the run evaluates, of the same size as the training images.
     ///   - group: the processes of the run; one process unless under MPI.
     ///
-    /// OpenBLAS's thread count is the process's and is left alone here, because changing it
-    /// while other threads call BLAS is not safe: set it to `configuration.threadsPerReplica`
-    /// first (`BLASRuntime.setThreads`), as `lars-train` does. Results are reproducible for a
-    /// fixed count; with replicas, more than one OpenBLAS thread per replica only adds contention.
+    /// The initializer sets OpenBLAS's thread count, which is the process's, to
+    /// `configuration.threadsPerReplica` (`BLASRuntime.setThreads`): with replicas, more than one
+    /// OpenBLAS thread per replica only adds contention. Changing the count while other threads
+    /// call BLAS is not safe, so do not make a `Trainer` while another one trains in the process.
+    /// Results are reproducible for a fixed count.
+    ///
+    /// - Throws: `TrainingError.invalidConfiguration` when the configuration is inconsistent, the
+    ///   model does not take the data's images (naming the layer that refuses them, however
+    ///   deep), gives another number of classes, or needs more memory than the machine has;
+    ///   `DatasetSplitError` when the validation split cannot be held out.
     public init(
         configuration requested: TrainingConfiguration, model makeModel: @escaping (inout SeededGenerator) throws -> any Layer,
         trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup()
     ) throws {
-        let configuration = try requested.resolvingMicroBatches(processes: group.size)
+        let configuration = try requested.resolvingMicroBatches(processes: group.size).resolvingData(fullTrainSet)
         let (trainSet, validationSet) = try fullTrainSet.holdingOut(last: configuration.validationCount)
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
         }
         self.configuration = configuration
+        if BLASRuntime.threads != configuration.threadsPerReplica { BLASRuntime.setThreads(configuration.threadsPerReplica) }
         self.group = group
         self.trainSet = trainSet
         self.validationSet = validationSet
@@ -147,14 +169,7 @@ public final class Trainer {
             configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
-        var augmentation = Augmentation.none
-        if let kind = DatasetKind(rawValue: configuration.dataset) {
-            augmentation = kind.standardAugmentation
-        }
-        if let padding = configuration.cropPadding { augmentation.padding = padding }
-        // A crop with no padding is the identity: treat padding 0 as "no random crop".
-        augmentation.randomCrop = configuration.randomCrop && augmentation.padding > 0
-        augmentation.horizontalFlip = configuration.horizontalFlip
+        let augmentation = configuration.augmentation(forDataset: configuration.dataset ?? "")
         trainLoader = BatchLoader(
             dataset: trainSet,
             options: BatchOptions(

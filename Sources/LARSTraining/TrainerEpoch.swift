@@ -7,9 +7,10 @@ import Darwin
 /// One epoch of training: micro-batches summed into optimizer steps, checks after every step,
 /// evaluation when due.
 extension Trainer {
-    /// Trains one epoch and evaluates when due. Throws `TrainingError.diverged` when a step's
-    /// loss is not finite or explodes, or a gradient is not finite (with the `error` policy).
-    public func trainEpoch() throws -> EpochMetrics {
+    /// Trains one epoch and evaluates when due, writing nothing (`trainEpoch()` writes). Throws
+    /// `TrainingError.diverged` when a step's loss is not finite or explodes, or a gradient is not
+    /// finite (with the `error` policy).
+    func trainOneEpoch() throws -> EpochMetrics {
         let epoch = completedEpochs
         let c = configuration
         let k = c.accumulationSteps

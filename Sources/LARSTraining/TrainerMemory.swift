@@ -49,10 +49,29 @@ extension Trainer {
         }
         var evaluation = ExecutionContext(backend: OpenBLASBackend(), isTraining: false, threads: 1)
         evaluation.isTraining = false
-        let output = model.forward(Tensor(zeros: shape), context: evaluation).shape
+        let output = try probeOutputShape(model, input: shape, context: evaluation)
         guard output == [1, trainSet.classCount] else {
             throw TrainingError.invalidConfiguration(
                 "the model maps an image of \(shape.dropFirst().map(String.init).joined(separator: "x")) to shape \(output), but the data has \(trainSet.classCount) classes: its output must be [N, \(trainSet.classCount)]")
         }
+    }
+
+    /// The shape `layer` maps a blank input of `shape` to, found by running it; a `Sequential` is
+    /// walked child by child, each checked (`validateInput`) before it runs, so a layer that
+    /// refuses the shape of what reaches it, however deep, is named in a thrown error instead of
+    /// stopping the process. (A user's own container is run whole: layers inside it that check
+    /// their input in `forward` still stop the process.)
+    static func probeOutputShape(_ layer: any Layer, input shape: [Int], context: ExecutionContext) throws -> [Int] {
+        if let problem = layer.validateInput(shape: shape) {
+            throw TrainingError.invalidConfiguration("the model does not take the data's images: \(problem)")
+        }
+        if let sequential = layer as? Sequential {
+            var current = shape
+            for child in sequential.sublayers {
+                current = try probeOutputShape(child, input: current, context: context)
+            }
+            return current
+        }
+        return layer.forward(Tensor(zeros: shape), context: context).shape
     }
 }

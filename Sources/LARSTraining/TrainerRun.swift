@@ -1,30 +1,68 @@
-/// A whole run: epochs until the configuration's count, with logs, report, checkpoint and the
-/// run's outcome.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole run, or one epoch of it: training, logs, report, checkpoint and the run's outcome.
 extension Trainer {
     /// Trains until `configuration.epochs` epochs are complete, evaluating, logging, reporting
-    /// and checkpointing on the way; returns the metrics of the epochs run now. Rank 0 records
-    /// how the run ended in `files.outcome`; a run that diverges throws
-    /// `TrainingError.diverged` and leaves the last good checkpoint in place.
+    /// and checkpointing on the way. Rank 0 takes the output directory first (see
+    /// `trainEpoch()`), records how the run ended in `files.outcome` and, with `printsProgress`,
+    /// prints a header, each epoch, and the final accuracy and files written.
+    ///
+    /// After `loadCheckpoint(from:)` of a run that already trained every epoch, nothing is
+    /// trained: the summary says so (`wasAlreadyFinished`), and so does the printed header.
+    /// - Returns: what was resumed, trained and written.
+    /// - Throws: `TrainingError.diverged` for a run that diverges (the last good checkpoint
+    ///   stays in place); `TrainingError` when the output directory is locked by another run or
+    ///   holds another run's files (without `overwrite`) or cannot be written.
     @discardableResult
-    public func run() throws -> [EpochMetrics] {
-        if isRoot { try openLogs() }
-        if isRoot && printsProgress && configuration.resolvedReplicas > 1
-            && configuration.backend == "openblas" && BLASRuntime.threads > configuration.threadsPerReplica
-        {
-            // Several multi-threaded gemms at once contend for the cores: say how to fix it.
-            print(
-                "note: OpenBLAS runs \(BLASRuntime.threads) threads for each of \(configuration.resolvedReplicas) replicas; "
-                    + "BLASRuntime.setThreads(\(configuration.threadsPerReplica)) before training is faster")
-        }
+    public func run() throws -> TrainingRunSummary {
+        try takeOutputDirectory()
+        let startEpoch = completedEpochs
+        if isRoot && printsProgress { printLines(headerLines()) }
+        let start = monotonicSeconds()
         var ran: [EpochMetrics] = []
+        while completedEpochs < configuration.epochs {
+            ran.append(try trainEpoch())
+        }
+        if isRoot && ran.isEmpty {
+            // A finished run resumed: trainEpoch() wrote nothing, but taking the directory
+            // removed its outcome.
+            try RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: "").write(to: files.outcome)
+        }
+        let summary = TrainingRunSummary(
+            epochs: ran, resumedFrom: resumed?.path, startEpoch: startEpoch, completedEpochs: completedEpochs,
+            filesWritten: isRoot ? writtenFiles(trainedEpochs: !ran.isEmpty) : [], filesRemoved: removedFiles)
+        if isRoot && printsProgress { printLines(closingLines(summary, seconds: monotonicSeconds() - start)) }
+        outputLock = nil
+        return summary
+    }
+
+    /// Trains one epoch, evaluates when due and, on rank 0, writes as `run()` does: the first
+    /// call takes the output directory (`files.directory`: created, locked against other runs,
+    /// refused when it holds another run's files unless this trainer resumed its checkpoint or
+    /// `overwrite` is set), then every call appends to the CSV logs, writes the checkpoint (and
+    /// `best.safetensors` on a new best), redraws the report, and after the last epoch records
+    /// the outcome and releases the directory.
+    /// - Returns: the epoch's metrics.
+    /// - Throws: `TrainingError.diverged` when a step's loss is not finite or explodes, or a
+    ///   gradient is not finite (with the `error` policy), recording it in `files.outcome`;
+    ///   `TrainingError` when the output directory cannot be taken or written.
+    @discardableResult
+    public func trainEpoch() throws -> EpochMetrics {
+        try takeOutputDirectory()
         do {
-            while completedEpochs < configuration.epochs {
-                let metrics = try trainEpoch()
-                ran.append(metrics)
-                if isRoot {
-                    try writeEpochOutputs(metrics)
+            let metrics = try trainOneEpoch()
+            if isRoot {
+                try writeEpochOutputs(metrics)
+                if completedEpochs >= configuration.epochs {
+                    try RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: "").write(to: files.outcome)
+                    outputLock = nil
                 }
             }
+            return metrics
         } catch let error as TrainingError {
             if isRoot, case .diverged(let epoch, let step, let reason) = error {
                 // Best effort: failing to record it must not hide that the run diverged.
@@ -32,9 +70,15 @@ extension Trainer {
             }
             throw error
         }
-        if isRoot {
-            try RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: "").write(to: files.outcome)
-        }
-        return ran
+    }
+
+    /// The files of `files` this run wrote: logs, report and outcome, and the checkpoints when
+    /// it trained and `writesCheckpoints` is set.
+    func writtenFiles(trainedEpochs: Bool) -> [String] {
+        guard trainedEpochs else { return [files.metrics, files.steps, files.trustRatios, files.outcome] }
+        var written = [files.metrics, files.steps, files.trustRatios, files.report]
+        if writesCheckpoints { written.append(files.checkpoint) }
+        if writesCheckpoints && access(files.best, F_OK) == 0 { written.append(files.best) }
+        return written + [files.outcome]
     }
 }

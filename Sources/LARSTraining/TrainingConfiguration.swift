@@ -4,20 +4,24 @@
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Data
     /// Data set name (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `cifar100-coarse`, `npy`,
-    /// `folder`: a `DatasetKind` raw value).
-    public var dataset: String = "fashion-mnist"
+    /// `folder`: a `DatasetKind` raw value, or any name for a caller's own data). `nil`: a
+    /// `Trainer` names it after its training data (`ImageDataset.name` up to the first `/`), and
+    /// records that name in its configuration, report and checkpoints.
+    public var dataset: String?
     /// Directory holding the data set files; `nil` for the data set's standard location.
     public var dataDirectory: String?
     /// Use only the first N training images (quick runs).
     public var trainLimit: Int?
     /// Use only the first N test images.
     public var testLimit: Int?
-    /// Random crop with zero padding.
-    public var randomCrop: Bool = true
+    /// Random crop with zero padding. `nil`: the data kind's standard (see
+    /// `augmentation(forDataset:)`): on for the CIFAR and 28x28 sets, off for anything else.
+    public var randomCrop: Bool?
     /// Padding of the random crop in pixels (0: no crop); `nil` for the data set's standard value.
     public var cropPadding: Int?
-    /// Random horizontal flip.
-    public var horizontalFlip: Bool = true
+    /// Random horizontal flip. `nil`: the data kind's standard (see `augmentation(forDataset:)`):
+    /// on for CIFAR and Fashion-MNIST, off for MNIST digits and a caller's own data.
+    public var horizontalFlip: Bool?
     /// Drop the last, smaller batch of each epoch.
     public var dropLast: Bool = true
 
@@ -125,9 +129,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Directory for logs, report and checkpoint.
     public var outputDirectory: String = "runs/latest"
 
-    /// The default run: Fashion-MNIST, small CNN, LARS at batch 512 with one epoch of warm-up and
-    /// power-2 polynomial decay, 8 epochs, the data set's standard augmentation (`lars-train`
-    /// also switches the random crop off for the 28x28 data sets).
+    /// The default run: small CNN, LARS at batch 512 with one epoch of warm-up and power-2
+    /// polynomial decay, 8 epochs, on the data the `Trainer` is given (named after it), with that
+    /// data kind's standard augmentation: none for a caller's own data (`lars-train` also
+    /// switches the random crop off for the 28x28 data sets).
     public init() {}
 
     /// The replica count in use: `replicas`, or one per thread.

@@ -177,73 +177,25 @@ struct LarsTrain: ParsableCommand {
         }
         try configuration.validate()
         try configuration.validateBuiltInModel()
-        // Before any BLAS call of the run: one replica's share of the threads.
-        BLASRuntime.setThreads(configuration.threadsPerReplica)
         try checkSameConfigurationAcrossRanks(group, configuration)
 
-        guard let kind = DatasetKind(rawValue: configuration.dataset) else {
-            throw ValidationError("unknown data set '\(configuration.dataset)' (\(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        guard let kind = DatasetKind(rawValue: dataset) else {
+            throw ValidationError("unknown data set '\(dataset)' (\(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
         let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
-        // Held until the process ends: a second run into the same directory refuses to start.
-        let lock = isRoot
-            ? try OutputDirectoryLock(directory: configuration.outputDirectory, intent: resume.map { .resume(checkpoint: $0) } ?? (overwrite ? .overwrite : .fresh))
-            : nil
-        defer { withExtendedLifetime(lock) {} }
-        if let lock, !lock.removedTemporaries.isEmpty {
-            print("removed \(lock.removedTemporaries.count) temporary file(s) of an interrupted write: \(lock.removedTemporaries.joined(separator: ", "))")
-        }
         let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
-        if overwrite { lock?.removeRunFiles() }  // only now: a refused run loses nothing
+        // The trainer takes the output directory (its lock, and the refuse-or-overwrite rule)
+        // when the run starts, and prints the run's header, epochs and closing list of files.
+        trainer.overwrite = overwrite
         if isRoot {
             // OpenBLAS now runs one replica's share of the threads: report what runs.
             var running = blas
             running.threads = BLASRuntime.threads
             print(running.summary)
         }
-        if let resume {
-            try trainer.loadCheckpoint(from: resume)
-            if isRoot { print("resumed from \(resume) after epoch \(trainer.completedEpochs), step \(trainer.step)") }
-        }
-        if isRoot {
-            print(
-                "training \(configuration.model) (\(trainer.model.parameterCount) parameters) on \(configuration.dataset): "
-                    + "\(min(configuration.trainLimit ?? trainSet.count, trainSet.count)) training / "
-                    + "\(min(configuration.testLimit ?? testSet.count, testSet.count)) test images, "
-                    + "\(configuration.optimizer) at batch \(configuration.batchSize), \(configuration.epochs) epochs, "
-                    + "\(trainer.stepsPerEpoch) steps/epoch, \(group.size) process(es) x \(resolvedThreads) thread(s), \(configuration.resolvedReplicas) replica(s)")
-            print("convolutions: \(configuration.convolutionsDescription)")
-            let resolved = trainer.configuration
-            if resolved.accumulationSteps > 1 {
-                print(
-                    "micro-batches: \(resolved.accumulationSteps) x \(resolved.microBatchSize) images per step "
-                        + "(\(resolved.microBatchSize / group.size) per process); BatchNorm normalises each on its own")
-            }
-            let memory = trainer.memoryEstimate
-            print(
-                "memory: about \(formatBytes(memory.peakBytes)) at a step's peak (\(formatBytes(memory.bytesPerImage)) per image)"
-                    + (MemoryEstimate.machineBytes().map { " of \(formatBytes($0))" } ?? ""))
-            if let validation = trainer.validationSet {
-                print("validation: the last \(validation.count) training images, held out")
-            }
-            print("schedule: \(trainer.schedule)")
-            fflush(nil)
-        }
-        let start = monotonicSeconds()
+        if let resume { try trainer.loadCheckpoint(from: resume) }
         try trainer.run()
-        let seconds = monotonicSeconds() - start
-        if isRoot, let last = trainer.history.last {
-            let images = trainer.history.reduce(0.0) { $0 + $1.imagesPerSecond * $1.seconds }
-            let trainSeconds = trainer.history.reduce(0.0) { $0 + $1.seconds }
-            print("")
-            print("final test accuracy: \(format((last.testAccuracy ?? 0) * 100, 2)) % (test loss \(format(last.testLoss ?? 0, 4)))")
-            print("wall time \(formatDuration(seconds)), training throughput \(format(images / max(trainSeconds, 1e-9), 0)) images/s")
-            let files = trainer.files
-            print("logs:       \(files.metrics), \(files.steps), \(files.trustRatios)")
-            print("report:     \(files.report)")
-            print("checkpoint: \(files.checkpoint)")
-        }
         try finish(group)
     }
 }

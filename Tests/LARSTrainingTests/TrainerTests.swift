@@ -37,7 +37,7 @@ func quickConfiguration(
             configuration: quickConfiguration(output: output), trainSet: syntheticImages(count: 192, seed: 1),
             testSet: syntheticImages(count: 64, seed: 2))
         trainer.printsProgress = false
-        let metrics = try trainer.run()
+        let metrics = try trainer.run().epochs
         #expect(metrics.count == 3)
         let last = try #require(metrics.last)
         // Four classes: chance is 25 %.
@@ -75,18 +75,22 @@ func quickConfiguration(
         try straight.run()
 
         let firstDirectory = temporaryDirectory("first-half")
-        let first = try Trainer(configuration: quickConfiguration(output: firstDirectory, epochs: 4), trainSet: train, testSet: test)
-        first.printsProgress = false
-        _ = try first.trainEpoch()
-        _ = try first.trainEpoch()
         let checkpoint = firstDirectory + "/half.safetensors"
-        try first.saveCheckpoint(to: checkpoint)
+        let firstStep: Int
+        do {  // the first trainer ends (as if killed) before the run is resumed in its directory
+            let first = try Trainer(configuration: quickConfiguration(output: firstDirectory, epochs: 4), trainSet: train, testSet: test)
+            first.printsProgress = false
+            _ = try first.trainEpoch()
+            _ = try first.trainEpoch()
+            try first.saveCheckpoint(to: checkpoint)
+            firstStep = first.step
+        }
 
         let resumed = try Trainer(configuration: quickConfiguration(output: firstDirectory, epochs: 4), trainSet: train, testSet: test)
         resumed.printsProgress = false
         try resumed.loadCheckpoint(from: checkpoint)
         #expect(resumed.completedEpochs == 2)
-        #expect(resumed.step == first.step)
+        #expect(resumed.step == firstStep)
         try resumed.run()
 
         #expect(resumed.step == straight.step)
@@ -108,10 +112,11 @@ func quickConfiguration(
         finished.printsProgress = false
         try finished.run()
         // ...then the same run is resumed there from its epoch-1 state, as after a crash.
-        let source = try Trainer(configuration: quickConfiguration(output: directory, epochs: 3), trainSet: train, testSet: test)
+        let source = try Trainer(
+            configuration: quickConfiguration(output: temporaryDirectory("relog-source"), epochs: 3), trainSet: train, testSet: test)
         source.printsProgress = false
         _ = try source.trainEpoch()
-        let checkpoint = temporaryDirectory("relog-checkpoint") + "/epoch1.safetensors"
+        let checkpoint = directory + "/epoch1.safetensors"
         try source.saveCheckpoint(to: checkpoint)
         let resumed = try Trainer(configuration: quickConfiguration(output: directory, epochs: 3), trainSet: train, testSet: test)
         resumed.printsProgress = false

@@ -20,7 +20,7 @@ import Testing
             configuration: quickConfiguration(output: temporaryDirectory("float")), trainSet: Self.floatImages(count: 192, seed: 1),
             testSet: Self.floatImages(count: 64, seed: 2))
         trainer.printsProgress = false
-        let metrics = try trainer.run()
+        let metrics = try trainer.run().epochs
         #expect((metrics.last?.testAccuracy ?? 0) > 0.8)  // Four classes: chance is 25 %.
         // The statistics of byte / 25.5 - 3 are the byte statistics scaled the same way.
         let bytes = Normalization(computedFrom: syntheticImages(count: 192, seed: 1))

@@ -22,7 +22,7 @@ import LARSData
         let trainingOnly = try full.holdingOut(last: 32).remaining
         #expect(trainer.normalization == Normalization(computedFrom: trainingOnly, limit: 128))
         #expect(trainer.normalization != Normalization(computedFrom: full, limit: 160))
-        let metrics = try trainer.run()
+        let metrics = try trainer.run().epochs
         let accuracy = try #require(metrics.last?.validationAccuracy)
         #expect(accuracy >= 0 && accuracy <= 1)
         let header = try String(contentsOfFile: trainer.files.metrics, encoding: .utf8).split(separator: "\n")[0]

@@ -125,7 +125,11 @@ final class OneDNNPrimitive {
         defer { dnnl_primitive_attr_destroy(attr) }
         OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad_mode")
         var pd: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&pd, &op, attr, OneDNN.engine, hint), "primitive_desc_create \(what)")
+        // A typed pointer to the C descriptor struct: `&op` straight to `const void *` would let
+        // the generic `Op` be anything, including a class reference.
+        withUnsafePointer(to: &op) { descriptor in
+            OneDNN.check(dnnl_primitive_desc_create(&pd, descriptor, attr, OneDNN.engine, hint), "primitive_desc_create \(what)")
+        }
         self.init(pd!, what)
     }
 

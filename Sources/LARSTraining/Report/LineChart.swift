@@ -35,6 +35,12 @@ public struct LineChart {
     /// Whether a point with a non-finite y breaks its line into pieces (a gap, such as a diverged
     /// run) instead of being skipped over.
     public var gapsAtNonFinite: Bool = false
+    /// Values the y axis always spans, whatever the data: 0 for a loss, 0 and 1 for an
+    /// accuracy, so that the chart's scale is read from the axis, not guessed.
+    public var yAxisIncludes: [Double] = []
+    /// Room left above the highest value, as a fraction of the y axis's span, so that a line at
+    /// its maximum (an accuracy of 1) stays clear of the plot's top border.
+    public var yHeadroom: Double = 0
     /// Width and height in pixels.
     public var width: Double = 560, height: Double = 320
 
@@ -72,7 +78,9 @@ public struct LineChart {
             return out
         }
         var xs = (valid.map { transformX($0.x) }.min()!, valid.map { transformX($0.x) }.max()!)
-        var ys = (valid.map { transformY($0.y) }.min()!, valid.map { transformY($0.y) }.max()!)
+        let yValues = valid.map { transformY($0.y) } + yAxisIncludes.map(transformY).filter(\.isFinite)
+        var ys = (yValues.min()!, yValues.max()!)
+        if ys.0 < ys.1 { ys.1 += yHeadroom * (ys.1 - ys.0) }
         if xs.0 == xs.1 { xs = (xs.0 - 0.5, xs.1 + 0.5) }
         if ys.0 == ys.1 { ys = (ys.0 - (logarithmicY ? 0.5 : max(abs(ys.0) * 0.1, 0.5)), ys.1 + (logarithmicY ? 0.5 : max(abs(ys.1) * 0.1, 0.5))) }
         let xTicks = logarithmicX ? powerOfTwoTicks(xs.0, xs.1) : niceTicks(xs.0, xs.1)

@@ -22,12 +22,18 @@ public enum TrainingReport {
         func series(_ name: String, _ label: String) -> LineChart.Series {
             .init(name: label, points: Array(zip(epochs, column(metrics, name))).map { (x: $0.0, y: $0.1) })
         }
-        let loss = LineChart(
+        // Loss from zero and accuracy from 0 to 1, with room above the top value, so that the
+        // scale is the axis's and a curve at 100 % does not run along the border.
+        var loss = LineChart(
             title: "Loss", xLabel: "epoch", yLabel: "cross-entropy",
             series: [series("train_loss", "train"), series("test_loss", "test")])
-        let accuracy = LineChart(
+        loss.yAxisIncludes = [0]
+        loss.yHeadroom = 0.05
+        var accuracy = LineChart(
             title: "Top-1 accuracy", xLabel: "epoch", yLabel: "accuracy",
             series: [series("train_accuracy", "train"), series("test_accuracy", "test")])
+        accuracy.yAxisIncludes = [0, 1]
+        accuracy.yHeadroom = 0.05
         let stepNumbers = column(steps, "step")
         let lr = LineChart(
             title: "Learning-rate schedule", xLabel: "step", yLabel: "global learning rate",
