@@ -33,6 +33,9 @@ extension Trainer {
             "optimizer_scalars": scalarsJSON,
             "configuration": configJSON,
             "data": dataFingerprint,
+            // What `TrainedModel.load(from:)` needs to rebuild a built-in model without the data.
+            "input_shape": "\(trainSet.channels)x\(trainSet.height)x\(trainSet.width)",
+            "classes": "\(trainSet.classCount)",
             "tensors_hash": Self.tensorsHash(tensors),
         ].merging(bestScore.map { ["best_score": "\($0)"] } ?? [:]) { a, _ in a }
         try SafeTensors.write(tensors, metadata: metadata, to: path)

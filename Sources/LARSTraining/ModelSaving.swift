@@ -70,14 +70,19 @@ extension Layer {
     ///   negative running variance.
     @discardableResult
     public func load(from path: String) throws -> [String: String] {
-        let file = try SafeTensors.read(path)
+        try load(try SafeTensors.read(path), path: path, ignoringPrefix: nil)
+    }
+
+    /// Loads the model's state from `file` (read from `path`), as `load(from:)` does; tensors
+    /// whose names start with `ignoringPrefix` (a checkpoint's `optimizer/` state) are skipped.
+    func load(_ file: SafeTensorsFile, path: String, ignoringPrefix: String?) throws -> [String: String] {
         let parameters = namedParameters, buffers = namedBuffers
         let modelNames = parameters.map(\.name) + buffers.map(\.name)
         try SafeTensors.checkNames(modelNames.map { ($0, Tensor(zeros: [0])) }, path: path)
         let missing = modelNames.filter { file.tensors[$0] == nil }
         guard missing.isEmpty else { throw ModelStateError.missingTensors(path: path, names: missing) }
         let known = Set(modelNames)
-        let extra = file.names.filter { !known.contains($0) }
+        let extra = file.names.filter { name in !known.contains(name) && !(ignoringPrefix.map { name.hasPrefix($0) } ?? false) }
         guard extra.isEmpty else { throw ModelStateError.unexpectedTensors(path: path, names: extra) }
         let current = parameters.map { ($0.name, $0.parameter.value.shape) } + buffers.map { ($0.name, $0.buffer.value.shape) }
         for (name, shape) in current where file.tensors[name]!.shape != shape {

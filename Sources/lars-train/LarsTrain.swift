@@ -136,6 +136,10 @@ struct LarsTrain: ParsableCommand {
     var overwrite = false
     @Flag(name: .customLong("blas-info"), help: "Print the BLAS in use and exit.")
     var blasInfo = false
+    @Option(
+        name: .customLong("export-pytorch"),
+        help: "Write the PyTorch state_dict (safetensors; load_state_dict(strict=True) takes it) of the model in the --resume checkpoint, else in --output's best.safetensors or checkpoint.safetensors, to this file, and exit without training.")
+    var exportPyTorch: String?
 
     func run() throws {
         dieWithParentIfAsked()  // first: the parent may die while the BLAS core is chosen
@@ -144,6 +148,7 @@ struct LarsTrain: ParsableCommand {
             print(blas.summary)
             return
         }
+        if let exportPyTorch { return try export(to: exportPyTorch) }
         let group = try makeProcessGroup()
         do {
             try train(in: group, blas: blas)

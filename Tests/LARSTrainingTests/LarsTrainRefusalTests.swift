@@ -46,7 +46,7 @@ import LARSTestSupport
         try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
         let directory = temporaryDirectory("lars-train-locked")
         let held = try OutputDirectoryLock(directory: directory, intent: .fresh)
-        let (status, text) = try Self.run(["--train-limit", "100", "--epochs", "1", "--output", directory])
+        let (status, text) = try Self.run(["--train-limit", "100", "--batch-size", "50", "--epochs", "1", "--output", directory])
         withExtendedLifetime(held) {}
         #expect(status != 0)
         #expect(text.contains("in use by another run (process \(getpid()))"), "\(text)")
@@ -59,7 +59,7 @@ import LARSTestSupport
         let old = "epoch,step\n1,10\n"
         try old.write(toFile: files.metrics, atomically: false, encoding: .utf8)
         try [UInt8](repeating: 1, count: 64).withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: files.checkpoint)) }
-        let (status, text) = try Self.run(["--train-limit", "100", "--epochs", "1", "--output", directory])
+        let (status, text) = try Self.run(["--train-limit", "100", "--batch-size", "50", "--epochs", "1", "--output", directory])
         #expect(status != 0)
         #expect(text.contains("holds another run's files (metrics.csv, checkpoint.safetensors)"), "\(text)")
         #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == old)
