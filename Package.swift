@@ -65,6 +65,9 @@ let package = Package(
         .executableTarget(name: "lars-fit", dependencies: ["SwiftLARS"], path: "Examples/LinearFit"),
         // A user's program: trains its own model on a folder of PNG images, saves and reloads it.
         .executableTarget(name: "lars-folder-fit", dependencies: ["SwiftLARS"], path: "Examples/FolderFit"),
+        // The DocC "Getting started" article's program, exactly (GettingStartedExampleTests checks
+        // that the article shows this file and runs it on a folder of PNG images).
+        .executableTarget(name: "lars-getting-started", dependencies: ["SwiftLARS"], path: "Examples/GettingStarted"),
         // Each mistake a user can make with data, shapes and files, and the message it gets
         // (checked in a release build by Scripts/check-release-errors.sh).
         .executableTarget(name: "lars-mistakes", dependencies: ["SwiftLARS"], path: "Examples/Mistakes"),
