@@ -33,6 +33,10 @@ public struct Tensor: Sendable, CustomStringConvertible {
     }
 
     /// Wraps `scalars` with the given shape; the counts must agree.
+    /// - Parameters:
+    ///   - shape: the dimensions, outermost first (`[N, C, H, W]` for a batch of images).
+    ///   - scalars: `shape.reduce(1, *)` values in row-major (C) order: the last dimension varies
+    ///     fastest.
     public init(shape: [Int], scalars: [Float]) {
         userPrecondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
         let count = shape.reduce(1, *)

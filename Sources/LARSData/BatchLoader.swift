@@ -74,6 +74,10 @@ public struct BatchLoader: Sendable {
 
     /// Batch `index` of `epoch`, as this rank sees it. Computes the epoch order, so prefer
     /// iterating `epoch(_:)` for whole epochs.
+    /// - Parameters:
+    ///   - epoch: the epoch, from 0; it seeds the shuffle and the augmentation.
+    ///   - index: the batch within the epoch, in `0..<batchesPerEpoch`.
+    /// - Returns: the batch's normalised images `[n, C, H, W]` and their labels.
     public func batch(epoch: Int, index: Int) -> Batch {
         makeBatch(epoch: epoch, index: index, order: order(epoch: epoch))
     }

@@ -8,6 +8,15 @@ extension ImageDataset {
     /// The sizes must agree, every value must be finite and every label lie in
     /// `0..<classCount`; loaders check their files and throw `DatasetError` before this, so a
     /// violation here is a programming error and traps with a message.
+    /// - Parameters:
+    ///   - name: a short name for logs; a `Trainer` names its run after the part before any `/`.
+    ///   - floatImages: the pixels, `labels.count * channels * height * width` values.
+    ///   - labels: one class per image, each in `0..<classCount`.
+    ///   - channels: colour channels per image.
+    ///   - height: image height in pixels.
+    ///   - width: image width in pixels.
+    ///   - classCount: the number of classes.
+    ///   - classNames: `classCount` names for the classes, or `nil`.
     public init(
         name: String, floatImages: [Float], labels: [Int], channels: Int, height: Int, width: Int,
         classCount: Int, classNames: [String]? = nil

@@ -32,6 +32,16 @@ public struct ImageDataset: Sendable {
 
     /// Wraps already validated pixels and labels. The sizes must agree and every label must lie
     /// in `0..<classCount` (loaders check file contents and throw `DatasetError` before this).
+    /// - Parameters:
+    ///   - name: a short name for logs; a `Trainer` names its run after the part before any `/`.
+    ///   - images: the pixels, `labels.count * channels * height * width` bytes, image-major
+    ///     then NCHW.
+    ///   - labels: one class per image, each in `0..<classCount`.
+    ///   - channels: colour channels per image (1 grey, 3 RGB).
+    ///   - height: image height in pixels.
+    ///   - width: image width in pixels.
+    ///   - classCount: the number of classes.
+    ///   - classNames: `classCount` names for the classes, or `nil`.
     public init(
         name: String, images: [UInt8], labels: [Int], channels: Int, height: Int, width: Int,
         classCount: Int, classNames: [String]? = nil

@@ -50,7 +50,17 @@ public final class Conv2D: Layer {
     let openBLASWorkspace = OpenBLASConvolutionWorkspace()
 
     /// Creates the layer; weights from `weightInitializer` (He normal with fan-in `C*k*k` by
-    /// default), bias zero.
+    /// default), bias zero. Input `[N, inputChannels, H, W]`, output `[N, outputChannels, H', W']`
+    /// with `H' = (H + 2 * padding - kernelSize) / stride + 1` (the same for `W'`).
+    /// - Parameters:
+    ///   - inputChannels: channels `C` of the input.
+    ///   - outputChannels: channels of the output (the number of filters).
+    ///   - kernelSize: side `k` of the square `k x k` window, in pixels.
+    ///   - stride: step of the window, in pixels, in both directions.
+    ///   - padding: zero pixels added on every side of the input.
+    ///   - bias: whether the layer adds a learnt per-channel bias.
+    ///   - weightInitializer: how the `[outputChannels, inputChannels, k, k]` weights are drawn.
+    ///   - generator: the source of the initial weights (a seed fixes them).
     public init(
         inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
         bias: Bool = true, weightInitializer: WeightInitializer = .heNormal, generator: inout SeededGenerator

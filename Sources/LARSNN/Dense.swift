@@ -16,7 +16,14 @@ public final class Dense: Layer {
     private var cachedInput: Tensor?
 
     /// Creates the layer; the weight is drawn by `weightInitializer` (He normal by default,
-    /// fan-in = `inputCount`) and the bias starts at zero.
+    /// fan-in = `inputCount`) and the bias starts at zero. Input `[N, inputCount]` (put a
+    /// `Flatten` in front of image-shaped input), output `[N, outputCount]`.
+    /// - Parameters:
+    ///   - inputCount: features per input row.
+    ///   - outputCount: features per output row (the class count for a model's last layer).
+    ///   - bias: whether the layer adds a learnt bias.
+    ///   - weightInitializer: how the `[outputCount, inputCount]` weight is drawn.
+    ///   - generator: the source of the initial weights (a seed fixes them).
     public init(
         inputCount: Int, outputCount: Int, bias: Bool = true,
         weightInitializer: WeightInitializer = .heNormal, generator: inout SeededGenerator

@@ -24,7 +24,11 @@ public final class MaxPool2D: Layer {
     /// Where each output's maximum came from (its input pixel within the plane).
     var argmax: [Int32] = []
 
-    /// Creates the layer; `stride` defaults to `kernelSize` (non-overlapping windows).
+    /// Creates the layer; `stride` defaults to `kernelSize` (non-overlapping windows). Input
+    /// `[N, C, H, W]`, output `[N, C, (H - kernelSize) / stride + 1, (W - kernelSize) / stride + 1]`.
+    /// - Parameters:
+    ///   - kernelSize: side of the square window whose maximum is taken, in pixels.
+    ///   - stride: step of the window in pixels; `nil` for `kernelSize`.
     public init(kernelSize: Int, stride: Int? = nil) {
         window = PoolingWindow(layer: "MaxPool2D", size: kernelSize, stride: stride)
     }

@@ -99,6 +99,13 @@ public final class Trainer {
 
     /// Sets up a run of the built-in model `configuration.model` (`ModelFactory`): see
     /// `init(configuration:model:trainSet:testSet:group:)`.
+    /// - Parameters:
+    ///   - configuration: the run's settings; `model` names one of `ModelFactory.names`.
+    ///   - trainSet: the training images (square), of which the validation split is held out.
+    ///   - testSet: the held-out images the run evaluates, of the same size.
+    ///   - group: the processes of the run; one process unless under MPI.
+    /// - Throws: `TrainingError.invalidConfiguration` for images that are not square, and as the
+    ///   designated initializer does.
     public convenience init(
         configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
         group: any ProcessGroup = SingleProcessGroup()
