@@ -57,6 +57,11 @@ public final class CSVLog {
 
 /// Reads a whole text file, or throws naming it.
 func readTextFile(_ path: String) throws -> String {
+    String(decoding: try readFileBytes(path), as: UTF8.self)
+}
+
+/// Reads a whole file's bytes, or throws naming it.
+func readFileBytes(_ path: String) throws -> [UInt8] {
     guard let f = fopen(path, "r") else {
         throw TrainingError.io(path: path, problem: "cannot open: \(String(cString: strerror(errno)))")
     }
@@ -68,7 +73,7 @@ func readTextFile(_ path: String) throws -> String {
         if n <= 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 /// Parses a CSV file written by `CSVLog` (no quoting) into its header and rows.

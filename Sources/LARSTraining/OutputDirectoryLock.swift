@@ -98,9 +98,9 @@ public final class OutputDirectoryLock {
         return Int(text).map(String.init) ?? "unknown"
     }
 
-    /// The files of a run (`RunFiles`) that exist in `directory`.
+    /// The files of a run (`RunFiles`) that exist in `directory`, its TensorBoard event files too.
     static func runFiles(in directory: String) -> [String] {
-        RunFiles(directory: directory).all.filter { access($0, F_OK) == 0 }
+        RunFiles(directory: directory).all.filter { access($0, F_OK) == 0 } + TensorBoardEventFile.files(in: directory)
     }
 
     /// Removes every `.NAME.tmp-*` file of the run's atomically written files in `directory`.

@@ -24,6 +24,9 @@ public struct RunFiles: Sendable {
     /// How the run ended (`RunOutcome`, JSON), written when it stops.
     public var outcome: String { directory + "/outcome.json" }
 
+    /// TensorBoard event files (`events.out.tfevents.*`, `TensorBoardEventFile`) are written
+    /// here too, one per start of the run; their names carry the time and host.
+
     /// Every file a run writes, in the order above.
     public var all: [String] { [metrics, steps, trustRatios, report, checkpoint, best, outcome] }
 

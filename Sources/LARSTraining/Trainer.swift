@@ -85,6 +85,8 @@ public final class Trainer {
     var stepLog: CSVLog?
     var trustLog: CSVLog?
     var metricsLog: CSVLog?
+    /// The TensorBoard event file (`TrainerTensorBoard.swift`), when the run writes one.
+    var eventFile: TensorBoardEventFile?
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainLoader, configuration) }

@@ -24,6 +24,7 @@ extension Trainer {
         trustLog = try CSVLog(
             path: files.trustRatios, columns: RunFiles.trustRatioColumns, append: resuming,
             keepRow: { (Int($0[0]) ?? Int.max) < steps })
+        try openTensorBoard()
     }
 
     /// Logs one optimizer step: its loss and rate, and the trust ratios of the adapted groups.
@@ -35,6 +36,7 @@ extension Trainer {
                 "\(record.trustRatio)", "\(record.effectiveLearningRate)",
             ])
         }
+        logStepToTensorBoard(report, rate: rate, loss: loss)
     }
 
     /// Appends the epoch to `metrics.csv`, writes the checkpoint (and `best.safetensors` when the
@@ -59,6 +61,7 @@ extension Trainer {
             if improved { try saveCheckpoint(to: files.best) }
             try saveCheckpoint(to: files.checkpoint)
         }
+        try logEpochToTensorBoard(m)
         try TrainingReport.write(files: files, title: "swift-lars training run", details: reportDetails())
     }
 

@@ -66,6 +66,7 @@ extension Trainer {
         } catch let error as TrainingError {
             if isRoot, case .diverged(let epoch, let step, let reason) = error {
                 // Best effort: failing to record it must not hide that the run diverged.
+                try? eventFile?.flush()  // the steps up to the divergence, to see it coming
                 try? RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason).write(to: files.outcome)
             }
             throw error

@@ -128,12 +128,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Output
     /// Directory for logs, report and checkpoint.
     public var outputDirectory: String = "runs/latest"
+    /// Whether the run writes TensorBoard event files beside its CSV logs
+    /// (`events.out.tfevents.*`, `TrainerTensorBoard.swift`); `nil`: yes. Optional so that
+    /// checkpoints written before the setting existed still load.
+    public var tensorBoard: Bool?
 
     /// The default run: small CNN, LARS at batch 512 with one epoch of warm-up and power-2
     /// polynomial decay, 8 epochs, on the data the `Trainer` is given (named after it), with that
     /// data kind's standard augmentation: none for a caller's own data (`lars-train` also
     /// switches the random crop off for the 28x28 data sets).
     public init() {}
+
+    /// `tensorBoard`, resolved: on unless set off.
+    public var writesTensorBoard: Bool { tensorBoard ?? true }
 
     /// The replica count in use: `replicas`, or one per thread.
     public var resolvedReplicas: Int { replicas ?? threads }
@@ -177,6 +184,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
         copy.outputDirectory = ""
+        copy.tensorBoard = nil  // logging, not the trajectory
         // The same directory spelled another way is the same data (the data's fingerprint in
         // the checkpoint catches different content behind the same path).
         copy.dataDirectory = dataDirectory.map(resolvedPath)
