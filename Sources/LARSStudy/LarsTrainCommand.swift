@@ -35,6 +35,7 @@ public struct LarsTrainCommand: Sendable {
         if let wd = StudyRecipes.weightDecay(run.optimizer) { a += ["--weight-decay", shortNumber(wd)] }
         if StudyRecipes.nesterov(run.optimizer) { a.append("--nesterov") }
         a += ["--output", directory(of: run)]
+        if !s.tensorBoard { a.append("--no-tensorboard") }
         a += s.extraArguments
         // A cell directory belongs to the study: without a checkpoint to resume, whatever an
         // interrupted attempt left there is replaced.

@@ -62,6 +62,9 @@ public struct StudySettings: Sendable, Equatable {
     public var extraArguments: [String] = []
     /// Command words put in front of every run (`mpirun -np 2 --oversubscribe`).
     public var launcher: [String] = []
+    /// Whether runs write TensorBoard event files and the study its HParams records
+    /// (`StudyTensorBoard`); off passes `--no-tensorboard` to lars-train.
+    public var tensorBoard = true
     /// The study directory (`--output`).
     public var output: String
 

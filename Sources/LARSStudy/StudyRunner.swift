@@ -61,6 +61,7 @@ public struct StudyRunner {
     public func run() throws -> [RunResult] {
         try settings.validate()
         try makeDirectories(settings.output + "/cells")
+        if settings.tensorBoard { try writeTensorBoardRecords() }
         let header = StudyHeader(settings: settings, machine: machineLine())
         let runs = settings.runs
         let facts = DatasetFacts(name: settings.dataset)!
@@ -95,13 +96,25 @@ public struct StudyRunner {
             progress.drop(images: max(0, settings.epochs - startEpoch - epochsSeen) * perEpoch)
             try record(exit, of: run, in: files)
             let current = results()
-            if let r = current.first(where: { $0.run == run }) { say("  -> " + summary(r)) }
+            if let r = current.first(where: { $0.run == run }) {
+                say("  -> " + summary(r))
+                if settings.tensorBoard { try StudyTensorBoard.writeSession(r) }
+            }
             try StudyOutputs.write(current, header: header)
         }
         let final = results()
         try StudyOutputs.write(final, header: header)
         say("study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg")
         return final
+    }
+
+    /// The HParams records of a study starting: the experiment into its root, and the session
+    /// records of the runs already ended that lack them (a study written before them).
+    func writeTensorBoardRecords() throws {
+        try StudyTensorBoard.writeExperiment(settings)
+        for result in results() where result.state != .pending && !StudyTensorBoard.hasStudyFile(in: result.directory) {
+            try StudyTensorBoard.writeSession(result)
+        }
     }
 
     /// Leaves the run's ending on disk: lars-train writes `outcome.json` itself when it finishes

@@ -55,6 +55,8 @@ struct LarsStudyCommand: ParsableCommand {
     var larsTrain: String?
     @Option(help: "Study directory; running the same one again skips finished runs.")
     var output = "studies/latest"
+    @Flag(name: .customLong("tensorboard"), inversion: .prefixedNo, help: "TensorBoard event files in every run and the grid as one HParams table (tensorboard --logdir OUTPUT); --no-tensorboard: CSV logs only.")
+    var tensorBoard = true
     @Flag(name: .customLong("dry-run"), help: "Print the runs and their commands without running them.")
     var dryRun = false
 
@@ -86,6 +88,7 @@ struct LarsStudyCommand: ParsableCommand {
         if let rates { s.rateOverrides = try parseRates(rates) }
         s.extraArguments = splitWords(extra ?? "")
         s.launcher = splitWords(launcher ?? "")
+        s.tensorBoard = tensorBoard
         try s.validate()
         return s
     }

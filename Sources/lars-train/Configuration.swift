@@ -51,6 +51,7 @@ extension LarsTrain {
         c.oneDNNNormalizationAndPooling = oneDNNNormalizationAndPooling
         c.evalEvery = evalEvery
         c.outputDirectory = outputDirectory
+        c.tensorBoard = tensorBoard
         return c
     }
 }

@@ -18,9 +18,10 @@ struct LarsTrain: ParsableCommand {
         commandName: "lars-train",
         abstract: "Train a CIFAR-style model with layer-wise adaptive rate scaling (LARS).",
         discussion: """
-            Writes metrics.csv, steps.csv, trust_ratios.csv, report.html, checkpoint.safetensors and outcome.json \
-            into --output. Under mpirun (built with SWIFT_LARS_MPI=1) every rank trains a shard of \
-            each global batch and gradients are summed with MPI_Allreduce.
+            Writes metrics.csv, steps.csv, trust_ratios.csv, report.html, checkpoint.safetensors, outcome.json \
+            and TensorBoard event files into --output (watch with tensorboard --logdir). Under mpirun \
+            (built with SWIFT_LARS_MPI=1) every rank trains a shard of each global batch and gradients \
+            are summed with MPI_Allreduce.
             """)
 
     // Data
@@ -134,6 +135,8 @@ struct LarsTrain: ParsableCommand {
     var resume: String?
     @Flag(help: "Start a fresh run in an --output directory that holds another run's files, removing them (default: refuse).")
     var overwrite = false
+    @Flag(name: .customLong("tensorboard"), inversion: .prefixedNo, help: "Write TensorBoard event files (events.out.tfevents.*) beside the CSV logs (--no-tensorboard: CSV logs only).")
+    var tensorBoard = true
     @Flag(name: .customLong("blas-info"), help: "Print the BLAS in use and exit.")
     var blasInfo = false
     @Option(
