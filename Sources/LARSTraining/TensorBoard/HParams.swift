@@ -94,7 +94,6 @@ public enum HParams {
     /// - Parameter created: seconds since 1970 (`time_created_secs`).
     public static func experiment(name: String, parameters: [Parameter], metrics: [Metric], created: Double) -> SummaryValue {
         record(experimentTag, field: 2) { e in
-            e.string(6, name)
             e.double(3, created)
             for p in parameters {
                 e.message(4) { info in
@@ -115,6 +114,7 @@ public enum HParams {
                     info.string(3, m.displayName)
                 }
             }
+            e.string(6, name)  // last: fields in number order, as protobuf's own encoders write them
         }
     }
 

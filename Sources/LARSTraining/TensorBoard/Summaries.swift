@@ -86,7 +86,7 @@ public struct SummaryValue: Sendable, Equatable {
         case .plugin(let name, let content):
             w.message(8) { tensor in
                 tensor.int32(1, 1)  // dtype DT_FLOAT
-                tensor.message(2) { shape in shape.message(2) { $0.int64(1, 0) } }  // shape [0]
+                tensor.message(2) { shape in shape.message(2) { _ in } }  // shape [0]: one dimension of size 0 (the default)
             }
             w.message(9) { metadata in
                 metadata.message(1) { plugin in
