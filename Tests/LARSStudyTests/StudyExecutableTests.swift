@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import LARSTestSupport
+import LARSStudy
+import LARSTraining
 
 /// Runs the shipped `lars-study` (which runs the shipped `lars-train`) on tiny studies of the real
 /// Fashion-MNIST (Debian's `dataset-fashion-mnist`). The runs are debug builds on 64 images, so
@@ -74,6 +76,11 @@ import LARSTestSupport
         let html = try String(contentsOfFile: output + "/study.html", encoding: .utf8)
         #expect(html.contains("Trust ratio per layer, LARS batch 16") && html.contains("Trust ratio per layer, LARS batch 32"))
         #expect(FileManager.default.fileExists(atPath: output + "/accuracy_vs_batch.svg"))
+        // TensorBoard: the experiment in the root; each cell lars-train's events and the study's session file.
+        #expect(TensorBoardEventFile.files(in: output).filter { $0.hasSuffix(StudyTensorBoard.suffix) }.count == 1)
+        for row in rows {
+            #expect(TensorBoardEventFile.files(in: row["directory"]!).map { $0.hasSuffix(StudyTensorBoard.suffix) } == [false, true], "\(row)")
+        }
 
         // Again: every cell is skipped, no lars-train runs, no cell file changes.
         let before = Self.mtimes(output + "/cells")
