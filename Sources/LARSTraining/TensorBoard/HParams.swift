@@ -91,7 +91,12 @@ public enum HParams {
     }
 
     /// The experiment record: `parameters` and `metrics` as the table's columns.
-    /// - Parameter created: seconds since 1970 (`time_created_secs`).
+    ///
+    /// - Parameters:
+    ///   - name: the experiment's name.
+    ///   - parameters: the hyperparameter columns.
+    ///   - metrics: the metric columns.
+    ///   - created: seconds since 1970 (`time_created_secs`).
     public static func experiment(name: String, parameters: [Parameter], metrics: [Metric], created: Double) -> SummaryValue {
         record(experimentTag, field: 2) { e in
             e.double(3, created)
@@ -119,7 +124,11 @@ public enum HParams {
     }
 
     /// A run's session-start record: its hyperparameters (keys as `Parameter.name`), in the
-    /// order given. - Parameter started: seconds since 1970.
+    /// order given.
+    ///
+    /// - Parameters:
+    ///   - values: each hyperparameter's name and value.
+    ///   - started: seconds since 1970.
     public static func sessionStart(_ values: [(name: String, value: Value)], started: Double) -> SummaryValue {
         record(sessionStartTag, field: 3) { s in
             for (name, value) in values {
@@ -132,7 +141,11 @@ public enum HParams {
         }
     }
 
-    /// A run's session-end record. - Parameter ended: seconds since 1970.
+    /// A run's session-end record.
+    ///
+    /// - Parameters:
+    ///   - status: how the run ended.
+    ///   - ended: seconds since 1970.
     public static func sessionEnd(_ status: Status, ended: Double) -> SummaryValue {
         record(sessionEndTag, field: 4) { s in
             s.int32(1, status.rawValue)
