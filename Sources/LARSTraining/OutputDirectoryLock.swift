@@ -105,14 +105,9 @@ public final class OutputDirectoryLock {
 
     /// Removes every `.NAME.tmp-*` file of the run's atomically written files in `directory`.
     static func removeTemporaries(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
         let prefixes = RunFiles(directory: directory).all.map { AtomicFile.temporaryPrefix(for: $0) }
         var removed: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+        for name in directoryEntryNames(directory) {
             let path = directory + "/" + name
             if prefixes.contains(where: { path.hasPrefix($0) }), unlink(path) == 0 { removed.append(path) }
         }

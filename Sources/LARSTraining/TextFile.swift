@@ -15,6 +15,20 @@ func writeTextFileAtomically(_ text: String, to path: String) throws {
     }
 }
 
+/// The names in `directory` (`.` and `..` included), in the order the system lists them; empty
+/// when it cannot be read.
+func directoryEntryNames(_ directory: String) -> [String] {
+    guard let dir = opendir(directory) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        names.append(withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        })
+    }
+    return names
+}
+
 /// Creates `path` and its parents if they do not exist.
 public func makeDirectories(_ path: String) throws {
     var current = path.hasPrefix("/") ? "" : "."

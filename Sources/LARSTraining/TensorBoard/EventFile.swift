@@ -87,16 +87,7 @@ public final class TensorBoardEventFile {
 
     /// The event files in `directory`, sorted by name (creation order); empty when there is none.
     public static func files(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix(namePrefix) { names.append(directory + "/" + name) }
-        }
-        return names.sorted()
+        directoryEntryNames(directory).filter { $0.hasPrefix(namePrefix) }.map { directory + "/" + $0 }.sorted()
     }
 
     /// Seconds since 1970-01-01 UTC.
