@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LARSTestSupport
+import LARSTraining
 
 /// Runs the shipped `lars-train` as a user would, on a small subset of the real Fashion-MNIST
 /// (Debian's `dataset-fashion-mnist`, installed by `.ci/run`).
@@ -56,6 +57,23 @@ import LARSTestSupport
         #expect(text.contains("validation: the last 100 training images, held out"), "\(text)")
         let outcome = try String(contentsOfFile: output + "/outcome.json", encoding: .utf8)
         #expect(outcome.contains("\"state\":\"diverged\""), "\(outcome)")
+        // The TensorBoard events of the steps before the divergence were written, as steps.csv's rows.
+        let events = try TensorBoardEventFile.files(in: output).flatMap { try TensorBoardEventFile.read($0).map(DecodedEvent.init) }
+        let logged = try String(contentsOfFile: output + "/steps.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(!logged.isEmpty && events.filter { $0.scalars["step/loss"] != nil }.map(\.step) == logged.map { Int64($0.split(separator: ",")[0])! + 1 })
+    }
+
+    @Test func noTensorBoardWritesTheCSVLogsOnly() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.fashionMNIST + "/train-images-idx3-ubyte.gz"))
+        let output = temporaryDirectory("lars-train-no-tensorboard")
+        let (status, text) = try Self.run([
+            "--model", "mlp", "--train-limit", "200", "--test-limit", "100", "--batch-size", "100", "--epochs", "1",
+            "--no-tensorboard", "--output", output,
+        ])
+        #expect(status == 0, "\(text)")
+        #expect(TensorBoardEventFile.files(in: output).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: output + "/metrics.csv"))
+        #expect(!text.contains("tensorboard --logdir"), "\(text)")
     }
 
     @Test func missingDataNamesTheFileAndThePackage() throws {
