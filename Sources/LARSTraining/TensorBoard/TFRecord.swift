@@ -19,7 +19,9 @@ public enum TFRecord {
 
     /// The records of a framed byte stream, in order, each checked against both its checksums.
     ///
-    /// - Parameter path: names the source in errors.
+    /// - Parameters:
+    ///   - bytes: the framed records, as read from an event file.
+    ///   - path: names the source in errors.
     /// - Throws: `TrainingError.invalidFile` naming the record's offset when a checksum does not
     ///   match or the stream ends inside a record (a write cut off).
     public static func records(in bytes: [UInt8], path: String = "<bytes>") throws -> [[UInt8]] {
