@@ -72,6 +72,7 @@ extension Trainer {
         }
         lines.append("wrote \(summary.filesWritten.count) file(s) in \(files.directory):")
         lines += summary.filesWritten.map { "  " + $0 }
+        if eventFile != nil { lines.append("watch it in TensorBoard: tensorboard --logdir \(files.directory)") }
         return lines
     }
 

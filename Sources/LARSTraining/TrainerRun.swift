@@ -80,6 +80,7 @@ extension Trainer {
         var written = [files.metrics, files.steps, files.trustRatios, files.report]
         if writesCheckpoints { written.append(files.checkpoint) }
         if writesCheckpoints && access(files.best, F_OK) == 0 { written.append(files.best) }
+        if let eventFile { written.append(eventFile.path) }
         return written + [files.outcome]
     }
 }

@@ -25,7 +25,7 @@ private func series(_ tag: String, _ events: [DecodedEvent]) -> [Int64: Float] {
         let directory = temporaryDirectory("tensorboard-run")
         let trainer = try Trainer(configuration: quickConfiguration(output: directory, epochs: 2), trainSet: train, testSet: test)
         trainer.printsProgress = false
-        let history = try trainer.run()
+        let history = try trainer.run().epochs
         let files = try events(in: directory)
         try #require(files.count == 1)
         let all = files[0]
@@ -50,16 +50,15 @@ private func series(_ tag: String, _ events: [DecodedEvent]) -> [Int64: Float] {
         let configuration = quickConfiguration(output: directory, epochs: 3)
         let first = try Trainer(configuration: configuration, trainSet: train, testSet: test)
         first.printsProgress = false
-        try first.openLogs()
-        let epoch1 = try first.trainEpoch()
-        try first.writeEpochOutputs(epoch1)
-        _ = try first.trainEpoch()  // logged steps of epoch 2, then "killed" before its outputs
+        let epoch1 = try first.trainEpoch()  // written with its checkpoint
+        _ = try first.trainOneEpoch()  // logged steps of epoch 2, then "killed" before its outputs
         // While the process lives: the file holds epoch 1 whole, and nothing of epoch 2.
         let before = try events(in: directory)
         #expect(before.count == 1)
         #expect(series("epoch/train_loss", before[0]).keys.sorted() == [Int64(epoch1.step)])
         #expect(series("step/loss", before[0]).keys.max() == Int64(epoch1.step))
 
+        first.outputLock = nil  // as the kernel releases a killed process's lock
         let resumed = try Trainer(configuration: configuration, trainSet: train, testSet: test)
         resumed.printsProgress = false
         try resumed.loadCheckpoint(from: first.files.checkpoint)

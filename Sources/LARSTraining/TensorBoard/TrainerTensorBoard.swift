@@ -10,11 +10,12 @@ extension Trainer {
     public static let trustRatioHistogramTag = "trust_ratio/all_layers"
 
     /// Opens a new event file in the run's directory (rank 0, when the configuration asks for
-    /// one). A resumed run's file starts with a session-start event at its first new step, so
-    /// that TensorBoard drops any events of the interrupted run past the checkpoint.
+    /// one and epochs remain to train). A resumed run's file starts with a session-start event at
+    /// its first new step, so that TensorBoard drops any events of the interrupted run past the
+    /// checkpoint.
     func openTensorBoard() throws {
         eventFile = nil
-        guard configuration.writesTensorBoard else { return }
+        guard configuration.writesTensorBoard, completedEpochs < configuration.epochs else { return }
         let file = try TensorBoardEventFile(directory: files.directory)
         if step > 0 {
             file.append(TensorBoardEvent(wallTime: TensorBoardEventFile.now(), step: Int64(step + 1), content: .sessionStart))
