@@ -61,12 +61,17 @@ struct LarsStudyCommand: ParsableCommand {
     func makeSettings() throws -> StudySettings {
         var s = quick ? StudyRecipes.quickDefaults : StudyRecipes.fullDefaults
         s.output = output
-        if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers) }
-        if let batches { s.batches = try parseIntegers(batches, "--batches") }
+        // A value given twice would run the same cell twice: each is kept once.
+        if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers).uniqued() }
+        if let batches { s.batches = try parseIntegers(batches, "--batches").uniqued() }
         if let seeds {
-            let list = try parseIntegers(seeds, "--seeds").map { UInt64(max(0, $0)) }
-            if list.count == 1 && list[0] < 1 { throw StudyError.invalidSettings("--seeds: a count must be at least 1") }
-            s.seeds = list.count == 1 ? (1...list[0]).map { $0 } : list
+            let list = try parseIntegers(seeds, "--seeds").uniqued()
+            let most = StudySettings.maximumSeeds
+            if list.count == 1 && !(1...most).contains(list[0]) {
+                throw StudyError.invalidSettings("--seeds: a count must be in 1...\(most), got \(list[0])")
+            }
+            if list.count > 1, let bad = list.first(where: { $0 < 0 }) { throw StudyError.invalidSettings("--seeds: seed \(bad) is negative") }
+            s.seeds = list.count == 1 ? (1...UInt64(list[0])).map { $0 } : list.map { UInt64($0) }
         }
         if let epochs { s.epochs = epochs }
         if let dataset { s.dataset = dataset }

@@ -199,7 +199,10 @@ struct LarsTrain: ParsableCommand {
             running.threads = BLASRuntime.threads
             print(running.summary)
         }
-        if let resume { try trainer.loadCheckpoint(from: resume) }
+        if let resume {
+            try trainer.loadCheckpoint(from: resume)
+            try trainer.checkEpochsLeft(resuming: resume)
+        }
         try trainer.run()
         try finish(group)
     }
