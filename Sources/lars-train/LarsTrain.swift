@@ -5,7 +5,7 @@ import SwiftLARS
 import Glibc
 #endif
 
-#if canImport(LARSDistributed)
+#if SWIFT_LARS_MPI
 import LARSDistributed
 #endif
 
