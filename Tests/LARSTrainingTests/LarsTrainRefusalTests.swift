@@ -93,4 +93,30 @@ import LARSTestSupport
         // The run stopped before writing anything.
         #expect(!FileManager.default.fileExists(atPath: RunFiles(directory: directory).metrics))
     }
+
+    @Test func aRunStoppedBeforeItsFirstCheckpointIsNotAdvisedToResumeOne() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let directory = temporaryDirectory("lars-train-no-checkpoint")
+        let files = RunFiles(directory: directory)
+        try "epoch,step\n".write(toFile: files.metrics, atomically: false, encoding: .utf8)
+        let (status, text) = try Self.run(["--train-limit", "100", "--epochs", "1", "--output", directory])
+        #expect(status != 0)
+        #expect(text.contains("it has no checkpoint to resume (it stopped before its first epoch ended); pass --overwrite"), "\(text)")
+        #expect(!text.contains("--resume " + files.checkpoint), "\(text)")
+        #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == "epoch,step\n")
+    }
+
+    @Test func resumingAFinishedRunIntoANewDirectoryTrainsNothingAndFails() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let first = temporaryDirectory("lars-train-finished")
+        let flags = ["--train-limit", "64", "--test-limit", "50", "-b", "32", "--epochs", "1", "--threads", "1"]
+        let (done, log) = try Self.run(flags + ["--output", first])
+        try #require(done == 0, "\(log)")
+        let second = temporaryDirectory("lars-train-nothing-left")
+        let (status, text) = try Self.run(flags + ["--resume", RunFiles(directory: first).checkpoint, "--output", second])
+        #expect(status != 0)
+        #expect(text.contains("has trained 1 of 1 epochs: nothing is left to train; pass a larger --epochs to continue it"), "\(text)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: second).filter { !$0.hasPrefix(".") }
+        #expect(written.isEmpty, "\(written)")
+    }
 }
