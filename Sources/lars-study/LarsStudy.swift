@@ -65,13 +65,12 @@ struct LarsStudyCommand: ParsableCommand {
         if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers).uniqued() }
         if let batches { s.batches = try parseIntegers(batches, "--batches").uniqued() }
         if let seeds {
-            let list = try parseIntegers(seeds, "--seeds").uniqued()
-            let most = StudySettings.maximumSeeds
+            let list = try parseIntegers(seeds, "--seeds"), most = StudySettings.maximumSeeds
             if list.count == 1 && !(1...most).contains(list[0]) {
                 throw StudyError.invalidSettings("--seeds: a count must be in 1...\(most), got \(list[0])")
             }
             if list.count > 1, let bad = list.first(where: { $0 < 0 }) { throw StudyError.invalidSettings("--seeds: seed \(bad) is negative") }
-            s.seeds = list.count == 1 ? (1...UInt64(list[0])).map { $0 } : list.map { UInt64($0) }
+            s.seeds = list.count == 1 ? (1...UInt64(list[0])).map { $0 } : list.uniqued().map { UInt64($0) }
         }
         if let epochs { s.epochs = epochs }
         if let dataset { s.dataset = dataset }
