@@ -107,7 +107,7 @@ def npy_cases():
         _npy_case("npz compression method 12", _npz_bytes(_patch_directory(10, struct.pack("<H", 12))), npz=True, words=("method",)),
         _npy_case("npz encrypted member", _npz_bytes(_patch_directory(8, struct.pack("<H", 1))), npz=True, words=("encrypted",)),
         _npy_case("npz CRC wrong", _npz_bytes(_patch_directory(16, b"\x00\x00\x00\x00")), npz=True, words=("crc",)),
-        _npy_case("npz 65535 members declared", _npz_bytes(lambda b: b[:-12] + struct.pack("<H", 65535) + b[-10:]), npz=True, words=("members",)),
+        _npy_case("npz 65535 members declared", _npz_bytes(lambda b: b[:-12] + struct.pack("<H", 65535) + b[-10:]), npz=True, words=("members", "zip64")),
         _npy_case("npz without x_test", lambda a: {k: v for k, v in a.items() if k != "x_test"}, npz=True, words=("x_test",)),
         _npy_case("npz member twice", lambda a: nf.zip_raw([(k + ".npy", v, zlib.crc32(v), len(v), 0) for k, v in list(a.items()) + [("y_test", a["y_test"])]]), npz=True, words=("twice",)),
         _npy_case("npz empty archive", lambda a: nf.zip_raw([]), npz=True, words=("x_train", "holds no arrays")),

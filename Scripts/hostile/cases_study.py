@@ -62,9 +62,12 @@ def _two_studies(ws):
         out = d + "/study"
 
         def custom(binary):
-            args = [_study(binary)] + _tiny(ws, out) + ["--epochs", "2"]
+            args = [_study(binary)] + _tiny(ws, out) + ["--epochs", "3", "--train-limit", "256"]
             first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            time.sleep(1.0)
+            # The first holds its lock from the moment its cells directory exists.
+            deadline = time.monotonic() + 60
+            while not os.path.isdir(out + "/cells") and first.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
             second = subprocess.run(args, capture_output=True, timeout=120)
             text = (second.stdout + second.stderr).decode("utf-8", "replace")
             first.communicate(timeout=300)
@@ -86,9 +89,9 @@ def cases(ws):
         _flag_case(ws, "--output //", ["--output", "//"], ("root",)),
         _flag_case(ws, "--output '' (running)", ["--output", ""], ("--output",), dry=False),
         _flag_case(ws, "--extra='--output out/shared'", ["--extra=--output out/shared"], ("--extra", "--output"), dry=False),
-        _flag_case(ws, "--extra='--overwrite'", ["--extra", "--overwrite"], ("--overwrite",), dry=False),
-        _flag_case(ws, "--extra='--resume x'", ["--extra", "--resume x.safetensors"], ("--resume",)),
-        _flag_case(ws, "--extra='--lr 9'", ["--extra", "--lr 9"], ("--lr",)),
+        _flag_case(ws, "--extra='--overwrite'", ["--extra=--overwrite"], ("--overwrite",), dry=False),
+        _flag_case(ws, "--extra='--resume x'", ["--extra=--resume x.safetensors"], ("--resume",)),
+        _flag_case(ws, "--extra='--lr 9'", ["--extra=--lr 9"], ("--lr",)),
         _flag_case(ws, "--seeds 100000000", ["--seeds", "100000000"], ("--seeds",), timeout=20),
         _flag_case(ws, "--seeds 0", ["--seeds", "0"], ("--seeds",)),
         _flag_case(ws, "--seeds 1,-5", ["--seeds", "1,-5"], ("--seeds",)),

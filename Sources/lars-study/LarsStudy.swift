@@ -97,7 +97,9 @@ struct LarsStudyCommand: ParsableCommand {
     func run() throws {
         do {
             let settings = try makeSettings()
-            if let larsTrain, !FileManager.default.isExecutableFile(atPath: larsTrain) {
+            var isDirectory: ObjCBool = false
+            if let larsTrain, !FileManager.default.isExecutableFile(atPath: larsTrain)
+                || (FileManager.default.fileExists(atPath: larsTrain, isDirectory: &isDirectory) && isDirectory.boolValue) {
                 throw StudyError.cannotRun("--lars-train \(larsTrain) is not an executable file")
             }
             let runner = StudyRunner(settings: settings, larsTrain: try larsTrain ?? LarsTrainCommand.locateNextToSelf())

@@ -22,6 +22,7 @@ import Testing
         (["--seeds", "1,-2"], "--seeds: seed -2 is negative"),
         (["--lr-search", "2000"], "--lr-search must be in 1...15, got 2000"),
         (["--rates", "lars=1e7"], "would get learning rate 1e+07, outside [1e-12, 1e+06]"),
+        (["--lars-train", "/tmp"], "--lars-train /tmp is not an executable file"),
     ])
     func aStudyThatCannotBeRunIsRefusedBeforeWritingAnything(arguments: [String], message: String) throws {
         let output = StudyExecutableTests.studyDirectory("refused")
