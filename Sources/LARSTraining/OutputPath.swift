@@ -3,7 +3,9 @@
 public enum OutputPath {
     /// Throws unless `path` can name a directory to write a run or a study into: not empty, not
     /// the root directory however it is spelled (`/`, `//`, `/.`, `/tmp/..`, `.` run from `/`).
-    /// - Parameter flag: the option that gave the path, as messages name it.
+    /// - Parameters:
+    ///   - path: the directory, as the user gave it.
+    ///   - flag: the option that gave the path, as messages name it.
     /// - Throws: `TrainingError.invalidConfiguration` naming the flag and the path.
     public static func validate(_ path: String, flag: String = "--output") throws {
         guard !path.isEmpty else {
