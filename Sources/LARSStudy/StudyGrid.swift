@@ -241,11 +241,3 @@ extension Substring {
         String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
-
-extension Array where Element: Hashable {
-    /// The elements in order, each kept at its first occurrence only.
-    public func uniqued() -> [Element] {
-        var seen = Set<Element>()
-        return filter { seen.insert($0).inserted }
-    }
-}
