@@ -33,7 +33,7 @@ struct CheckpointMetadata {
     static let integrityEntries = ["step", "normalization", "data", "tensors_hash"]
     /// Configuration fields a current checkpoint's configuration must name itself, not take
     /// from today's defaults: the ones that say which run it is.
-    static let identityFields = ["dataset", "model", "optimizer", "learningRate", "batchSize", "epochs", "seed", "schedule"]
+    static let identityFields = ["model", "optimizer", "learningRate", "batchSize", "epochs", "seed", "schedule"]
 
     /// Parses the `metadata` of the checkpoint at `path`.
     /// - Throws: `TrainingError.invalidFile` for a missing entry, a wrong format, or an entry

@@ -79,7 +79,7 @@ struct HostileRoundTwoTests {
         #expect(resumer.completedEpochs == 0)
     }
 
-    @Test("a configuration without its model (or another identity field) is refused", arguments: ["model", "dataset", "seed"])
+    @Test("a configuration without its model (or another identity field) is refused", arguments: ["model", "optimizer", "seed"])
     func configurationWithoutIdentity(field: String) throws {
         let (path, resumer) = try checkpoint(temporaryDirectory("integrity-config"))
         try edit(path) { metadata in

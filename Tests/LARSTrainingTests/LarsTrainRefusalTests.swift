@@ -100,7 +100,7 @@ import LARSTestSupport
         let directory = temporaryDirectory("lars-train-no-checkpoint")
         let files = RunFiles(directory: directory)
         try "epoch,step\n".write(toFile: files.metrics, atomically: false, encoding: .utf8)
-        let (status, text) = try Self.run(["--train-limit", "100", "--epochs", "1", "--output", directory])
+        let (status, text) = try Self.run(["--train-limit", "100", "--batch-size", "50", "--epochs", "1", "--output", directory])
         #expect(status != 0)
         #expect(text.contains("it has no checkpoint to resume (it stopped before its first epoch ended); pass --overwrite"), "\(text)")
         #expect(!text.contains("--resume " + files.checkpoint), "\(text)")
