@@ -93,7 +93,7 @@ let package = Package(
 
 // Data parallelism on Open MPI (Modules/CMPI, LARSDistributed), built only with SWIFT_LARS_MPI=1 so
 // that a machine without MPI builds and runs everything else. With it, lars-train also links
-// LARSDistributed and can pick the MPI group under mpirun (`#if canImport(LARSDistributed)`).
+// LARSDistributed and can pick the MPI group under mpirun (`#if SWIFT_LARS_MPI`).
 // oneDNN (Modules/CDNNL), the second convolution engine beside im2col + OpenBLAS, is compiled in
 // when its header is installed (Debian's libdnnl-dev ships no pkg-config file to ask), so a
 // machine without it builds and trains on OpenBLAS alone. SWIFT_LARS_DNNL=0 leaves it out even
@@ -124,5 +124,8 @@ if Context.environment["SWIFT_LARS_MPI"] == "1" {
     ]
     for target in package.targets where target.name == "lars-train" {
         target.dependencies.append("LARSDistributed")
+        // The MPI code is compiled by this condition, not by `canImport(LARSDistributed)`, which
+        // also sees the module an earlier MPI build left in .build and then fails without CMPI.
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("SWIFT_LARS_MPI")]
     }
 }

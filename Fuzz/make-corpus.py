@@ -82,3 +82,56 @@ put("checkpoint", "checkpoint.safetensors", safetensors({"__metadata__": metadat
 for key, value in [("epoch", "-1"), ("generator", "0,0,0,0"), ("configuration", "{"), ("optimizer_scalars", "[1]")]:
     broken = dict(metadata, **{key: value})
     put("checkpoint", "bad-%s.safetensors" % key, safetensors({"__metadata__": broken, **tensors}, f32(0.5, -1)))
+
+# npz (issue #24): Keras-style archives, stored and deflated, and the damage the campaign found:
+# a central directory cut off, a local offset past the end, a member whose declared size its
+# .npy header does not describe, a member inflating far past a small header.
+import zlib
+
+def npy(descr, shape, payload):
+    shape_text = "(%d,)" % shape[0] if len(shape) == 1 else "(" + ", ".join(str(s) for s in shape) + ")"
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_text)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
+
+def zip_members(members):
+    out, directory = b"", b""
+    for name, body, crc, size, method in members:
+        n = name.encode()
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0, crc, len(body), size, len(n), 0) + n + body
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0, crc, len(body), size,
+                                 len(n), 0, 0, 0, 0, 0, offset) + n
+    return out + directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), len(out), 0)
+
+def deflated(data):
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+arrays = {"x_train": npy("|u1", [2, 2, 2], bytes(range(8))), "y_train": npy("<i8", [2], struct.pack("<qq", 0, 1)),
+          "x_test": npy("|u1", [1, 2, 2], bytes(4)), "y_test": npy("<i8", [1], struct.pack("<q", 1))}
+def archive(method, change=None):
+    members = []
+    for name, data in arrays.items():
+        body = deflated(data) if method == 8 else data
+        members.append((name + ".npy", body, zlib.crc32(data), len(data), method))
+    return zip_members(change(members) if change else members)
+stored, packed = archive(0), archive(8)
+bomb_header = npy("|u1", [2, 2, 2], b"")
+bomb_body = deflated(bomb_header + bytes(1 << 16))
+for name, data in {
+    "stored.npz": stored, "deflated.npz": packed,
+    "cut-directory.npz": packed[:-30], "cut-half.npz": packed[: len(packed) // 2],
+    "offset-past-end.npz": packed[:packed.index(b"PK\x01\x02") + 42] + struct.pack("<I", 0x7FFFFFF0)
+        + packed[packed.index(b"PK\x01\x02") + 46:],
+    "size-disagrees.npz": archive(8, lambda m: [(m[0][0], m[0][1], m[0][2], m[0][3] + 1, 8)] + m[1:]),
+    "bomb.npz": zip_members([("x_train.npy", bomb_body, zlib.crc32(bomb_header + bytes(1 << 16)), len(bomb_header) + (1 << 16), 8)]
+                            + [(n + ".npy", d, zlib.crc32(d), len(d), 0) for n, d in arrays.items() if n != "x_train"]),
+    "huge-label.npz": zip_members([(n + ".npy", d, zlib.crc32(d), len(d), 0) for n, d in
+                                   dict(arrays, y_train=npy("<i8", [2], struct.pack("<qq", 0, 2**63 - 1))).items()]),
+}.items():
+    put("npz", name, data)
+
+# A current (version 2) checkpoint, with its integrity entries.
+metadata_v2 = dict(metadata, format="swift-lars-checkpoint-2", data="train x; test y", tensors_hash="0123")
+put("checkpoint", "checkpoint-v2.safetensors", safetensors({"__metadata__": metadata_v2, **tensors}, f32(0.5, -1)))

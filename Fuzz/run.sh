@@ -3,7 +3,7 @@
 # coverage-instrumented build of the package in its own scratch directory (.build-fuzz), so the
 # normal `swift build` never sees fuzzer flags, then runs each target for a bounded time.
 #
-#   Fuzz/run.sh [seconds per target, default 45] [target ...]   (targets: idx cifar safetensors checkpoint numpy png)
+#   Fuzz/run.sh [seconds per target, default 45] [target ...]   (targets: idx cifar safetensors checkpoint numpy npz png)
 #
 # Fails (non-zero) on the first target that crashes, traps, leaks past the malloc limit or hangs;
 # the input is left in .build-fuzz/artifacts/. New inputs go to .build-fuzz/corpus/<target>; the
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-45}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx cifar safetensors checkpoint numpy png)
+[ ${#targets[@]} -gt 0 ] || targets=(idx cifar safetensors checkpoint numpy npz png)
 scratch=.build-fuzz
 
 # 1. The library modules, instrumented. Only library targets are built: an executable would bring

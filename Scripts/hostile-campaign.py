@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile-input campaign against a release build of lars-train (issue #15).
+"""Hostile-input campaign against a release build of lars-train and lars-study (issues #15, #24).
 
 Runs a few hundred hostile or careless cases (bad option values, damaged data files, damaged
 checkpoints for --resume, output-directory misuse, divergence, kill -9 at random moments,
@@ -7,7 +7,7 @@ concurrent runs) and classifies each outcome as ok, crash, hang, silent wrong, d
 unclear (refused without naming the culprit) or wrong refusal (a valid run refused). Prints a
 summary table by category and writes every case to a CSV.
 
-    swift build -c release --product lars-train
+    swift build -c release --product lars-train && swift build -c release --product lars-study
     Scripts/hostile-campaign.py [.build/release/lars-train] [--csv hostile-campaign.csv]
         [--only WORD,...] [--kills N] [--keep] [--jobs N]
 
@@ -25,7 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from hostile import cases_checkpoint, cases_data, cases_env, cases_options, cases_output, cases_runs, fixtures  # noqa: E402
+from hostile import (cases_checkpoint, cases_data, cases_env, cases_numpy, cases_options, cases_output, cases_runs,  # noqa: E402
+                     cases_study, fixtures)
 from hostile.runner import OUTCOMES, run_case  # noqa: E402
 
 COLUMNS = ["cases", "ok", "crash", "hang", "silent wrong", "data loss", "unclear", "wrong refusal", "skipped"]
@@ -54,8 +55,8 @@ def main():
     fixtures.base_run(ws, "cnn")
     cases_runs._reference(ws)
 
-    cases = (cases_options.cases(ws) + cases_data.cases(ws) + cases_checkpoint.cases(ws)
-             + cases_output.cases(ws) + cases_env.cases(ws) + cases_runs.cases(ws, opts.kills))
+    cases = (cases_options.cases(ws) + cases_data.cases(ws) + cases_numpy.cases(ws) + cases_checkpoint.cases(ws)
+             + cases_output.cases(ws) + cases_env.cases(ws) + cases_study.cases(ws) + cases_runs.cases(ws, opts.kills))
     wanted = [w.strip().lower() for w in opts.only.split(",")]
     cases = [c for c in cases if any(w in (c.category + " " + c.name).lower() for w in wanted)]
     print("%d cases, %d side by side" % (len(cases), opts.jobs), flush=True)

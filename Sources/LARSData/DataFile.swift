@@ -30,7 +30,7 @@ final class DataFile {
     /// - Throws: `DatasetError` with `.missingFile(hint:)` when the file is absent and
     ///   `.unreadable` when it cannot be opened.
     init(opening path: String, missingHint: String) throws {
-        guard Self.exists(path) else { throw DatasetError(path: path, problem: .missingFile(hint: missingHint)) }
+        try FileKind.requireRegularFile(path, missingHint: missingHint)
         var info = stat()
         guard stat(path, &info) == 0 else { throw DatasetError(path: path, problem: .unreadable(reason: Self.systemError())) }
         guard let handle = gzopen(path, "rb") else {

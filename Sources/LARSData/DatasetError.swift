@@ -37,6 +37,12 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case undecodable(reason: String)
         /// A data-set folder is not laid out as expected; `reason` says how.
         case badLayout(reason: String)
+        /// The path names something other than a regular file; `what` says what (a FIFO, a
+        /// device, a directory, a loop of symbolic links).
+        case notARegularFile(what: String)
+        /// The data describe more classes than any classifier here is built for: `label` (at
+        /// `index`) implies `label + 1` classes, more than `limit`.
+        case tooManyClasses(index: Int, label: Int, limit: Int)
     }
 
     /// The file at fault.
@@ -63,6 +69,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): bad magic number \(found), expected \(expected); this is not the expected file format"
         case .badHeader(let reason):
             return "\(path): bad header: \(reason)"
+        case .truncated(let record, let offset, _, let fileSize) where offset > fileSize:
+            return "\(path): \(record) would start at byte offset \(offset), past the end of the data at byte \(fileSize)"
         case .truncated(let record, let offset, let needed, let fileSize):
             return "\(path): truncated \(record) at byte offset \(offset): it needs \(needed) bytes "
                 + "but the data ends at byte \(fileSize) (\(fileSize - offset) bytes available)"
@@ -80,6 +88,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): cannot decode the image: \(reason)"
         case .badLayout(let reason):
             return "\(path): \(reason)"
+        case .notARegularFile(let what):
+            return "\(path): is \(what), not a regular file"
+        case .tooManyClasses(let index, let label, let limit):
+            return "\(path): record \(index) has label \(label), which would make \(label) + 1 classes; at most \(limit) classes are supported"
         case .nonFiniteValue(let index):
             return "\(path): value \(index) is not finite (NaN or infinity)"
         case .tooLarge(let limit, let reason):

@@ -35,16 +35,60 @@ public struct NumPyArchive: Sendable {
     /// Whether the archive holds an array called `name`.
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
-    /// The array called `name` (the member `name.npy`), inflated and parsed.
+    /// The array called `name` (the member `name.npy`), inflated and parsed. Its `.npy` header
+    /// is read and checked against the member's declared size first (`header(_:)`), so a member
+    /// whose header disagrees is refused having inflated a few kilobytes.
     /// - Throws: `DatasetError` naming the archive and the member (`archive.npz[name.npy]`) when
     ///   the member is missing, corrupt or not a valid `.npy` array.
     public func array(_ name: String) throws -> NumPyArray {
+        let (entry, memberPath) = try member(name)
+        _ = try checkedHeader(entry, memberPath: memberPath)
+        let member = try ZipDirectory.extract(entry, from: bytes, path: path)
+        return try NumPyArray(npyBytes: member, path: memberPath)
+    }
+
+    /// The shape and element type of the array called `name`, from its `.npy` header alone
+    /// (the member's first bytes, inflated), checked against the size the archive declares for
+    /// the member and against the machine's memory.
+    /// - Throws: `DatasetError` as `array(_:)`, and `.tooLarge` for an array larger than memory.
+    public func header(_ name: String) throws -> (shape: [Int], dtype: NumPyDType) {
+        let (entry, memberPath) = try member(name)
+        let (header, dtype) = try checkedHeader(entry, memberPath: memberPath)
+        return (header.shape, dtype)
+    }
+
+    /// The longest `.npy` header read: NumPy writes headers of at most a few hundred bytes.
+    static let headerPrefix = 1 << 16
+
+    private func member(_ name: String) throws -> (ZipDirectory.Entry, String) {
         let memberPath = "\(path)[\(name).npy]"
         guard let entry = entries[name] else {
             throw DatasetError(path: memberPath, problem: .missingFile(
                 hint: "The archive holds \(names.isEmpty ? "no arrays" : names.joined(separator: ", "))."))
         }
-        let member = try ZipDirectory.extract(entry, from: bytes, path: path)
-        return try NumPyArray(npyBytes: member, path: memberPath)
+        return (entry, memberPath)
+    }
+
+    private func checkedHeader(_ entry: ZipDirectory.Entry, memberPath: String) throws -> (NumPyHeader, NumPyDType) {
+        let head = try ZipDirectory.extract(entry, from: bytes, path: path, prefix: Self.headerPrefix)
+        let header: NumPyHeader
+        do {
+            header = try NumPyHeader.parse(head[...], path: memberPath)
+        } catch let error as DatasetError where head.count < entry.uncompressedSize {
+            guard case .truncated = error.problem else { throw error }
+            throw DatasetError(path: memberPath, problem: .badHeader(reason: "the .npy header is longer than \(Self.headerPrefix) bytes"))
+        }
+        let (dtype, payload) = try header.checkedPayload(path: memberPath)
+        let (total, overflow) = header.dataOffset.addingReportingOverflow(payload)
+        guard !overflow, total == entry.uncompressedSize else {
+            throw DatasetError(path: memberPath, problem: .badHeader(reason:
+                "the archive declares \(entry.uncompressedSize) bytes for the member, but its .npy header describes "
+                + "\(overflow ? "more than \(Int.max)" : "\(total)") (shape \(header.shape), \(header.descriptor))"))
+        }
+        if let memory = PhysicalMemory.bytes, payload > memory {
+            throw DatasetError(path: memberPath, problem: .tooLarge(limit: memory, reason:
+                "the .npy header declares \(payload) bytes (shape \(header.shape)), more than this machine's memory"))
+        }
+        return (header, dtype)
     }
 }

@@ -60,18 +60,7 @@ public struct NumPyArray: Sendable {
     ///   dtype, Fortran order, sizes that overflow, or data shorter or longer than the shape.
     public init(npyBytes bytes: [UInt8], path: String) throws {
         let header = try NumPyHeader.parse(bytes[...], path: path)
-        let dtype = try NumPyDType.parse(header.descriptor, path: path)
-        guard !header.fortranOrder else {
-            throw DatasetError(path: path, problem: .badHeader(reason: "the array is in Fortran order; save it in C order (np.ascontiguousarray)"))
-        }
-        var size = dtype.size
-        for dimension in header.shape {
-            let (product, overflow) = size.multipliedReportingOverflow(by: dimension)
-            guard !overflow else {
-                throw DatasetError(path: path, problem: .badHeader(reason: "shape \(header.shape) describes more than \(Int.max) bytes"))
-            }
-            size = product
-        }
+        let (dtype, size) = try header.checkedPayload(path: path)
         let available = bytes.count - header.dataOffset
         if available < size {
             throw DatasetError(path: path, problem: .truncated(

@@ -25,13 +25,10 @@ public enum NumPyDataset {
         images: NumPyArray, labels: NumPyArray, imagesPath: String, labelsPath: String, name: String,
         classCount: Int? = nil, classNames: [String]? = nil, layout: NumPyImageLayout = .automatic
     ) throws -> ImageDataset {
-        let (count, channels, height, width, channelsLast) = try geometry(images.shape, path: imagesPath, layout: layout)
-        guard count > 0 else { throw DatasetError(path: imagesPath, problem: .empty) }
         let labelValues = try labelArray(labels, path: labelsPath)
-        guard labelValues.count == count else {
-            throw DatasetError(path: imagesPath, problem: .countMismatch(images: count, labels: labelValues.count, labelPath: labelsPath))
-        }
-        let classes = classCount ?? (labelValues.max() ?? 0) + 1
+        let (count, channels, height, width, channelsLast) = try checkImages(
+            images.shape, images.dtype, labelCount: labelValues.count, imagesPath: imagesPath, labelsPath: labelsPath, layout: layout)
+        let classes = try classCount ?? largestLabel(labelValues, path: labelsPath) + 1
         if let bad = labelValues.firstIndex(where: { $0 < 0 || $0 >= classes }) {
             throw DatasetError(path: labelsPath, problem: .labelOutOfRange(index: bad, label: labelValues[bad], classCount: classes))
         }
@@ -55,9 +52,25 @@ public enum NumPyDataset {
                 name: name, floatImages: values, labels: labelValues, channels: channels, height: height, width: width,
                 classCount: classes, classNames: classNames)
         default:
-            throw DatasetError(path: imagesPath, problem: .badHeader(
-                reason: "images are \(images.dtype), expected uint8 or float32"))
+            fatalError("checkImages admits only uint8 and float32 images")
         }
+    }
+
+    /// `(count, channels, height, width, channelsLast)` of images of `shape` and `dtype`, checked
+    /// as far as a header allows (before the values are read): the rank, the layout, the
+    /// element type, at least one image, and one label per image.
+    static func checkImages(
+        _ shape: [Int], _ dtype: NumPyDType, labelCount: Int, imagesPath: String, labelsPath: String, layout: NumPyImageLayout
+    ) throws -> (Int, Int, Int, Int, Bool) {
+        let dims = try geometry(shape, path: imagesPath, layout: layout)
+        guard dims.0 > 0 else { throw DatasetError(path: imagesPath, problem: .empty) }
+        guard dtype == .uint8 || dtype == .float32 else {
+            throw DatasetError(path: imagesPath, problem: .badHeader(reason: "images are \(dtype), expected uint8 or float32"))
+        }
+        guard labelCount == dims.0 else {
+            throw DatasetError(path: imagesPath, problem: .countMismatch(images: dims.0, labels: labelCount, labelPath: labelsPath))
+        }
+        return dims
     }
 
     /// Reads an image `.npy` file and a label `.npy` file (see `make`).
@@ -78,11 +91,16 @@ public enum NumPyDataset {
         let suffix = split.rawValue
         let other = split == .train ? "test" : "train"
         let name = "npy/\(suffix)"
-        if location.hasSuffix(".npz") && DataFile.exists(location) {
+        if location.hasSuffix(".npz") && !ImageFolder.isDirectory(location) {
             let archive = try NumPyArchive(contentsOf: location)
             let labels = try archive.array("y_\(suffix)")
             let classes = try classCount(labels, path: "\(location)[y_\(suffix).npy]",
                                          other: archive.contains("y_\(other)") ? (try archive.array("y_\(other)"), "\(location)[y_\(other).npy]") : nil)
+            // The images' header is checked before the images are inflated.
+            let (shape, dtype) = try archive.header("x_\(suffix)")
+            _ = try checkImages(
+                shape, dtype, labelCount: labels.shape.first ?? 0, imagesPath: "\(location)[x_\(suffix).npy]",
+                labelsPath: "\(location)[y_\(suffix).npy]", layout: .automatic)
             return try make(
                 images: archive.array("x_\(suffix)"), labels: labels, imagesPath: "\(location)[x_\(suffix).npy]",
                 labelsPath: "\(location)[y_\(suffix).npy]", name: name, classCount: classes)
@@ -90,8 +108,8 @@ public enum NumPyDataset {
         let imagesPath = join(location, "x_\(suffix).npy"), labelsPath = join(location, "y_\(suffix).npy")
         let otherPath = join(location, "y_\(other).npy")
         let hint = "Expected x_train.npy, y_train.npy, x_test.npy and y_test.npy in \(location), or an .npz archive of those arrays."
-        guard DataFile.exists(imagesPath) else { throw DatasetError(path: imagesPath, problem: .missingFile(hint: hint)) }
-        guard DataFile.exists(labelsPath) else { throw DatasetError(path: labelsPath, problem: .missingFile(hint: hint)) }
+        try FileKind.requireRegularFile(imagesPath, missingHint: hint)
+        try FileKind.requireRegularFile(labelsPath, missingHint: hint)
         let labels = try NumPyArray(contentsOf: labelsPath)
         let classes = try classCount(labels, path: labelsPath,
                                      other: DataFile.exists(otherPath) ? (try NumPyArray(contentsOf: otherPath), otherPath) : nil)
@@ -100,11 +118,26 @@ public enum NumPyDataset {
             name: name, classCount: classes)
     }
 
+    /// The most classes a label array may imply. Labels are class indices, and a model's last
+    /// layer has one output per class: a label of a billion would build a model of billions of
+    /// weights before anything else is checked.
+    public static let maximumClassCount = 1 << 16
+
     /// The largest label of `labels` and `other` plus one (at least 1).
     private static func classCount(_ labels: NumPyArray, path: String, other: (NumPyArray, String)?) throws -> Int {
-        var largest = try labelArray(labels, path: path).max() ?? 0
-        if let (array, otherPath) = other { largest = max(largest, try labelArray(array, path: otherPath).max() ?? 0) }
+        var largest = try largestLabel(labelArray(labels, path: path), path: path)
+        if let (array, otherPath) = other { largest = max(largest, try largestLabel(labelArray(array, path: otherPath), path: otherPath)) }
         return largest + 1
+    }
+
+    /// The largest of `labels` (0 when there are none), refused when it would make more than
+    /// `maximumClassCount` classes; negative labels are left for the range check.
+    static func largestLabel(_ labels: [Int], path: String) throws -> Int {
+        guard let index = labels.indices.max(by: { labels[$0] < labels[$1] }) else { return 0 }
+        guard labels[index] < maximumClassCount else {
+            throw DatasetError(path: path, problem: .tooManyClasses(index: index, label: labels[index], limit: maximumClassCount))
+        }
+        return max(labels[index], 0)
     }
 
     /// The labels of a `[N]` or `[N, 1]` integer array.

@@ -65,6 +65,27 @@ struct NumPyHeader {
     }
 }
 
+extension NumPyHeader {
+    /// The element type and the byte count of the values this header describes.
+    /// - Throws: `DatasetError` naming `path` for an unsupported dtype, Fortran order, or a
+    ///   shape whose byte count overflows.
+    func checkedPayload(path: String) throws -> (dtype: NumPyDType, bytes: Int) {
+        let dtype = try NumPyDType.parse(descriptor, path: path)
+        guard !fortranOrder else {
+            throw DatasetError(path: path, problem: .badHeader(reason: "the array is in Fortran order; save it in C order (np.ascontiguousarray)"))
+        }
+        var size = dtype.size
+        for dimension in shape {
+            let (product, overflow) = size.multipliedReportingOverflow(by: dimension)
+            guard !overflow else {
+                throw DatasetError(path: path, problem: .badHeader(reason: "shape \(shape) describes more than \(Int.max) bytes"))
+            }
+            size = product
+        }
+        return (dtype, size)
+    }
+}
+
 /// A value of the header dict.
 enum HeaderValue: Equatable {
     case string(String)

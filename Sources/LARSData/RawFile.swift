@@ -6,7 +6,7 @@ enum RawFile {
     /// The bytes of the regular file at `path`.
     /// - Throws: `DatasetError` `.missingFile(hint:)` or `.unreadable`.
     static func read(_ path: String, missingHint: String) throws -> [UInt8] {
-        guard DataFile.exists(path) else { throw DatasetError(path: path, problem: .missingFile(hint: missingHint)) }
+        try FileKind.requireRegularFile(path, missingHint: missingHint)
         guard let file = fopen(path, "rb") else { throw unreadable(path) }
         defer { fclose(file) }
         var info = stat()

@@ -38,8 +38,8 @@ struct ZipDirectory {
     }
 
     /// Parses the directory of the archive `bytes`.
-    /// - Throws: `DatasetError` naming `path`: `.badMagic` when no end-of-directory record is
-    ///   found, `.truncated` for records past the end, `.badHeader` for impossible values.
+    /// - Throws: `DatasetError` naming `path`: `.badMagic` when the file is not a zip archive,
+    ///   `.badHeader` when it starts as one but has no end-of-directory record (truncated), `.truncated` for records past the end, `.badHeader` for impossible values.
     static func parse(_ bytes: [UInt8], path: String) throws -> ZipDirectory {
         let r = Reader(bytes: bytes, path: path)
         // The end record (22 bytes plus a comment of up to 65,535) is found by scanning back.
@@ -53,6 +53,9 @@ struct ZipDirectory {
             offset -= 1
         }
         guard end >= 0 else {
+            if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+                throw r.bad("a zip archive without its end-of-central-directory record: the file is truncated (cut short or still being written)")
+            }
             let found = bytes.prefix(4).map { String($0, radix: 16) }.joined(separator: " ")
             throw DatasetError(path: path, problem: .badMagic(expected: "a zip archive (NumPy .npz)", found: found))
         }

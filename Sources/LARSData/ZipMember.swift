@@ -6,10 +6,15 @@ extension ZipDirectory {
     static let maximumDeflateRatio = 1032
 
     /// The uncompressed bytes of `entry` of the archive `bytes`, checked against the local
-    /// header, the declared sizes and the CRC-32.
+    /// header, the declared sizes and (for the whole member) the CRC-32.
+    ///
+    /// With `prefix`, only the first `prefix` bytes (or the whole member when it is shorter) are
+    /// inflated and returned, unchecked by the CRC: enough to read a `.npy` header before
+    /// committing to the rest. Memory grows with the bytes really inflated, never with a size
+    /// the archive merely declares.
     /// - Throws: `DatasetError` naming `path` and the member: `.truncated`, `.badHeader` (an
     ///   unsupported method, impossible sizes, a CRC mismatch), `.corruptCompression`.
-    static func extract(_ entry: Entry, from bytes: [UInt8], path: String) throws -> [UInt8] {
+    static func extract(_ entry: Entry, from bytes: [UInt8], path: String, prefix: Int? = nil) throws -> [UInt8] {
         let r = Reader(bytes: bytes, path: path)
         let member = "member '\(entry.name)'"
         try r.check(entry.localHeaderOffset, 30, "local header of \(member)")
@@ -17,23 +22,26 @@ extension ZipDirectory {
         let dataStart = entry.localHeaderOffset + 30 + r.uint(entry.localHeaderOffset + 26, 2) + r.uint(entry.localHeaderOffset + 28, 2)
         try r.check(dataStart, entry.compressedSize, "data of \(member)")
         let data = bytes[dataStart..<(dataStart + entry.compressedSize)]
+        let wanted = min(prefix ?? entry.uncompressedSize, entry.uncompressedSize)
         let output: [UInt8]
         switch entry.method {
         case 0:
             guard entry.uncompressedSize == entry.compressedSize else {
                 throw r.bad("stored \(member) declares \(entry.uncompressedSize) bytes but holds \(entry.compressedSize)")
             }
-            output = Array(data)
+            output = Array(data.prefix(wanted))
         case 8:
             let (limit, overflow) = entry.compressedSize.multipliedReportingOverflow(by: maximumDeflateRatio)
             guard entry.uncompressedSize <= (overflow ? Int.max : limit + 64) else {
                 throw DatasetError(path: path, problem: .tooLarge(limit: overflow ? Int.max : limit + 64, reason:
                     "\(member) declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) deflated bytes, beyond deflate's 1032:1 ratio"))
             }
-            output = try inflate(data, size: entry.uncompressedSize, member: member, path: path)
+            let inflater = try Inflater(member: member, path: path)
+            output = try inflater.inflate(data, upTo: wanted, declared: entry.uncompressedSize, exact: prefix == nil)
         default:
             throw r.bad("\(member) uses compression method \(entry.method); only stored (0) and deflated (8) members are supported")
         }
+        guard prefix == nil else { return output }
         let crc = output.withUnsafeBufferPointer { buffer in
             UInt32(crc32_z(crc32_z(0, nil, 0), buffer.baseAddress, buffer.count))
         }
@@ -43,48 +51,92 @@ extension ZipDirectory {
         return output
     }
 
-    /// Inflates the raw deflate stream `data` into exactly `size` bytes.
-    private static func inflate(_ data: ArraySlice<UInt8>, size: Int, member: String, path: String) throws -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: size)
-        var stream = z_stream()
-        // Negative window bits: a raw deflate stream, without zlib's header, as zip stores it.
-        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+}
+
+/// A raw deflate stream (as zip stores it, without zlib's header) inflated in bounded chunks.
+private final class Inflater {
+    /// Output per zlib call: memory grows by real output, a chunk at a time.
+    static let chunk = 1 << 20
+    let member: String
+    let path: String
+    /// zlib's state points back at its stream, so the stream never moves.
+    private let streamPointer: UnsafeMutablePointer<z_stream>
+    private var started = false
+
+    init(member: String, path: String) throws {
+        self.member = member
+        self.path = path
+        streamPointer = .allocate(capacity: 1)
+        streamPointer.initialize(to: z_stream())
+        // Negative window bits: a raw deflate stream.
+        guard inflateInit2_(streamPointer, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DatasetError(path: path, problem: .corruptCompression(reason: "zlib could not start inflating \(member)"))
         }
-        defer { inflateEnd(&stream) }
-        var input = Array(data)
-        let (code, produced, message): (Int32, Int, String?) = input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                var code = Z_OK
-                stream.next_in = source.baseAddress
-                stream.next_out = target.baseAddress
-                var inputLeft = source.count, outputLeft = target.count
-                // zlib counts in UInt32: at most 1 GiB each way per call, until the stream ends,
-                // fails, or can make no progress (input used up, or output full: Z_BUF_ERROR).
-                while true {
-                    let inChunk = min(inputLeft, 1 << 30), outChunk = min(outputLeft, 1 << 30)
-                    stream.avail_in = UInt32(inChunk)
-                    stream.avail_out = UInt32(outChunk)
-                    code = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    let consumed = inChunk - Int(stream.avail_in), made = outChunk - Int(stream.avail_out)
-                    inputLeft -= consumed
-                    outputLeft -= made
-                    if code != Z_OK || (consumed == 0 && made == 0) { break }
-                }
-                return (code, target.count - outputLeft, stream.msg.map { String(cString: $0) })
-            }
-        }
-        guard code == Z_STREAM_END else {
-            let reason = code == Z_OK || code == Z_BUF_ERROR
-                ? (produced == size ? "\(member) inflates past its declared \(size) bytes" : "\(member) ends after \(produced) of its declared \(size) bytes")
-                : "\(member): \(message ?? "zlib error \(code)")"
-            throw DatasetError(path: path, problem: .corruptCompression(reason: reason))
-        }
-        guard produced == size else {
-            throw DatasetError(path: path, problem: .corruptCompression(reason: "\(member) inflates to \(produced) bytes, declared \(size)"))
-        }
-        return output
+        started = true
     }
 
-    private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+    deinit {
+        if started { inflateEnd(streamPointer) }
+        streamPointer.deallocate()
+    }
+
+    private func fail(_ reason: String) -> DatasetError { DatasetError(path: path, problem: .corruptCompression(reason: reason)) }
+
+    /// The first `wanted` bytes of the stream `data`, which declares `declared` bytes in all.
+    /// `exact`: the stream must hold exactly `wanted == declared` bytes; otherwise it may end
+    /// early or go on (a prefix, whose sizes the caller checks against its header).
+    func inflate(_ data: ArraySlice<UInt8>, upTo wanted: Int, declared: Int, exact: Bool) throws -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(wanted)  // address space only: pages are touched as bytes arrive
+        var buffer = [UInt8](repeating: 0, count: min(max(wanted, 1), Self.chunk))
+        var input = Array(data)
+        var code = Z_OK
+        try input.withUnsafeMutableBufferPointer { source in
+            streamPointer.pointee.next_in = source.baseAddress
+            var inputLeft = source.count
+            // zlib counts in UInt32: at most 1 GiB of input per call, until the stream ends,
+            // fails, or can make no progress (input used up: Z_BUF_ERROR).
+            while output.count < wanted && code == Z_OK {
+                let inChunk = min(inputLeft, 1 << 30), room = min(buffer.count, wanted - output.count)
+                streamPointer.pointee.avail_in = UInt32(inChunk)
+                let made: Int = buffer.withUnsafeMutableBufferPointer { target in
+                    streamPointer.pointee.next_out = target.baseAddress
+                    streamPointer.pointee.avail_out = UInt32(room)
+                    code = CZlib.inflate(streamPointer, Z_NO_FLUSH)
+                    return room - Int(streamPointer.pointee.avail_out)
+                }
+                let consumed = inChunk - Int(streamPointer.pointee.avail_in)
+                inputLeft -= consumed
+                output.append(contentsOf: buffer[0..<made])
+                if code == Z_OK && consumed == 0 && made == 0 { break }
+            }
+            if code == Z_OK && exact {
+                // Full: the stream must end without another byte.
+                var extra: UInt8 = 0
+                streamPointer.pointee.avail_in = UInt32(min(inputLeft, 1 << 30))
+                let made: Int = withUnsafeMutablePointer(to: &extra) { target in
+                    streamPointer.pointee.next_out = target
+                    streamPointer.pointee.avail_out = 1
+                    code = CZlib.inflate(streamPointer, Z_NO_FLUSH)
+                    return 1 - Int(streamPointer.pointee.avail_out)
+                }
+                if made > 0 { throw fail("\(member) inflates past its declared \(declared) bytes") }
+            }
+        }
+        if !exact && (code == Z_STREAM_END || (code == Z_OK && output.count == wanted)) { return output }
+        if code == Z_STREAM_END {
+            guard output.count == wanted else {
+                throw fail("\(member) inflates to \(output.count) bytes, declared \(declared)")
+            }
+            return output
+        }
+        if (code == Z_OK || code == Z_BUF_ERROR) && output.count == declared {
+            throw fail("\(member)'s deflate stream does not end after its declared \(declared) bytes")
+        }
+        if code == Z_OK || code == Z_BUF_ERROR {
+            throw fail("\(member) ends after \(output.count) of its declared \(declared) bytes")
+        }
+        throw fail("\(member): \(streamPointer.pointee.msg.map { String(cString: $0) } ?? "zlib error \(code)")")
+    }
 }

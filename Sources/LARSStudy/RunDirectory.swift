@@ -98,6 +98,9 @@ public struct RunFailure: Codable, Sendable, Equatable {
     public var exitCode: Int32
     /// The last lines the run printed.
     public var lastLines: [String]
+    /// Why a run that exited 0 is not counted finished (no outcome, metrics short of the last
+    /// epoch); `nil` for a run that failed by its exit code.
+    public var reason: String?
 }
 
 /// A CSV file as written by lars-train (no quoting), by column name.

@@ -98,7 +98,7 @@ public struct RunResult: Sendable, Equatable {
             }
         } else if let failure = files.failure() {
             r.state = .failed
-            r.reason = "exit code \(failure.exitCode)"
+            r.reason = failure.reason ?? "exit code \(failure.exitCode)"
         }
         return r
     }

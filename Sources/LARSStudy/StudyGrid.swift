@@ -1,5 +1,6 @@
 import Foundation
 import LARSKernels
+import LARSTraining
 
 /// The optimizers a study can compare, spelled as lars-train's `--opt` spells them.
 public enum StudyOptimizer: String, Sendable, CaseIterable, Codable, Comparable {
@@ -90,10 +91,35 @@ public struct StudySettings: Sendable, Equatable {
         self.output = output
     }
 
+    /// The most seeds a study runs per cell.
+    public static let maximumSeeds = 1000
+    /// The most learning rates a search tries per cell (a factor 2 apart: 2^-7 to 2^7 of the rule).
+    public static let maximumSearchCount = 15
+    /// The most runs a study holds.
+    public static let maximumRuns = 10_000
+    /// The smallest learning rate a run may get (lars-train takes `--lr` as a `Float`).
+    public static let minimumLearningRate = 1e-12
+    /// lars-train flags that define a cell or its directory, which lars-study sets for every run:
+    /// in `--extra` they would run every cell alike or point them all at one directory.
+    public static let studyFlags = ["--output", "--resume", "--overwrite", "--opt", "--lr", "--batch-size", "-b", "--seed", "--epochs"]
+
     /// Throws a readable error when the settings cannot make a study.
     public func validate() throws {
-        func check(_ ok: Bool, _ message: String) throws {
-            if !ok { throw StudyError.invalidSettings(message) }
+        func check(_ ok: Bool, _ message: @autoclosure () -> String) throws {
+            if !ok { throw StudyError.invalidSettings(message()) }
+        }
+        do { try OutputPath.validate(output) } catch TrainingError.invalidConfiguration(let message) { throw StudyError.invalidSettings(message) }
+        try check(Set(optimizers).count == optimizers.count, "--optimizers names an optimizer twice: \(optimizers.map(\.rawValue))")
+        try check(Set(batches).count == batches.count, "--batches names a batch size twice: \(batches)")
+        try check(Set(seeds).count == seeds.count, "--seeds names a seed twice")
+        try check(seeds.count <= Self.maximumSeeds, "--seeds: at most \(Self.maximumSeeds) seeds, got \(seeds.count)")
+        try check(searchCount <= Self.maximumSearchCount, "--lr-search must be in 1...\(Self.maximumSearchCount), got \(searchCount)")
+        let runCount = optimizers.count * batches.count * seeds.count * max(1, searchCount)
+        try check(runCount <= Self.maximumRuns, "the grid holds \(runCount) runs, more than \(Self.maximumRuns)")
+        if let flag = extraArguments.first(where: { Self.studyFlags.contains(String($0.split(separator: "=").first ?? "")) }) {
+            throw StudyError.invalidSettings(
+                "--extra may not hold \(flag): lars-study sets it for every run (each run has its own directory under \(output)/cells); "
+                    + "use --optimizers, --batches, --seeds, --epochs or --rates")
         }
         try check(!optimizers.isEmpty, "no optimizers given")
         try check(!batches.isEmpty && batches.allSatisfy { $0 > 0 }, "batch sizes must be positive, got \(batches)")
@@ -103,6 +129,12 @@ public struct StudySettings: Sendable, Equatable {
         try check(searchCount >= 1, "--lr-search must be at least 1, got \(searchCount)")
         try check(rateOverrides.values.allSatisfy { $0 > 0 && $0.isFinite }, "override rates must be positive")
         try check(DatasetFacts(name: dataset) != nil, "unknown data set '\(dataset)' (\(DatasetFacts.names.joined(separator: ", ")))")
+        let allowed = Self.minimumLearningRate...TrainingConfiguration.maximumLearningRate
+        if let run = runs.first(where: { !allowed.contains($0.learningRate) }) {
+            throw StudyError.invalidSettings(
+                "\(run.optimizer.rawValue) at batch \(run.batch) would get learning rate \(shortNumber(run.learningRate)), outside "
+                    + "[\(shortNumber(allowed.lowerBound)), \(shortNumber(allowed.upperBound))]; use a smaller --lr-search or other --rates")
+        }
     }
 
     /// Every run of the study in order: batch (small first), optimizer, seed, then search factor.

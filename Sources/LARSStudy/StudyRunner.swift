@@ -61,6 +61,9 @@ public struct StudyRunner {
     public func run() throws -> [RunResult] {
         try settings.validate()
         try makeDirectories(settings.output + "/cells")
+        // Held until the study ends: a second study into the same directory refuses to start.
+        let lock = try OutputDirectoryLock.lock(settings.output, fileName: Self.lockFileName, holder: "another study")
+        defer { close(lock) }
         if settings.tensorBoard { try writeTensorBoardRecords() }
         let header = StudyHeader(settings: settings, machine: machineLine())
         let runs = settings.runs
@@ -75,7 +78,11 @@ public struct StudyRunner {
         for (i, run) in runs.enumerated() {
             let p = plan(run)
             say("cell \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
-            if p.skip { continue }
+            if p.skip {
+                // Finished (or diverged) by its own outcome: a failure record is stale.
+                try? FileManager.default.removeItem(atPath: RunDirectory(path: command.directory(of: run)).failurePath)
+                continue
+            }
             let directory = command.directory(of: run)
             try makeDirectories(directory)
             let files = RunDirectory(path: directory)
@@ -117,25 +124,41 @@ public struct StudyRunner {
         }
     }
 
-    /// Leaves the run's ending on disk: lars-train writes `outcome.json` itself when it finishes
-    /// or diverges; without one (an older lars-train) a clean exit is written as finished and a
-    /// divergence reconstructed from its message; any other ending gets the study's `failure.json`.
+    /// The lock file's name in the study directory.
+    public static let lockFileName = ".lars-study.lock"
+
+    /// Leaves the run's ending on disk. A run counts as finished only by its own `outcome.json`
+    /// and a `metrics.csv` reaching the last epoch with a test accuracy: a clean exit alone
+    /// (a launcher that only printed, a stand-in executable) proves nothing. A divergence
+    /// without `outcome.json` is reconstructed from lars-train's message; any other ending gets
+    /// the study's `failure.json`, and an `outcome.json` its metrics do not back is removed, so
+    /// that a rerun runs the cell again.
     func record(_ exit: ChildExit, of run: StudyRun, in files: RunDirectory) throws {
-        if exit.code == 0 || exit.code == 3, files.outcome() != nil { return }
-        if exit.code == 0 {
-            // A lars-train that predates outcome.json: a clean exit means it finished.
-            let last = files.metrics().last
-            try RunOutcome(state: .finished, epoch: last?.epoch ?? 0, step: last?.step ?? 0, reason: "").write(to: files.outcomePath)
-            return
-        }
+        if exit.code == 3, files.outcome()?.state == .diverged { return }
         if exit.code == 3, let outcome = parseDivergence(exit.lastLines) {
             try outcome.write(to: files.outcomePath)
             return
         }
-        let data = try JSONEncoder().encode(RunFailure(exitCode: exit.code, lastLines: exit.lastLines))
+        var reason: String?
+        if exit.code == 0 {
+            reason = unfinished(files)
+            guard reason != nil else { return }
+            try? FileManager.default.removeItem(atPath: files.outcomePath)
+        }
+        let data = try JSONEncoder().encode(RunFailure(exitCode: exit.code, lastLines: exit.lastLines, reason: reason))
         try AtomicFile.write(Array(data), to: files.failurePath)
         say("  lars-train ended with exit code \(exit.code); its last lines:")
         for line in exit.lastLines.suffix(8) { say("    | " + line) }
+    }
+
+    /// Why a run that exited 0 does not count as finished, or `nil` when its files show it did.
+    func unfinished(_ files: RunDirectory) -> String? {
+        guard let outcome = files.outcome() else { return "it exited 0 without writing outcome.json" }
+        guard outcome.state == .finished else { return "it exited 0 but its outcome.json says \(outcome.state.rawValue)" }
+        guard let last = files.metrics().last, last.epoch == settings.epochs, last.testAccuracy != nil else {
+            return "it exited 0 but its metrics.csv does not reach epoch \(settings.epochs) with a test accuracy"
+        }
+        return nil
     }
 
     /// One line on how a run ended.

@@ -7,7 +7,9 @@ import Foundation
 /// Python reads it with `safetensors.numpy.load_file(path)`; the metadata is in the header.
 extension Trainer {
     /// The value of the `format` metadata entry.
-    public static let checkpointFormat = "swift-lars-checkpoint-1"
+    /// Version 2 made the integrity entries (`step`, `normalization`, `data`, `tensors_hash`)
+    /// required; version 1 files, written before, still load (`CheckpointMetadata.olderFormats`).
+    public static let checkpointFormat = "swift-lars-checkpoint-2"
 
     /// Writes the run's state to `path` atomically (temporary file, fsync, rename), so that a
     /// run killed at any moment leaves the previous checkpoint intact.
@@ -81,7 +83,7 @@ extension Trainer {
         try Self.checkSoundness(optimizerTensors.sorted { $0.key < $1.key }.map { ("optimizer/" + $0.key, $0.value) }, path: path)
         // After the checks that name a tensor: a value that is still plausible but not the one
         // written (a flipped bit) is caught here.
-        if let recorded = file.metadata["tensors_hash"] {
+        if let recorded = saved.tensorsHash {
             let actual = Self.tensorsHash(file.names.map { ($0, file.tensors[$0]!) })
             guard actual == recorded else {
                 throw TrainingError.invalidFile(
@@ -113,10 +115,15 @@ extension Trainer {
 
     /// Decodes a saved configuration, taking today's default for any field added after the
     /// checkpoint was written, so that older checkpoints stay readable.
-    static func decodeConfiguration(_ json: String, path: String) throws -> TrainingConfiguration {
+    /// `requiredFields` must be in the saved JSON itself.
+    static func decodeConfiguration(_ json: String, path: String, requiredFields: [String] = []) throws -> TrainingConfiguration {
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingConfiguration())) as? [String: Any] ?? [:]
-        guard let saved = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+        guard let saved = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
             throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not a JSON object")
+        }
+        if let missing = requiredFields.first(where: { saved[$0] == nil }) {
+            throw TrainingError.invalidFile(
+                path: path, problem: "configuration metadata has no '\(missing)' field, which every \(checkpointFormat) checkpoint records")
         }
         let merged = defaults.merging(saved) { _, stored in stored }
         return try JSONDecoder().decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: merged))

@@ -20,6 +20,20 @@ struct CheckpointMetadata {
     var dataFingerprint: String?
     /// The best score so far (`Trainer.bestScore`); absent before the first evaluation.
     var bestScore: Double?
+    /// `Trainer.tensorsHash` of the tensors as written; absent in checkpoints of older versions.
+    var tensorsHash: String?
+    /// The format version, `Trainer.checkpointFormat` or one of `olderFormats`.
+    var format: String
+
+    /// Older format versions still read, each with the entries it lacks. Version 1 predates
+    /// the integrity entries: its files load without them.
+    static let olderFormats = ["swift-lars-checkpoint-1"]
+    /// Entries every checkpoint of the current format holds: a file without one was edited,
+    /// and its check would silently switch off if the entry were optional.
+    static let integrityEntries = ["step", "normalization", "data", "tensors_hash"]
+    /// Configuration fields a current checkpoint's configuration must name itself, not take
+    /// from today's defaults: the ones that say which run it is.
+    static let identityFields = ["model", "optimizer", "learningRate", "batchSize", "epochs", "seed", "schedule"]
 
     /// Parses the `metadata` of the checkpoint at `path`.
     /// - Throws: `TrainingError.invalidFile` for a missing entry, a wrong format, or an entry
@@ -32,18 +46,24 @@ struct CheckpointMetadata {
             return value
         }
         let format = try required("format")
-        guard format == Trainer.checkpointFormat else {
+        let isCurrent = format == Trainer.checkpointFormat
+        guard isCurrent || olderFormats.contains(format) else {
             throw TrainingError.invalidFile(path: path, problem: "format '\(format)', expected '\(Trainer.checkpointFormat)'")
+        }
+        if isCurrent, let missing = integrityEntries.first(where: { metadata[$0] == nil }) {
+            throw TrainingError.invalidFile(
+                path: path, problem: "metadata has no '\(missing)' entry, which every \(format) checkpoint holds: the file was edited or damaged")
         }
         let configurationText = try required("configuration")
         let configuration: TrainingConfiguration
         do {
             // Fields added since the checkpoint was written take today's defaults.
-            configuration = try Trainer.decodeConfiguration(configurationText, path: path)
+            configuration = try Trainer.decodeConfiguration(
+                configurationText, path: path, requiredFields: isCurrent ? identityFields : [])
         } catch let error as TrainingError {
             throw error
         } catch {
-            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(error)")
+            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(jsonProblem(error))")
         }
         let epochText = try required("epoch")
         guard let epoch = Int(epochText), epoch >= 0 else {
@@ -55,7 +75,8 @@ struct CheckpointMetadata {
             throw TrainingError.invalidFile(path: path, problem: "generator state '\(generatorText)' is not four words")
         }
         let scalars = try decode([String: Double].self, try required("optimizer_scalars"), key: "optimizer_scalars", path: path)
-        var parsed = CheckpointMetadata(configuration: configuration, epoch: epoch, generatorWords: words, optimizerScalars: scalars)
+        var parsed = CheckpointMetadata(
+            configuration: configuration, epoch: epoch, generatorWords: words, optimizerScalars: scalars, format: format)
         if let text = metadata["step"] {
             guard let step = Int(text), step >= 0 else {
                 throw TrainingError.invalidFile(path: path, problem: "step '\(text)' is not a step count")
@@ -70,6 +91,7 @@ struct CheckpointMetadata {
         }
         parsed.normalization = metadata["normalization"]
         parsed.dataFingerprint = metadata["data"]
+        parsed.tensorsHash = metadata["tensors_hash"]
         return parsed
     }
 
@@ -80,7 +102,23 @@ struct CheckpointMetadata {
         } catch let error as TrainingError {
             throw error  // A configuration that checks itself while decoding says what is wrong.
         } catch {
-            throw TrainingError.invalidFile(path: path, problem: "\(key) metadata is not valid: \(error)")
+            throw TrainingError.invalidFile(path: path, problem: "\(key) metadata is not valid: \(jsonProblem(error))")
+        }
+    }
+
+    /// A one-line account of a JSON decoding failure: which field is wrong, or that the text is
+    /// not JSON at all (never Foundation's raw error dump).
+    static func jsonProblem(_ error: any Error) -> String {
+        func at(_ context: DecodingError.Context) -> String {
+            context.codingPath.isEmpty ? "" : " at '" + context.codingPath.map(\.stringValue).joined(separator: ".") + "'"
+        }
+        switch error {
+        case DecodingError.typeMismatch(let type, let context): return "expected \(type)\(at(context))"
+        case DecodingError.valueNotFound(let type, let context): return "missing \(type) value\(at(context))"
+        case DecodingError.keyNotFound(let key, _): return "no '\(key.stringValue)' field"
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return context.debugDescription + at(context)
+        default: return "the text is not valid JSON"
         }
     }
 }

@@ -5,6 +5,8 @@ extension TrainingConfiguration {
     /// The most epochs a run may ask for: far beyond any real run, small enough that step
     /// counts (epochs x steps per epoch) cannot overflow.
     public static let maximumEpochs = 1_000_000
+    /// The largest `--lr` accepted (lars-study bounds its grid by it too).
+    public static let maximumLearningRate = 1e6
     /// The largest batch, micro-batch or image limit accepted: 2^24 images.
     public static let maximumImages = 1 << 24
 
@@ -22,9 +24,7 @@ extension TrainingConfiguration {
         try validateCounts()
         try validateRates()
         try validateSchedule()
-        try Self.check(!outputDirectory.isEmpty, "--output must name a directory, got an empty path")
-        try Self.check(
-            outputDirectory.contains { $0 != "/" }, "--output must not be the root directory '/', got '\(outputDirectory)'")
+        try OutputPath.validate(outputDirectory)
         if let dataDirectory {
             try Self.check(!dataDirectory.isEmpty, "--data-dir must name a directory, got an empty path")
         }
@@ -79,7 +79,7 @@ extension TrainingConfiguration {
     }
 
     private func validateRates() throws {
-        try Self.check(Double(learningRate), "--lr", in: 0...1e6, openLower: true)
+        try Self.check(Double(learningRate), "--lr", in: 0...Self.maximumLearningRate, openLower: true)
         try Self.check(Double(momentum), "--momentum", in: 0...1, openUpper: true)
         try Self.check(Double(beta2), "beta2", in: 0...1, openUpper: true)
         try Self.check(Double(weightDecay), "--weight-decay", in: 0...1)

@@ -39,28 +39,12 @@ public final class OutputDirectoryLock {
     ///   PID) or cannot be created; `TrainingError.invalidConfiguration` when a fresh run finds
     ///   another run's files there.
     public init(directory: String, intent: Intent) throws {
+        try OutputPath.validate(directory)
         try makeDirectories(directory)
-        // `/.`, `/tmp/..` or `.` run from `/` are the root too: compare the resolved path.
-        guard resolvedPath(directory) != "/" else {
-            throw TrainingError.invalidConfiguration("--output '\(directory)' is the root directory '/'; choose a directory for the run")
-        }
-        let lockPath = directory + "/" + Self.lockFileName
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw TrainingError.io(path: lockPath, problem: "cannot open the lock file: \(String(cString: strerror(errno)))")
-        }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = Self.readHolder(fd)
-            close(fd)
-            throw TrainingError.io(
-                path: directory,
-                problem: "the output directory is in use by another run (process \(holder)); wait for it to end or choose another --output")
-        }
+        // A path that did not exist (`new/..` run from `/`) resolves only once it is made.
+        try OutputPath.validate(directory)
         self.directory = directory
-        self.descriptor = fd
-        let pid = "\(getpid())\n"
-        _ = ftruncate(fd, 0)
-        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        self.descriptor = try Self.lock(directory, fileName: Self.lockFileName, holder: "another run")
         removedTemporaries = Self.removeTemporaries(in: directory)
         let existing = Self.runFiles(in: directory)
         let names = existing.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", ")
@@ -75,13 +59,40 @@ public final class OutputDirectoryLock {
             break
         case .fresh:
             guard existing.isEmpty else {
+                let checkpoint = RunFiles(directory: directory).checkpoint
+                // A run killed before its first checkpoint has none to resume from.
+                let advice = access(checkpoint, F_OK) == 0
+                    ? "pass --resume \(checkpoint) to continue it, --overwrite to replace it"
+                    : "it has no checkpoint to resume (it stopped before its first epoch ended); pass --overwrite to start it again"
                 throw TrainingError.invalidConfiguration(
-                    "\(directory) holds another run's files (\(names)); pass --resume \(RunFiles(directory: directory).checkpoint) to continue it, --overwrite to replace it, or choose another --output")
+                    "\(directory) holds another run's files (\(names)); \(advice), or choose another --output")
             }
         }
     }
 
     deinit { close(descriptor) }
+
+    /// Takes an exclusive `flock` on `directory/fileName` (created if needed) and writes this
+    /// process's PID into it; returns the open descriptor, which holds the lock until closed.
+    /// - Throws: `TrainingError.io` naming the holder's PID when another process holds it.
+    public static func lock(_ directory: String, fileName: String, holder: String) throws -> Int32 {
+        let lockPath = directory + "/" + fileName
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw TrainingError.io(path: lockPath, problem: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let pid = readHolder(fd)
+            close(fd)
+            throw TrainingError.io(
+                path: directory,
+                problem: "the output directory is in use by \(holder) (process \(pid)); wait for it to end or choose another --output")
+        }
+        let text = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        return fd
+    }
 
     /// Removes the run files (`RunFiles.all`) an earlier run left in the directory: what
     /// `--overwrite` does, once the new run has passed every check.

@@ -174,8 +174,7 @@ public final class Trainer {
             convolutionEngine: configuration.resolvedConvolutionEngine,
             oneDNNNormalizationAndPooling: configuration.resolvedOneDNNNormalizationAndPooling)
 
-        memoryEstimate = try Self.estimateMemory(
-            configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)
+        try Self.checkClasses(trainSet)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
         let augmentation = configuration.augmentation(forDataset: configuration.dataset ?? "")
@@ -190,6 +189,9 @@ public final class Trainer {
             throw TrainingError.invalidConfiguration(
                 "an epoch of \(trainLoader.sampleCount) images holds fewer than one step of \(configuration.batchSize) images")
         }
+        // Only after the cheap checks of the data: the estimate builds a model.
+        memoryEstimate = try Self.estimateMemory(
+            configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)
 
         generator = SeededGenerator(seed: configuration.seed)
         let initialGenerator = generator

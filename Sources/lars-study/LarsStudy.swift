@@ -63,12 +63,16 @@ struct LarsStudyCommand: ParsableCommand {
     func makeSettings() throws -> StudySettings {
         var s = quick ? StudyRecipes.quickDefaults : StudyRecipes.fullDefaults
         s.output = output
-        if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers) }
-        if let batches { s.batches = try parseIntegers(batches, "--batches") }
+        // A value given twice would run the same cell twice: each is kept once.
+        if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers).uniqued() }
+        if let batches { s.batches = try parseIntegers(batches, "--batches").uniqued() }
         if let seeds {
-            let list = try parseIntegers(seeds, "--seeds").map { UInt64(max(0, $0)) }
-            if list.count == 1 && list[0] < 1 { throw StudyError.invalidSettings("--seeds: a count must be at least 1") }
-            s.seeds = list.count == 1 ? (1...list[0]).map { $0 } : list
+            let list = try parseIntegers(seeds, "--seeds"), most = StudySettings.maximumSeeds
+            if list.count == 1 && !(1...most).contains(list[0]) {
+                throw StudyError.invalidSettings("--seeds: a count must be in 1...\(most), got \(list[0])")
+            }
+            if list.count > 1, let bad = list.first(where: { $0 < 0 }) { throw StudyError.invalidSettings("--seeds: seed \(bad) is negative") }
+            s.seeds = list.count == 1 ? (1...UInt64(list[0])).map { $0 } : list.uniqued().map { UInt64($0) }
         }
         if let epochs { s.epochs = epochs }
         if let dataset { s.dataset = dataset }
@@ -96,7 +100,9 @@ struct LarsStudyCommand: ParsableCommand {
     func run() throws {
         do {
             let settings = try makeSettings()
-            if let larsTrain, !FileManager.default.isExecutableFile(atPath: larsTrain) {
+            var isDirectory: ObjCBool = false
+            if let larsTrain, !FileManager.default.isExecutableFile(atPath: larsTrain)
+                || (FileManager.default.fileExists(atPath: larsTrain, isDirectory: &isDirectory) && isDirectory.boolValue) {
                 throw StudyError.cannotRun("--lars-train \(larsTrain) is not an executable file")
             }
             let runner = StudyRunner(settings: settings, larsTrain: try larsTrain ?? LarsTrainCommand.locateNextToSelf())

@@ -5,14 +5,14 @@ import SwiftLARS
 import Glibc
 #endif
 
-#if canImport(LARSDistributed)
+#if SWIFT_LARS_MPI
 import LARSDistributed
 #endif
 
 /// The process group to train in: MPI's world when started by `mpirun` in a build with MPI
 /// (SWIFT_LARS_MPI=1), otherwise this process alone.
 func makeProcessGroup() throws -> any ProcessGroup {
-    #if canImport(LARSDistributed)
+    #if SWIFT_LARS_MPI
     if MPILaunch.isUnderLauncher {
         return try MPIProcessGroup()
     }
@@ -39,7 +39,7 @@ func announcedLauncherWorldSize() -> Int? {
 
 /// Refuses to start when ranks were launched with different settings.
 func checkSameConfigurationAcrossRanks(_ group: any ProcessGroup, _ configuration: TrainingConfiguration) throws {
-    #if canImport(LARSDistributed)
+    #if SWIFT_LARS_MPI
     try group.requireSameConfiguration(configurationItems(configuration))
     #endif
 }
@@ -51,7 +51,7 @@ func configurationItems(_ configuration: TrainingConfiguration) -> [String] {
 
 /// Shuts the process group down cleanly.
 func finish(_ group: any ProcessGroup) throws {
-    #if canImport(LARSDistributed)
+    #if SWIFT_LARS_MPI
     if let mpi = group as? MPIProcessGroup { try mpi.finalize() }
     #endif
 }

@@ -5,7 +5,7 @@ import SwiftLARS
 import Glibc
 #endif
 
-#if canImport(LARSDistributed)
+#if SWIFT_LARS_MPI
 import LARSDistributed
 #endif
 
@@ -202,7 +202,10 @@ struct LarsTrain: ParsableCommand {
             running.threads = BLASRuntime.threads
             print(running.summary)
         }
-        if let resume { try trainer.loadCheckpoint(from: resume) }
+        if let resume {
+            try trainer.loadCheckpoint(from: resume)
+            try trainer.checkEpochsLeft(resuming: resume)
+        }
         try trainer.run()
         try finish(group)
     }

@@ -41,7 +41,7 @@ struct NumPyArchiveTests {
     @Test("a corrupt member fails its CRC-32 check")
     func crcMismatch() throws {
         var zip = NumPyBuilder.zip([("x.npy", member)], deflate: false)
-        zip[30 + 5 + 70] ^= 0xFF  // A value byte of the stored member.
+        zip[30 + 5 + member.count - 1] ^= 0xFF  // The last value byte of the stored member.
         let (path, error) = try refusal(zip)
         #expect(error?.hasPrefix(path + ": bad header: member 'x.npy' fails its CRC-32 check") == true)
     }
@@ -58,7 +58,7 @@ struct NumPyArchiveTests {
         #expect(peakResidentBytes() - before < 1 << 30)
     }
 
-    @Test("a deflated member that inflates past or short of its declared size is refused")
+    @Test("a deflated member declaring a size its .npy header does not describe is refused by the header")
     func wrongDeclaredSize() throws {
         for delta in [-1, 1] {
             var zip = NumPyBuilder.zip([("x.npy", member)], deflate: true)
@@ -66,10 +66,18 @@ struct NumPyArchiveTests {
             let declared = member.count + delta
             for i in 0..<4 { zip[entry + 24 + i] = UInt8(declared >> (8 * i) & 0xFF) }
             let (path, error) = try refusal(zip)
-            let expected = delta < 0
-                ? "member 'x.npy' inflates past its declared \(declared) bytes"
-                : "member 'x.npy' inflates to \(member.count) bytes, declared \(declared)"
-            #expect(error == path + ": corrupt gzip stream: " + expected)
+            #expect(error == path + "[x.npy]: bad header: the archive declares \(declared) bytes for the member, "
+                + "but its .npy header describes \(member.count) (shape [1, 2, 2], <f4)")
+        }
+    }
+
+    @Test("a deflated stream that ends short of, or runs past, its header's size is refused")
+    func streamDisagreesWithHeader() throws {
+        let header = NumPyBuilder.npy(descriptor: "|u1", shape: [1, 2, 2], payload: [])
+        for (zeros, expected) in [(3, "inflates to \(header.count + 3) bytes, declared \(header.count + 4)"), (5, "inflates past")] {
+            let (body, crc) = NumPyBuilder.deflatedZeros(after: header, zeros: zeros)
+            let (path, error) = try refusal(NumPyBuilder.zip(raw: [("x.npy", body, crc, header.count + 4, 8)]))
+            #expect(error?.hasPrefix(path + ": corrupt gzip stream: member 'x.npy' \(expected)") == true, "\(error ?? "nil")")
         }
     }
 
@@ -86,7 +94,7 @@ struct NumPyArchiveTests {
         var count = base
         count[count.count - 22 + 10] = 0xFF  // 255 members in a 51-byte directory.
         let expectations: [([UInt8], String)] = [
-            (pastEnd, ": truncated local header of member 'x.npy' at byte offset 268435456: it needs 30 bytes but the data ends at byte \(base.count) (\(base.count - 268435456) bytes available)"),
+            (pastEnd, ": local header of member 'x.npy' would start at byte offset 268435456, past the end of the data at byte \(base.count)"),
             (encrypted, ": bad header: member 'x.npy' is encrypted"),
             (method, ": bad header: member 'x.npy' uses compression method 12; only stored (0) and deflated (8) members are supported"),
             (count, ": bad header: 255 members cannot fit a 51-byte directory"),

@@ -108,6 +108,7 @@ struct HostileCheckpointTests {
         let good = [
             "format": Trainer.checkpointFormat, "configuration": configuration, "epoch": "2",
             "generator": "1,2,3,4", "optimizer_scalars": "{\"step\": 3}",
+            "step": "3", "normalization": "n", "data": "d", "tensors_hash": "h",
         ]
         let parsed = try CheckpointMetadata.parse(good, path: "c")
         #expect(parsed.epoch == 2 && parsed.generatorWords == [1, 2, 3, 4] && parsed.optimizerScalars == ["step": 3])
@@ -127,7 +128,11 @@ struct HostileCheckpointTests {
         #expect(problem("epoch", "99999999999999999999") == "c: epoch '99999999999999999999' is not an epoch count")
         #expect(problem("generator", "0,0,0,0") == "c: generator state '0,0,0,0' is not four words")
         #expect(problem("generator", "1,2,3,18446744073709551616") == "c: generator state '1,2,3,18446744073709551616' is not four words")
-        #expect(problem("configuration", "{").hasPrefix("c: configuration metadata is not valid: "))
+        #expect(problem("configuration", "{") == "c: configuration metadata is not a JSON object")
         #expect(problem("optimizer_scalars", "[1]").hasPrefix("c: optimizer_scalars metadata is not valid: "))
+        #expect(problem("optimizer_scalars", "{x") == "c: optimizer_scalars metadata is not valid: the text is not valid JSON")
+        #expect(problem("configuration", "not json") == "c: configuration metadata is not a JSON object")
+        #expect(problem("tensors_hash", nil)
+            == "c: metadata has no 'tensors_hash' entry, which every \(Trainer.checkpointFormat) checkpoint holds: the file was edited or damaged")
     }
 }

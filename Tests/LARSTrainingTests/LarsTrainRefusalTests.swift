@@ -80,17 +80,44 @@ import LARSTestSupport
     @Test func aStepThatCannotFitInMemoryIsRefusedWithTheEstimate() throws {
         try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
         let machine = try #require(MemoryEstimate.machineBytes())
-        // ResNet-20 holds over 1 MB per 28x28 image: 4M images in one pass need terabytes.
-        try #require(machine < 1 << 42)
+        // ResNet-56 holds several MB per 28x28 image: all 60,000 training images in one pass need
+        // hundreds of gigabytes (an epoch must hold a step, which is checked first).
+        try #require(machine < 100 << 30)
         let directory = temporaryDirectory("lars-train-memory")
         let (status, text) = try Self.run([
-            "--model", "resnet20", "-b", "4194304", "--micro-batch", "4194304", "--train-limit", "64", "--output", directory,
+            "--model", "resnet56", "-b", "60000", "--micro-batch", "60000", "--output", directory,
         ])
         #expect(status != 0)
-        #expect(text.contains("a step of 4194304 images per pass needs about"), "\(text)")
+        #expect(text.contains("a step of 60000 images per pass needs about"), "\(text)")
         #expect(text.contains("more than this machine's \(formatBytes(machine))"), "\(text)")
         #expect(text.contains("or less fits, with the same batch size"), "\(text)")
         // The run stopped before writing anything.
         #expect(!FileManager.default.fileExists(atPath: RunFiles(directory: directory).metrics))
+    }
+
+    @Test func aRunStoppedBeforeItsFirstCheckpointIsNotAdvisedToResumeOne() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let directory = temporaryDirectory("lars-train-no-checkpoint")
+        let files = RunFiles(directory: directory)
+        try "epoch,step\n".write(toFile: files.metrics, atomically: false, encoding: .utf8)
+        let (status, text) = try Self.run(["--train-limit", "100", "--batch-size", "50", "--epochs", "1", "--output", directory])
+        #expect(status != 0)
+        #expect(text.contains("it has no checkpoint to resume (it stopped before its first epoch ended); pass --overwrite"), "\(text)")
+        #expect(!text.contains("--resume " + files.checkpoint), "\(text)")
+        #expect(try String(contentsOfFile: files.metrics, encoding: .utf8) == "epoch,step\n")
+    }
+
+    @Test func resumingAFinishedRunIntoANewDirectoryTrainsNothingAndFails() throws {
+        try #require(FileManager.default.fileExists(atPath: LarsTrainExecutableTests.fashionMNIST + "/t10k-images-idx3-ubyte.gz"))
+        let first = temporaryDirectory("lars-train-finished")
+        let flags = ["--train-limit", "64", "--test-limit", "50", "-b", "32", "--epochs", "1", "--threads", "1"]
+        let (done, log) = try Self.run(flags + ["--output", first])
+        try #require(done == 0, "\(log)")
+        let second = temporaryDirectory("lars-train-nothing-left")
+        let (status, text) = try Self.run(flags + ["--resume", RunFiles(directory: first).checkpoint, "--output", second])
+        #expect(status != 0)
+        #expect(text.contains("has trained 1 of 1 epochs: nothing is left to train; pass a larger --epochs to continue it"), "\(text)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: second).filter { !$0.hasPrefix(".") }
+        #expect(written.isEmpty, "\(written)")
     }
 }

@@ -82,7 +82,7 @@ import LARSTestSupport
     func theRootDirectoryIsRefusedHoweverItIsSpelled(path: String) throws {
         let hadLock = FileManager.default.fileExists(atPath: "/" + OutputDirectoryLock.lockFileName)
         #expect { try OutputDirectoryLock(directory: path, intent: .fresh) } throws: {
-            "\($0)".contains("is the root directory '/'")
+            "\($0)".contains("must not be the root directory '/', got '\(path)'")
         }
         #expect(FileManager.default.fileExists(atPath: "/" + OutputDirectoryLock.lockFileName) == hadLock)
     }

@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+import LARSTestSupport
+import Testing
+
+/// lars-study owns its cells and its directory (issue #24): output paths lars-train refuses, flags
+/// that would point cells at one directory, grids too large to list, and runs that prove nothing
+/// are refused or recorded as failures, with nothing written where it should not be.
+@Suite(.serialized) struct StudyOwnershipTests {
+    static func study(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try StudyExecutableTests.study(arguments)
+    }
+
+    @Test(arguments: [
+        (["--output", ""], "--output must name a directory"),
+        (["--output", "//"], "--output must not be the root directory"),
+        (["--extra=--output out/shared"], "--extra may not hold --output"),
+        (["--extra=--overwrite --smoothing 0.1"], "--extra may not hold --overwrite"),
+        (["--extra=--seed=3"], "--extra may not hold --seed=3"),
+        (["--seeds", "100000000"], "--seeds: a count must be in 1...1000, got 100000000"),
+        (["--seeds", "0"], "--seeds: a count must be in 1...1000, got 0"),
+        (["--seeds", "1,-2"], "--seeds: seed -2 is negative"),
+        (["--lr-search", "2000"], "--lr-search must be in 1...15, got 2000"),
+        (["--rates", "lars=1e7"], "would get learning rate 1e+07, outside [1e-12, 1e+06]"),
+        (["--lars-train", "/tmp"], "--lars-train /tmp is not an executable file"),
+    ])
+    func aStudyThatCannotBeRunIsRefusedBeforeWritingAnything(arguments: [String], message: String) throws {
+        let output = StudyExecutableTests.studyDirectory("refused")
+        let rootHadFiles = ["/study.csv", "/cells"].map { FileManager.default.fileExists(atPath: $0) }
+        let (status, text) = try Self.study(["--output", output] + arguments)
+        #expect(status != 0, "\(arguments): \(text)")
+        #expect(text.contains(message), "\(arguments): \(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output).isEmpty, "\(arguments) wrote into \(output)")
+        #expect(["/study.csv", "/cells"].map { FileManager.default.fileExists(atPath: $0) } == rootHadFiles)
+    }
+
+    @Test func aValueGivenTwiceRunsOnce() throws {
+        let (status, text) = try Self.study([
+            "--dry-run", "--batches", "512,512", "--optimizers", "lars,lars", "--seeds", "3,3", "--output", StudyExecutableTests.studyDirectory("dups"),
+        ])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("cell 1/1: lars b512"), "\(text)")
+    }
+
+    /// A study whose lars-train is `fake`: every cell exits 0 having trained nothing.
+    @Test(arguments: [["--launcher", "echo"], ["--lars-train", "/bin/true"]])
+    func aCleanExitWithoutAnOutcomeIsAFailureNotAFinish(arguments: [String]) throws {
+        let output = StudyExecutableTests.studyDirectory("fake")
+        let (status, text) = try Self.study(StudyExecutableTests.tiny + arguments + ["--optimizers", "lars", "--batches", "16", "--output", output])
+        #expect(!text.contains("finished:"), "\(text)")
+        #expect(text.contains("failed (it exited 0 without writing outcome.json)"), "\(text)")
+        let cells = try FileManager.default.contentsOfDirectory(atPath: output + "/cells")
+        #expect(cells.count == 1)
+        let cell = output + "/cells/" + cells[0]
+        #expect(!FileManager.default.fileExists(atPath: cell + "/outcome.json"))
+        let failure = try String(contentsOfFile: cell + "/failure.json", encoding: .utf8)
+        #expect(failure.contains("without writing outcome.json"), "\(failure)")
+        let rows = try StudyExecutableTests.csvRows(output)
+        #expect(rows.map { $0["state"] } == ["failed"], "\(rows)")
+        // A rerun runs the cell again instead of skipping it as done.
+        let again = try Self.study(StudyExecutableTests.tiny + arguments + ["--optimizers", "lars", "--batches", "16", "--output", output])
+        #expect(!again.output.contains("skipped"), "\(again.output)")
+        _ = status
+    }
+
+    @Test func aSecondStudyIntoALockedDirectoryIsRefusedNamingTheHolder() throws {
+        let output = StudyExecutableTests.studyDirectory("locked")
+        let fd = open(output + "/.lars-study.lock", O_RDWR | O_CREAT, 0o644)
+        defer { close(fd) }
+        try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        let (status, text) = try Self.study(StudyExecutableTests.tiny + ["--optimizers", "lars", "--batches", "16", "--output", output])
+        #expect(status != 0)
+        #expect(text.contains("in use by another study (process \(getpid()))"), "\(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output + "/cells").isEmpty)
+    }
+}
