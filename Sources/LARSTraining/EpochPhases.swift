@@ -76,6 +76,7 @@ public struct EpochPhaseTimes: Sendable, Equatable {
         return sum
     }
 
+    /// Whether every phase holds the same seconds in both.
     public static func == (a: EpochPhaseTimes, b: EpochPhaseTimes) -> Bool {
         EpochPhase.allCases.allSatisfy { a[$0] == b[$0] }
     }
