@@ -14,9 +14,16 @@ PyTorch is optional for the repository: run this with a Python that has it
 
 PyTorch steps with SGD (momentum 0.9, weight decay 5e-4); lars-bench steps with LARS, which
 costs a few more vector passes over the 0.27M-0.42M parameters (well under 1% of a step).
+
+With --end-to-end it compares whole runs instead: `lars-train`'s default recipe against its
+PyTorch twin (Scripts/pytorch_twin.py, NCHW and channels_last), interleaved round by round, and
+prints each one's epoch images/s and its training time to --target test accuracy:
+
+    venv/bin/python Scripts/compare-pytorch.py --end-to-end --rounds 1 --threads 2 --epochs 8
 """
 import argparse
 import csv
+import json
 import os
 import statistics
 import subprocess
@@ -24,15 +31,7 @@ import sys
 import tempfile
 import time
 
-
-def small_cnn(nn):
-    """Models.smallCNN: conv3x3 1->32 (no bias) + BN + ReLU + maxpool 2, conv3x3 32->64 (no
-    bias) + BN + ReLU + maxpool 2, dense 3136->128 + ReLU, dense 128->10."""
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
-
+from pytorch_twin import small_cnn
 
 def resnet20(nn):
     """Models.resNet(depth: 20): stem conv3x3 3->16 + BN + ReLU, three stages of three basic
@@ -113,13 +112,74 @@ def lars_bench_rows(executable, threads):
         return rows
 
 
+def end_to_end_runs(args, directory):
+    """One round of whole runs: {label: [per-epoch dicts]} for lars-train and both twins."""
+    limits = []
+    if args.train_limit:
+        limits += ["--train-limit", str(args.train_limit)]
+    if args.test_limit:
+        limits += ["--test-limit", str(args.test_limit)]
+    runs = {}
+    output = os.path.join(directory, "lars-train")
+    subprocess.run(
+        [args.lars_train, "--epochs", str(args.epochs), "--threads", str(args.threads), "--output", output,
+         "--overwrite"] + limits, check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(output, "metrics.csv")) as f:
+        rows, elapsed = [], 0.0
+        for row in csv.DictReader(f):
+            elapsed += float(row["epoch_seconds"])
+            rows.append({"epoch": int(row["epoch"]), "seconds": float(row["epoch_seconds"]),
+                         "images_per_second": float(row["images_per_second"]),
+                         "test_accuracy": float(row["test_accuracy"] or "nan"), "training_seconds": elapsed})
+        runs["swift-lars lars-train"] = rows
+    twin = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch_twin.py")
+    for channels_last in (True, False):
+        path = os.path.join(directory, "twin.json")
+        subprocess.run(
+            [sys.executable, twin, "--epochs", str(args.epochs), "--threads", str(args.threads), "--json", path]
+            + limits + (["--channels-last"] if channels_last else []), check=True, stdout=subprocess.DEVNULL)
+        with open(path) as f:
+            runs["pytorch " + ("channels_last" if channels_last else "NCHW")] = json.load(f)
+    return runs
+
+
+def end_to_end(args):
+    """Prints the end-to-end table: median epoch images/s, training time, time to the target."""
+    results = {}
+    for round_index in range(args.rounds):
+        with tempfile.TemporaryDirectory() as directory:
+            for label, rows in end_to_end_runs(args, directory).items():
+                results.setdefault(label, []).append(rows)
+        print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+    print(f"{args.threads} threads, {args.rounds} interleaved round(s), {args.epochs} epochs; "
+          f"time to {100 * args.target:.1f} % test accuracy counts training seconds only")
+    print(f"  {'run':<24} {'images/s (epochs)':>22} {'training s':>11} {'final acc':>10} {'s to target':>12}")
+    for label, rounds in results.items():
+        for rows in rounds:
+            rates = [r["images_per_second"] for r in rows]
+            reached = next((r["training_seconds"] for r in rows if r["test_accuracy"] >= args.target), None)
+            print(f"  {label:<24} {min(rates):>10.0f}-{max(rates):<11.0f} {rows[-1]['training_seconds']:>11.1f} "
+                  f"{100 * rows[-1]['test_accuracy']:>9.2f}% {('%.1f' % reached) if reached else 'not reached':>12}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians are taken over them)")
     parser.add_argument("--threads", type=int, default=2, help="threads of both frameworks")
     parser.add_argument("--steps", type=int, default=5, help="timed PyTorch steps per model and round")
     parser.add_argument("--lars-bench", default=".build/release/lars-bench", help="the lars-bench executable")
+    parser.add_argument("--end-to-end", action="store_true", help="whole lars-train runs against the PyTorch twin")
+    parser.add_argument("--lars-train", default=".build/release/lars-train", help="the lars-train executable")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs of each end-to-end run")
+    parser.add_argument("--train-limit", type=int, help="end-to-end runs on the first N training images")
+    parser.add_argument("--test-limit", type=int, help="end-to-end runs evaluate the first N test images")
+    parser.add_argument("--target", type=float, default=0.90, help="test accuracy the end-to-end runs are timed to")
     args = parser.parse_args()
+    if args.end_to_end:
+        if not os.access(args.lars_train, os.X_OK):
+            sys.exit(f"{args.lars_train} not found: build it with `swift build -c release --product lars-train`")
+        end_to_end(args)
+        return
     try:
         import torch
     except ImportError:

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Data parallelism inside one process: identical replicas of a model each take a contiguous
 /// share of the batch on their own thread, and together compute exactly what the model computes
 /// on the whole batch (up to the order of floating-point sums).
@@ -49,6 +51,9 @@ public final class DataParallel: Layer {
     private let workers: WorkerThreads
     /// The batch shares of the latest training-mode forward, for `backward`.
     private var shares: [Range<Int>]?
+    /// Wall-clock seconds spent so far summing the replicas' gradients into the primary's (the
+    /// trainer reports it as its own phase of a step; two clock reads per backward).
+    public private(set) var gradientSumSeconds: Double = 0
 
     /// Wraps `replicas` (at least one, distinct objects of the same architecture: the same
     /// parameter and buffer names and shapes) and starts one thread per replica after the first.
@@ -193,7 +198,9 @@ public final class DataParallel: Layer {
         let inputGradients = runShares(shares, context: context) { replica, share, c in
             replica.backward(outputGradient.batch(share), context: c)
         }
+        let sumStart = DispatchTime.now().uptimeNanoseconds
         sumGradientsIntoPrimary(replicaCount: shares.count, backend: context.backend)
+        gradientSumSeconds += Double(DispatchTime.now().uptimeNanoseconds - sumStart) * 1e-9
         // A first layer that skips dL/dx returns an empty tensor from every replica.
         if inputGradients.allSatisfy({ $0.count == 0 }) { return inputGradients[0] }
         return Tensor(concatenatingBatches: inputGradients)

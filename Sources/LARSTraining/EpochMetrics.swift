@@ -22,4 +22,7 @@ public struct EpochMetrics: Sendable, Equatable {
     public var validationLoss: Double? = nil
     /// Top-1 accuracy on the validation split, or `nil` without a split or evaluation.
     public var validationAccuracy: Double? = nil
+    /// Wall-clock seconds of the epoch by phase (`Trainer.trainEpoch()`'s own clock reads; not
+    /// written to `metrics.csv`).
+    public var phases = EpochPhaseTimes()
 }

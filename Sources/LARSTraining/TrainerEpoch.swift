@@ -25,13 +25,18 @@ extension Trainer {
         // the whole global batch, so LARS sees the same norms whatever the process count.
         var training = context
         training.isTraining = true
+        var clock = PhaseClock()
+        let replicaSums = network as? DataParallel
         for stepIndex in 0..<steps {
             model.zeroGrad()
             var stepLoss: Double = 0, stepCount: Double = 0
             for _ in 0..<k {
+                clock.mark(.forwardBackward)
                 guard let batch = batches.next() else {
                     throw TrainingError.invalidConfiguration("epoch \(epoch + 1) ran out of batches at step \(stepIndex)")
                 }
+                clock.mark(.data)
+                let summed = replicaSums?.gradientSumSeconds ?? 0
                 let logits = network.forward(batch.images, context: training)
                 var (loss, gradient) = softmaxCrossEntropy(
                     logits: logits, labels: batch.labels, labelSmoothing: c.labelSmoothing)
@@ -44,6 +49,8 @@ extension Trainer {
                 stepLoss += Double(loss) * n
                 stepCount += n
                 correct += Double(correctCount(logits: logits, labels: batch.labels))
+                clock.mark(.forwardBackward)
+                clock.move((replicaSums?.gradientSumSeconds ?? 0) - summed, from: .forwardBackward, to: .reduction)
             }
             // Loss and accuracy of the global batch, summed over ranks, so every rank sees the
             // same loss and stops at the same step if it diverged.
@@ -51,7 +58,9 @@ extension Trainer {
             try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
             let globalLoss = sums[0] / max(sums[1], 1)
             try checkDivergence(loss: globalLoss, epoch: epoch + 1)
+            clock.mark(.checksAndLogs)
             try allReduceGradients()
+            clock.mark(.reduction)
             let rate = schedule.value(at: optimizer.stepCount)
             let report: StepReport
             do {
@@ -60,6 +69,7 @@ extension Trainer {
                 guard case .nonFiniteGradient = error else { throw error }
                 throw TrainingError.diverged(epoch: epoch + 1, step: optimizer.stepCount + 1, reason: "\(error)")
             }
+            clock.mark(.optimizer)
             try checkStep(report, epoch: epoch + 1)
             lastRate = rate
             lossSum += sums[0]
@@ -72,6 +82,7 @@ extension Trainer {
                         loss: lossSum / max(seen, 1), seconds: monotonicSeconds() - start)
                 }
             }
+            clock.mark(.checksAndLogs)
         }
         let seconds = monotonicSeconds() - start
         if isRoot && printsProgress { progress.finishEpoch() }
@@ -83,6 +94,7 @@ extension Trainer {
         // the running statistics, the same on every rank after the broadcast) before anything
         // evaluates or checkpoints them.
         try checkModelState(epoch: completedEpochs)
+        clock.mark(.checksAndLogs)
         var metrics = EpochMetrics(
             epoch: completedEpochs, step: optimizer.stepCount, trainLoss: lossSum / max(seen, 1),
             trainAccuracy: counts[0] / max(seen, 1), testLoss: nil, testAccuracy: nil, learningRate: lastRate,
@@ -93,7 +105,9 @@ extension Trainer {
                 let (loss, accuracy) = try evaluate(on: validationSet, limit: nil)
                 (metrics.validationLoss, metrics.validationAccuracy) = (loss, accuracy)
             }
+            clock.mark(.evaluation)
         }
+        metrics.phases = clock.times
         history.append(metrics)
         if isRoot && printsProgress {
             print(summaryLine(metrics))

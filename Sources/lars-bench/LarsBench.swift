@@ -16,14 +16,15 @@ struct LarsBench: ParsableCommand {
             8,192 through micro-batches, with peak memory, and the micro-batch size sweep), engines (every ResNet-20 and small-CNN
             convolution forward, backward-data and backward-weights on oneDNN and on im2col + OpenBLAS, and their BatchNorm,
             BatchNorm + ReLU and pooling forward and forward + backward per engine), engine-train (whole
-            training steps per convolution engine). The ceiling (OpenBLAS gemm 2048 with one and all
+            training steps per convolution engine), end-to-end (whole epochs of the real trainer on Fashion-MNIST,
+            interleaved with the step at the same shapes, with the share of each phase). The ceiling (OpenBLAS gemm 2048 with one and all
             threads, streaming triad) is always measured. Build with -c release.
             """)
 
     @Flag(help: "Fewer sizes and repetitions (finishes in under a minute).")
     var quick = false
 
-    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train, microbatch, engines, engine-train (default: all).")
+    @Option(help: "Comma-separated groups to run: gemm, vector, conv, optimizer, train, microbatch, engines, engine-train, end-to-end (default: all).")
     var filter: String?
 
     @Option(
@@ -52,7 +53,7 @@ struct LarsBench: ParsableCommand {
     @Option(help: .hidden)
     var memoryChild: Int?
 
-    static let groups = ["gemm", "vector", "conv", "optimizer", "train", "microbatch", "engines", "engine-train"]
+    static let groups = ["gemm", "vector", "conv", "optimizer", "train", "microbatch", "engines", "engine-train", "end-to-end"]
 
     func validate() throws {
         _ = try threadCounts()
@@ -135,6 +136,7 @@ struct LarsBench: ParsableCommand {
                     try EngineNormPoolGroup.run(bench, engines: try engines())
                 }
             case "engine-train": if !genericChild { try EngineTrainGroup.run(bench, engines: try engines()) }
+            case "end-to-end": if !genericChild { try EndToEndGroup.run(bench) }
             default: break
             }
         }
