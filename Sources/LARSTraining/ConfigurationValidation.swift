@@ -22,6 +22,7 @@ extension TrainingConfiguration {
         try validateCounts()
         try validateRates()
         try validateSchedule()
+        try validateMeasurement()
         try Self.check(!outputDirectory.isEmpty, "--output must name a directory, got an empty path")
         try Self.check(
             outputDirectory.contains { $0 != "/" }, "--output must not be the root directory '/', got '\(outputDirectory)'")

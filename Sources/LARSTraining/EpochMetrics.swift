@@ -22,4 +22,7 @@ public struct EpochMetrics: Sendable, Equatable {
     public var validationLoss: Double? = nil
     /// Top-1 accuracy on the validation split, or `nil` without a split or evaluation.
     public var validationAccuracy: Double? = nil
+    /// The simple gradient noise scale B_simple (images) at the epoch's end, averaged over the
+    /// latest steps (`GradientNoiseScale`), or `nil` when the run does not measure it.
+    public var noiseScale: Double? = nil
 }
