@@ -16,6 +16,14 @@ public enum StudyHTML {
         html += "</table>\n" + tableHTML(results, settings: header.settings)
         html += "<div class=\"charts\">\n" + accuracyChart(results, settings: header.settings).svg() + "\n"
         html += curvesChart(chosen).svg() + "\n</div>\n"
+        html += "<h2>Steps to a validation target</h2>\n<div class=\"charts\">\n"
+        for target in header.settings.targets {
+            html += StudyScalingChart.svg(results, settings: header.settings, target: target) + "\n"
+        }
+        html += "</div>\n<p class=\"note\">" + escapeXML(
+            StudyScaling.bendLine(
+                StudyScaling.points(results, settings: header.settings, target: header.settings.targets[0]),
+                settings: header.settings, predicted: StudyScaling.predictedCriticalBatch(results))) + "</p>\n"
 
         // The LARS runs with trust-ratio logs, one per batch (the first seed's chosen run).
         var perBatch: [(batch: Int, rows: [TrustRow])] = []

@@ -31,6 +31,14 @@ public struct TargetReached: Sendable, Equatable {
     /// The validation accuracy measured at `step`.
     public var accuracy: Double?
 
+    /// A record: `step`, `epoch` and `accuracy` are nil for a target never reached.
+    public init(target: Double, step: Int?, epoch: Int?, accuracy: Double?) {
+        self.target = target
+        self.step = step
+        self.epoch = epoch
+        self.accuracy = accuracy
+    }
+
     /// For each target (in the order given), the first point whose accuracy is at or above it.
     /// `points` must be in step order. The resolution is the evaluation interval: the true
     /// crossing lies between the previous evaluation and `step`.

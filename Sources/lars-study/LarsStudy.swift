@@ -45,6 +45,8 @@ struct LarsStudyCommand: ParsableCommand {
     var convolutionEngine: String?
     @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins.")
     var searchCount: Int = 1
+    @Option(help: "Validation accuracies whose first step every run records, comma-separated (default: 0.90,0.92).")
+    var targets: String?
     @Option(help: "Rates that replace the rule's value, per optimizer: sgd=0.4,lars=6.")
     var rates: String?
     @Option(help: "Extra lars-train flags appended to every run, split on spaces: '--smoothing 0.1'.")
@@ -85,6 +87,14 @@ struct LarsStudyCommand: ParsableCommand {
             s.convolutionEngine = engine
         }
         s.searchCount = searchCount
+        if let targets {
+            s.targets = try targets.split(separator: ",").map {
+                guard let value = Double($0.trimmingCharacters(in: .whitespaces)) else {
+                    throw StudyError.invalidSettings("--targets: '\($0)' is not a number (0.90,0.92)")
+                }
+                return value
+            }
+        }
         if let rates { s.rateOverrides = try parseRates(rates) }
         s.extraArguments = splitWords(extra ?? "")
         s.launcher = splitWords(launcher ?? "")
