@@ -73,6 +73,6 @@ struct WritersTests {
         #expect(html.contains("Final test accuracy against batch size"))
         #expect(html.contains(">8192</text>"))  // a power-of-two tick
         #expect(html.contains("Trust ratio per layer, LARS batch 512"))
-        #expect(html.contains("1 conv1.weight, 2 fc.weight"))
+        #expect(html.contains(">conv1.weight</text>") && html.contains(">fc.weight</text>"))
     }
 }
