@@ -128,8 +128,7 @@ struct LarsTrain: ParsableCommand {
         name: .customLong("divergence-factor"),
         help: "Stop as diverged (exit code 3, outcome.json) when a step's loss exceeds this many times ln(classes) or is not finite; 0: only non-finite values stop the run.")
     var divergenceFactor: Double = 4
-
-    @OptionGroup var measurement: MeasurementOptions
+    @OptionGroup var measurement: MeasurementOptions  // step-wise validation, targets, noise scale
 
     // Output
     @Option(name: .customLong("output"), help: "Directory for logs, report and checkpoint.")
