@@ -9,7 +9,8 @@ public struct RunMeasurements: Sendable, Equatable {
     public var targets: [TargetReached] = []
     /// The last logged gradient noise scale B_simple (images), or nil when not measured.
     public var noiseScale: Double?
-    /// The largest per-step training loss and its step, or nil without a step log.
+    /// The largest per-step training loss and its step, counted from 1 as `outcome.json` and
+    /// `targets.csv` count (steps.csv indexes from 0), or nil without a step log.
     public var peakStepLoss: (step: Int, loss: Double)?
 
     /// Measurements given directly.
@@ -34,7 +35,7 @@ public struct RunMeasurements: Sendable, Equatable {
         for row in steps.rows {
             guard let step = steps.int(row, "step"), let loss = steps.double(row, "loss") else { continue }
             if let peak = peakStepLoss, !peak.loss.isFinite { break }  // a non-finite loss ended the run
-            if peakStepLoss == nil || !loss.isFinite || loss > peakStepLoss!.loss { peakStepLoss = (step, loss) }
+            if peakStepLoss == nil || !loss.isFinite || loss > peakStepLoss!.loss { peakStepLoss = (step + 1, loss) }
         }
     }
 

@@ -18,7 +18,8 @@ extension Trainer {
         let limit = configuration.divergenceFactor * log(Double(max(trainSet.classCount, 2)))
         let tripped = !loss.isFinite || (configuration.divergenceFactor > 0 && loss > limit)
         if tripped && isRoot {
-            stepLog?.append(["\(step)", "\(epoch)", "\(rate)", format(loss, 5)])
+            // Indexed as the other rows of steps.csv: the step count before the step.
+            stepLog?.append(["\(optimizer.stepCount)", "\(epoch)", "\(rate)", format(loss, 5)])
         }
         if !loss.isFinite {
             throw TrainingError.diverged(epoch: epoch, step: step, reason: "the loss is \(loss)")

@@ -85,7 +85,7 @@ struct StudyScalingTests {
         let directory = NSTemporaryDirectory() + "study-diverged-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try (RunFiles.metricsColumns.joined(separator: ",") + "\n").write(toFile: directory + "/metrics.csv", atomically: true, encoding: .utf8)
-        try "step,epoch,learning_rate,loss\n1,1,0.1,2.3\n2,1,0.2,8.5\n3,1,0.3,nan\n".write(toFile: directory + "/steps.csv", atomically: true, encoding: .utf8)
+        try "step,epoch,learning_rate,loss\n0,1,0.1,2.3\n1,1,0.2,8.5\n2,1,0.3,nan\n".write(toFile: directory + "/steps.csv", atomically: true, encoding: .utf8)
         var outcome = RunOutcome(state: .diverged, epoch: 1, step: 3, reason: "the loss is nan")
         outcome.wallSeconds = 12.5
         try outcome.write(to: directory + "/outcome.json")
