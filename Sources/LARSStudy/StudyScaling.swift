@@ -52,14 +52,15 @@ public enum StudyScaling {
         return nil
     }
 
-    /// The critical batch the noise scale predicts: the median of the chosen runs' last B_simple
-    /// (measured where a step has several micro-batches; B_simple grows as the loss falls and
-    /// over-estimates B_crit, McCandlish et al.), or nil when no run measured it.
+    /// The critical batch the noise scale predicts: the last B_simple of the chosen, finished run
+    /// that measured it and reached the lowest training loss. B_simple grows as the loss falls
+    /// (McCandlish et al.), so the most trained run's value is the one that speaks for the end of
+    /// training; a run knocked far up by a loss spike gives a small, meaningless value. B_simple
+    /// over-estimates B_crit. Nil when no run measured it.
     public static func predictedCriticalBatch(_ results: [RunResult]) -> Double? {
-        let values = results.filter { $0.selected && $0.state == .finished }.compactMap(\.measurements.noiseScale).sorted()
-        guard !values.isEmpty else { return nil }
-        let mid = values.count / 2
-        return values.count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2
+        let measured = results.filter { $0.selected && $0.state == .finished && $0.measurements.noiseScale != nil }
+        let best = measured.min { ($0.trainLoss ?? .infinity) < ($1.trainLoss ?? .infinity) }
+        return best?.measurements.noiseScale
     }
 
     /// The cell's text for the steps-to-target table: `412`, `412 (398-426)`, `412 (1 of 2 seeds)`,
@@ -95,7 +96,7 @@ public enum StudyScaling {
     }
 
     /// `Measured bend (2x the perfect-scaling steps): SGD ~ 1,400, LARS beyond 4,096; predicted
-    /// critical batch (median B_simple): 900.`
+    /// critical batch (B_simple of the most trained run): 900.`
     static func bendLine(_ points: [ScalingPoint], settings: StudySettings, predicted: Double?) -> String {
         let bends = settings.optimizers.map { o -> String in
             let mine = points.filter { $0.optimizer == o }
@@ -105,6 +106,6 @@ public enum StudyScaling {
         }
         let prediction = predicted.map { "about \(Int($0.rounded())) images" } ?? "not measured (no run had several micro-batches)"
         return "Measured bend (steps twice the perfect-scaling line through the smallest batch): " + bends.joined(separator: ", ")
-            + ". Predicted critical batch (median gradient noise scale B_simple of the chosen runs): \(prediction)."
+            + ". Predicted critical batch (gradient noise scale B_simple of the measured run with the lowest training loss): \(prediction)."
     }
 }

@@ -11,6 +11,7 @@ struct StudyScalingTests {
         r.state = .finished
         r.selected = true
         r.finalTestAccuracy = 0.9
+        r.trainLoss = noise.map { 1000 / $0 }  // the larger the noise scale, the lower the loss
         r.measurements = RunMeasurements(
             targets: [
                 TargetReached(target: 0.9, step: steps90, epoch: steps90 == nil ? nil : 1, accuracy: steps90 == nil ? nil : 0.9),
@@ -57,8 +58,12 @@ struct StudyScalingTests {
         #expect(text.contains("about 500 images"))
     }
 
-    @Test func thePredictionIsTheMedianNoiseScaleOfTheChosenFinishedRuns() {
-        #expect(StudyScaling.predictedCriticalBatch(Self.results) == 500)
+    @Test func thePredictionIsTheNoiseScaleOfTheMostTrainedMeasuredRun() {
+        // SGD at 1024 has the lowest training loss (1000 / 700) of the three measured runs.
+        #expect(StudyScaling.predictedCriticalBatch(Self.results) == 700)
+        var diverged = Self.results
+        diverged[2].state = .diverged
+        #expect(StudyScaling.predictedCriticalBatch(diverged) == 500)
         #expect(StudyScaling.predictedCriticalBatch([Self.result(.sgd, 64, steps90: 1)]) == nil)
     }
 
@@ -69,7 +74,7 @@ struct StudyScalingTests {
         #expect(text.contains("| 4096 | not reached | 25 |"))
         let svg = StudyScalingChart.svg(Self.results, settings: Self.settings, target: 0.9)
         #expect(svg.contains("sgd b4096: not reached"))
-        #expect(svg.contains("noise scale 500"))
+        #expect(svg.contains("noise scale 700"))
     }
 
     @Test func theHeaderClaimsARateSearchOnlyWhenOneRan() {
