@@ -76,6 +76,7 @@ import LARSTraining
         let html = try String(contentsOfFile: output + "/study.html", encoding: .utf8)
         #expect(html.contains("Trust ratio per layer, LARS batch 16") && html.contains("Trust ratio per layer, LARS batch 32"))
         #expect(FileManager.default.fileExists(atPath: output + "/accuracy_vs_batch.svg"))
+        #expect(FileManager.default.fileExists(atPath: output + "/steps_vs_batch.svg"))
         // TensorBoard: the experiment in the root; each cell lars-train's events and the study's session file.
         #expect(TensorBoardEventFile.files(in: output).filter { $0.hasSuffix(StudyTensorBoard.suffix) }.count == 1)
         for row in rows {
