@@ -1,4 +1,5 @@
 import Foundation
+import LARSTraining
 
 /// Builds the lars-train command line of a study run and finds the lars-train executable.
 public struct LarsTrainCommand: Sendable {
@@ -34,6 +35,7 @@ public struct LarsTrainCommand: Sendable {
         if let engine = s.convolutionEngine { a += ["--conv-engine", engine.rawValue] }
         if let wd = StudyRecipes.weightDecay(run.optimizer) { a += ["--weight-decay", shortNumber(wd)] }
         if StudyRecipes.nesterov(run.optimizer) { a.append("--nesterov") }
+        a += ["--targets", s.targets.map(shortNumber).joined(separator: ",")] + DivergencePolicy.arguments
         a += ["--output", directory(of: run)]
         if !s.tensorBoard { a.append("--no-tensorboard") }
         a += s.extraArguments

@@ -52,6 +52,11 @@ public struct RunResult: Sendable, Equatable {
     public var selected: Bool = false
     /// Test accuracy per evaluated epoch.
     public var curve: [EpochAccuracy] = []
+    /// The step that stopped a diverged run (lars-train's `outcome.json`); `steps` counts only
+    /// completed epochs.
+    public var divergedStep: Int?
+    /// Steps to each validation target, noise scale and peak step loss (`RunMeasurements`).
+    public var measurements = RunMeasurements()
 
     /// A run not started yet.
     public init(run: StudyRun, epochs: Int, directory: String) {
@@ -77,12 +82,16 @@ public struct RunResult: Sendable, Equatable {
             r.imagesPerSecond = r.wallSeconds > 0 ? images / r.wallSeconds : 0
             r.curve = metrics.compactMap { m in m.testAccuracy.map { EpochAccuracy(epoch: m.epoch, accuracy: $0) } }
         }
+        r.measurements = RunMeasurements(directory: directory)
         if let outcome = files.outcome() {
+            // The whole run's time, which a run that diverged before completing an epoch has
+            // only here.
+            if let seconds = outcome.wallSeconds, r.wallSeconds == 0 { r.wallSeconds = seconds }
             if outcome.state == .diverged {
                 r.state = .diverged
                 r.divergedEpoch = outcome.epoch
                 r.reason = outcome.reason
-                r.steps = max(r.steps, outcome.step)
+                r.divergedStep = outcome.step
             } else if let accuracy = r.finalTestAccuracy, accuracy <= collapseThreshold {
                 r.state = .diverged
                 r.reason = "collapsed to chance"

@@ -59,6 +59,8 @@ public struct StudySettings: Sendable, Equatable {
     public var searchCount: Int = 1
     /// Rates that replace a rule's value, per optimizer (`--rates sgd=1e6`).
     public var rateOverrides: [StudyOptimizer: Double] = [:]
+    /// Validation accuracies whose first step every run records (lars-train's `--targets`).
+    public var targets: [Double] = TargetReached.defaultTargets
     /// Extra lars-train arguments appended to every run.
     public var extraArguments: [String] = []
     /// Command words put in front of every run (`mpirun -np 2 --oversubscribe`).
@@ -126,6 +128,7 @@ public struct StudySettings: Sendable, Equatable {
         try check(!seeds.isEmpty, "no seeds given")
         try check(epochs > 0, "epochs must be positive, got \(epochs)")
         try check(validation > 0, "the validation split must hold at least one image, got \(validation)")
+        try check(!targets.isEmpty && targets.allSatisfy { $0 > 0 && $0 <= 1 }, "--targets must be accuracies in (0, 1], got \(targets)")
         try check(searchCount >= 1, "--lr-search must be at least 1, got \(searchCount)")
         try check(rateOverrides.values.allSatisfy { $0 > 0 && $0.isFinite }, "override rates must be positive")
         try check(DatasetFacts(name: dataset) != nil, "unknown data set '\(dataset)' (\(DatasetFacts.names.joined(separator: ", ")))")

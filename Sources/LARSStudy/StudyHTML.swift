@@ -16,6 +16,14 @@ public enum StudyHTML {
         html += "</table>\n" + tableHTML(results, settings: header.settings)
         html += "<div class=\"charts\">\n" + accuracyChart(results, settings: header.settings).svg() + "\n"
         html += curvesChart(chosen).svg() + "\n</div>\n"
+        html += "<h2>Steps to a validation target</h2>\n<div class=\"charts\">\n"
+        for target in header.settings.targets {
+            html += StudyScalingChart.svg(results, settings: header.settings, target: target) + "\n"
+        }
+        html += "</div>\n<p class=\"note\">" + escapeXML(
+            StudyScaling.bendLine(
+                StudyScaling.points(results, settings: header.settings, target: header.settings.targets[0]),
+                settings: header.settings, predicted: StudyScaling.predictedCriticalBatch(results))) + "</p>\n"
 
         // The LARS runs with trust-ratio logs, one per batch (the first seed's chosen run).
         var perBatch: [(batch: Int, rows: [TrustRow])] = []
@@ -29,8 +37,7 @@ public enum StudyHTML {
         if perBatch.isEmpty { html += "<p class=\"note\">No LARS run has logged trust ratios yet.</p>\n" }
         html += "</div>\n<h2>‖w‖ / ‖g‖ per layer at the first step (the LARS paper's Table 2)</h2>\n"
         let (table2, layers) = firstStepChart(perBatch)
-        html += table2.svg() + "\n<p class=\"note\">Layers, input to output: "
-        html += layers.enumerated().map { "\($0.offset + 1) \(escapeXML($0.element))" }.joined(separator: ", ")
+        html += table2.svg() + "\n<p class=\"note\">Layers run input to output (\(layers.count) adapted parameters)"
         html += ". A large spread of this ratio between layers is why one global rate does not suit every layer at large batch.</p>\n"
         html += "</body></html>\n"
         return html
@@ -50,21 +57,35 @@ public enum StudyHTML {
         }
         var chart = LineChart(
             title: "Final test accuracy against batch size (\(settings.dataset), \(settings.epochs) epochs)",
-            xLabel: "batch size (log 2)", yLabel: "test accuracy (%)", series: series)
+            xLabel: "batch size (log 2); ×: diverged or failed", yLabel: "test accuracy (%, axis from \(Int(accuracyAxisStart)))",
+            series: series)
         chart.logarithmicX = true
         chart.gapsAtNonFinite = true
+        chart.yAxisIncludes = [accuracyAxisStart, 100]
+        for (i, optimizer) in settings.optimizers.enumerated() {
+            for batch in settings.batches {
+                let cell = chosen.filter { $0.run.optimizer == optimizer && $0.run.batch == batch }
+                if !cell.isEmpty && cell.allSatisfy({ $0.state == .diverged || $0.state == .failed }) {
+                    chart.failures.append((series: i, x: Double(batch), label: "\(optimizer.rawValue) b\(batch): \(cell[0].state.rawValue)"))
+                }
+            }
+        }
         return chart
     }
+
+    /// Where the study's accuracy axes start (%), unless a point lies lower.
+    public static let accuracyAxisStart = 50.0
 
     /// Test accuracy (%) per epoch of every chosen run.
     static func curvesChart(_ chosen: [RunResult]) -> LineChart {
         var chart = LineChart(
-            title: "Test accuracy per epoch", xLabel: "epoch", yLabel: "test accuracy (%)",
+            title: "Test accuracy per epoch", xLabel: "epoch", yLabel: "test accuracy (%, axis from \(Int(accuracyAxisStart)))",
             series: chosen.map { r in
                 .init(name: "\(r.run.optimizer.rawValue) b\(r.run.batch) s\(r.run.seed)",
                     points: r.curve.map { (x: Double($0.epoch), y: $0.accuracy * 100) })
             })
         chart.width = 700
+        chart.yAxisIncludes = [accuracyAxisStart, 100]
         return chart
     }
 
@@ -97,6 +118,8 @@ public enum StudyHTML {
             title: "‖w‖ / ‖g‖ per layer at the first step", xLabel: "layer (input to output)",
             yLabel: "‖w‖ / ‖g‖ (log)", series: series, logarithmicY: true)
         chart.width = 700
+        chart.height = 380  // room for the slanted layer names
+        chart.categories = layers
         return (chart, layers)
     }
 

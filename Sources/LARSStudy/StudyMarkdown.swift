@@ -20,11 +20,15 @@ public struct StudyHeader: Sendable {
         var data = s.dataset
         if let limit = s.trainLimit { data += ", training capped at \(limit) images" }
         if let limit = s.testLimit { data += ", test capped at \(limit) images" }
+        let trained = DatasetFacts(name: s.dataset)?.imagesPerEpoch(validation: s.validation, limit: s.trainLimit)
+        if let trained { data += "; \(trained) training images per epoch, \(s.validation) more held out for validation" }
+        let chooser = s.searchCount > 1 ? "; the rate search chooses by their accuracy, never the test set's" : "; no search ran"
         return [
             ("data set", data),
             ("model", s.model),
             ("epochs", "\(s.epochs)"),
-            ("validation", "\(s.validation) training images held out; a rate search chooses by their accuracy"),
+            ("validation", "\(s.validation) training images held out, evaluated every few steps for steps to \(s.targets.map { format($0 * 100, 0) + " %" }.joined(separator: " and "))\(chooser)"),
+            ("divergence", DivergencePolicy.description),
             ("learning rates", s.searchCount > 1 ? "\(s.searchCount) per cell, factors \(StudyRecipes.searchFactors(count: s.searchCount).map(shortNumber).joined(separator: ", ")) of the rule" : "the rule's (StudyRecipes.swift)"),
             ("machine", machine),
         ]
@@ -51,8 +55,29 @@ public enum StudyMarkdown {
             }
             out += "\n"
         }
-        out += "\nTest accuracy of each cell's run (the rate search's choice by validation accuracy); "
+        out += s.searchCount > 1
+            ? "\nTest accuracy of each cell's run (the rate search's choice by validation accuracy); "
+            : "\nTest accuracy of each cell's run at its recipe's rate; "
         out += "steps: optimizer steps of the whole run. Every run: `cells/<optimizer>-b<batch>-lr<rate>-s<seed>/`.\n"
+        out += StudyScaling.markdown(results, settings: s)
+        out += peakLossNote(results)
+        return out
+    }
+
+    /// One line per chosen run whose step loss rose above 4 x ln(classes) at some step: what the
+    /// old divergence cut would have stopped, and how the run ended.
+    static func peakLossNote(_ results: [RunResult]) -> String {
+        let spiking = results.filter { r in
+            guard r.selected, let peak = r.measurements.peakStepLoss else { return false }
+            return !peak.loss.isFinite || peak.loss > 4 * log(10.0)
+        }
+        guard !spiking.isEmpty else { return "" }
+        var out = "\nRuns whose step loss passed 4 x ln(10) (the old divergence cut) at some step:\n\n"
+        for r in spiking {
+            let peak = r.measurements.peakStepLoss!
+            let ending = r.state == .finished ? "finished at " + (r.finalTestAccuracy.map { format($0 * 100, 2) + " %" } ?? "?") : r.state.rawValue
+            out += "- \(r.run.optimizer.rawValue) b\(r.run.batch) seed \(r.run.seed): loss \(format(peak.loss, 2)) at step \(peak.step); \(ending)\n"
+        }
         return out
     }
 

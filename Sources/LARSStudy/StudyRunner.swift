@@ -111,7 +111,7 @@ public struct StudyRunner {
         }
         let final = results()
         try StudyOutputs.write(final, header: header)
-        say("study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg")
+        say("study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg, steps_vs_batch.svg")
         return final
     }
 

@@ -24,6 +24,7 @@ extension TrainingConfiguration {
         try validateCounts()
         try validateRates()
         try validateSchedule()
+        try validateMeasurement()
         try OutputPath.validate(outputDirectory)
         if let dataDirectory {
             try Self.check(!dataDirectory.isEmpty, "--data-dir must name a directory, got an empty path")

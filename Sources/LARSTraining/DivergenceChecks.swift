@@ -11,12 +11,19 @@ extension Trainer {
     /// Throws `TrainingError.diverged` when a step's mean loss is not finite or exceeds
     /// `divergenceFactor * ln(classes)` (about 9.2 for ten classes at the default 4: a network
     /// that has blown up, not one that is merely learning slowly).
-    func checkDivergence(loss: Double, epoch: Int) throws {
+    /// The step that trips the check is logged in `steps.csv` (with `rate`, the rate it would
+    /// have run at) before the error is thrown, so the log shows the loss that stopped the run.
+    func checkDivergence(loss: Double, epoch: Int, rate: Float = 0) throws {
         let step = optimizer.stepCount + 1
+        let limit = configuration.divergenceFactor * log(Double(max(trainSet.classCount, 2)))
+        let tripped = !loss.isFinite || (configuration.divergenceFactor > 0 && loss > limit)
+        if tripped && isRoot {
+            // Indexed as the other rows of steps.csv: the step count before the step.
+            stepLog?.append(["\(optimizer.stepCount)", "\(epoch)", "\(rate)", format(loss, 5)])
+        }
         if !loss.isFinite {
             throw TrainingError.diverged(epoch: epoch, step: step, reason: "the loss is \(loss)")
         }
-        let limit = configuration.divergenceFactor * log(Double(max(trainSet.classCount, 2)))
         if configuration.divergenceFactor > 0 && loss > limit {
             throw TrainingError.diverged(
                 epoch: epoch, step: step, reason: "the loss \(format(loss, 4)) exceeds \(format(limit, 4)) (\(format(configuration.divergenceFactor, 1)) x ln(classes))")

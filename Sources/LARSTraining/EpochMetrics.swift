@@ -25,4 +25,7 @@ public struct EpochMetrics: Sendable, Equatable {
     /// Wall-clock seconds of the epoch by phase (`Trainer.trainEpoch()`'s own clock reads; not
     /// written to `metrics.csv`).
     public var phases = EpochPhaseTimes()
+    /// The simple gradient noise scale B_simple (images) at the epoch's end, averaged over the
+    /// latest steps (`GradientNoiseScale`), or `nil` when the run does not measure it.
+    public var noiseScale: Double? = nil
 }

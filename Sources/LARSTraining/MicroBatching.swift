@@ -38,13 +38,15 @@ extension TrainingConfiguration {
         try validate()
         guard processes > 0 else { throw TrainingError.invalidConfiguration("process count must be positive, got \(processes)") }
         let limit = effectiveMicroBatchLimit ?? Int.max
-        var steps = accumulationSteps
+        // Two passes at least when asked to, so that a one-pass step still has a small batch.
+        let minimum = (noiseScaleSplit ?? false) && processes == 1 ? 2 : 1
+        var steps = max(accumulationSteps, minimum)
         while steps <= batchSize {
             let micro = batchSize / steps
             if batchSize % steps == 0 && micro % processes == 0 && micro / processes <= limit {
                 // The default limit must not turn an awkward batch (2 x 523) into hundreds of
                 // tiny passes: that is slow and leaves BatchNorm nothing to normalise over.
-                if steps > 1 && microBatch == nil && accumulationSteps == 1 && micro / processes < limit / 8 {
+                if steps > minimum && microBatch == nil && accumulationSteps == 1 && micro / processes < limit / 8 {
                     throw TrainingError.invalidConfiguration(
                         "batch \(batchSize) would be cut into \(steps) micro-batches of only \(micro / processes) images per process; "
                             + "choose a batch size with more factors of two or set --micro-batch")

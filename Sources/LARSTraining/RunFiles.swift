@@ -26,15 +26,25 @@ public struct RunFiles: Sendable {
 
     /// TensorBoard event files (`events.out.tfevents.*`, `TensorBoardEventFile`) are written
     /// here too, one per start of the run; their names carry the time and host.
+    /// Validation loss and accuracy every few steps (CSV).
+    public var validationSteps: String { directory + "/validation_steps.csv" }
+    /// The first step at which validation accuracy reached each target (CSV).
+    public var targets: String { directory + "/targets.csv" }
 
     /// Every file a run writes, in the order above.
-    public var all: [String] { [metrics, steps, trustRatios, report, checkpoint, best, outcome] }
+    public var all: [String] { [metrics, steps, trustRatios, report, checkpoint, best, outcome, validationSteps, targets] }
 
     /// Columns of `metrics`.
     public static let metricsColumns = [
         "epoch", "step", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
         "learning_rate", "epoch_seconds", "images_per_second", "validation_loss", "validation_accuracy",
+        "noise_scale",
     ]
+    /// Columns of `validationSteps`.
+    public static let validationStepColumns = ["step", "epoch", "validation_loss", "validation_accuracy"]
+    /// Columns of `targets`: `step`, `epoch` and `images` are empty for a target never reached;
+    /// `eval_every_steps` is the resolution of `step`.
+    public static let targetColumns = ["target", "step", "epoch", "images", "validation_accuracy", "eval_every_steps"]
     /// Columns of `steps`.
     public static let stepColumns = ["step", "epoch", "learning_rate", "loss"]
     /// Columns of `trustRatios`.

@@ -19,8 +19,11 @@ public struct RunOutcome: Codable, Sendable, Equatable {
     public var epoch: Int
     /// The optimizer step the run ended at (1-based for the step that diverged).
     public var step: Int
-    /// Why it diverged; empty when finished.
+    /// Why it diverged; empty when finished (or why it stopped early, under `stopAtTarget`).
     public var reason: String
+    /// Wall-clock seconds of `Trainer.run` (training and evaluation), or `nil` when not recorded
+    /// (outcomes written before the field existed).
+    public var wallSeconds: Double?
 
     /// An outcome.
     public init(state: State, epoch: Int, step: Int, reason: String) {

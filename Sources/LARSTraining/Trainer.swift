@@ -87,6 +87,12 @@ public final class Trainer {
     var metricsLog: CSVLog?
     /// The TensorBoard event file (`TrainerTensorBoard.swift`), when the run writes one.
     var eventFile: TensorBoardEventFile?
+    /// The gradient noise scale's running averages (`TrainerNoiseScale.swift`).
+    public internal(set) var noiseScale = GradientNoiseScale()
+    /// Step-wise validation and steps to each target (`TrainerStepwiseValidation.swift`).
+    var stepwise = StepwiseValidationState()
+    /// Measures each step's micro-batch gradients; `nil` when a step is one pass on one process.
+    var noiseProbe: NoiseScaleProbe?
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainLoader, configuration) }
@@ -213,6 +219,9 @@ public final class Trainer {
         }
         optimizer = try OptimizerFactory.make(configuration, parameters: parameters)
         trustRatioGroups = Set(optimizer.groups.filter(\.usesTrustRatio).map(\.name))
+        if configuration.accumulationSteps > 1 || group.size > 1 {
+            noiseProbe = NoiseScaleProbe(count: parameterStore.count)
+        }
         schedule = try ScheduleFactory.make(configuration, stepsPerEpoch: Self.stepsPerEpoch(trainLoader, configuration))
         try broadcastParameters()
     }

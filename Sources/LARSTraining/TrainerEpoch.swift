@@ -29,6 +29,7 @@ extension Trainer {
         let replicaSums = network as? DataParallel
         for stepIndex in 0..<steps {
             model.zeroGrad()
+            noiseProbe?.beginStep()
             var stepLoss: Double = 0, stepCount: Double = 0
             for _ in 0..<k {
                 clock.mark(.forwardBackward)
@@ -45,6 +46,7 @@ extension Trainer {
                     for i in 0..<g.count { g[i] *= gradientScale }
                 }
                 _ = network.backward(gradient, context: training)
+                noiseProbe?.afterMicroBatch(parameterStore.gradientBuffer, scale: gradientScale, images: batch.count)
                 let n = Double(batch.count)
                 stepLoss += Double(loss) * n
                 stepCount += n
@@ -57,11 +59,12 @@ extension Trainer {
             var sums = [stepLoss, stepCount]
             try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
             let globalLoss = sums[0] / max(sums[1], 1)
-            try checkDivergence(loss: globalLoss, epoch: epoch + 1)
+            let rate = schedule.value(at: optimizer.stepCount)
+            try checkDivergence(loss: globalLoss, epoch: epoch + 1, rate: rate)
             clock.mark(.checksAndLogs)
             try allReduceGradients()
+            try measureNoiseScale()
             clock.mark(.reduction)
-            let rate = schedule.value(at: optimizer.stepCount)
             let report: StepReport
             do {
                 report = try optimizer.step(learningRate: rate, context: training)
@@ -83,6 +86,9 @@ extension Trainer {
                 }
             }
             clock.mark(.checksAndLogs)
+            let reachedTarget = try evaluateStepIfDue(epoch: epoch + 1)
+            clock.mark(.evaluation)
+            if reachedTarget { break }
         }
         let seconds = monotonicSeconds() - start
         if isRoot && printsProgress { progress.finishEpoch() }
@@ -98,8 +104,8 @@ extension Trainer {
         var metrics = EpochMetrics(
             epoch: completedEpochs, step: optimizer.stepCount, trainLoss: lossSum / max(seen, 1),
             trainAccuracy: counts[0] / max(seen, 1), testLoss: nil, testAccuracy: nil, learningRate: lastRate,
-            seconds: seconds, imagesPerSecond: seen / max(seconds, 1e-9))
-        if completedEpochs % c.evalEvery == 0 || completedEpochs == c.epochs {
+            seconds: seconds, imagesPerSecond: seen / max(seconds, 1e-9), noiseScale: noiseScale.simple)
+        if completedEpochs % c.evalEvery == 0 || completedEpochs == c.epochs || stepwise.stopRequested {
             (metrics.testLoss, metrics.testAccuracy) = try evaluate()
             if let validationSet {
                 let (loss, accuracy) = try evaluate(on: validationSet, limit: nil)

@@ -25,6 +25,7 @@ extension Trainer {
             path: files.trustRatios, columns: RunFiles.trustRatioColumns, append: resuming,
             keepRow: { (Int($0[0]) ?? Int.max) < steps })
         try openTensorBoard()
+        try openValidationLog()
     }
 
     /// Logs one optimizer step: its loss and rate, and the trust ratios of the adapted groups.
@@ -47,7 +48,7 @@ extension Trainer {
             "\(m.epoch)", "\(m.step)", format(m.trainLoss, 5), format(m.trainAccuracy, 5),
             optional(m.testLoss), optional(m.testAccuracy),
             "\(m.learningRate)", format(m.seconds, 3), format(m.imagesPerSecond, 1),
-            optional(m.validationLoss), optional(m.validationAccuracy),
+            optional(m.validationLoss), optional(m.validationAccuracy), m.noiseScale.map { format($0, 1) } ?? "",
         ])
         // The best epoch by held-out accuracy: the validation split's when there is one (choosing
         // on the test set would tune to it), the test set's otherwise.

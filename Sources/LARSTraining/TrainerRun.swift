@@ -24,7 +24,7 @@ extension Trainer {
         if isRoot && printsProgress { printLines(headerLines()) }
         let start = monotonicSeconds()
         var ran: [EpochMetrics] = []
-        while completedEpochs < configuration.epochs {
+        while completedEpochs < configuration.epochs && !stepwise.stopRequested {
             ran.append(try trainEpoch())
         }
         if isRoot && ran.isEmpty {
@@ -53,21 +53,32 @@ extension Trainer {
     @discardableResult
     public func trainEpoch() throws -> EpochMetrics {
         try takeOutputDirectory()
+        if stepwise.startSeconds == nil { stepwise.startSeconds = monotonicSeconds() }
+        let seconds = { monotonicSeconds() - (self.stepwise.startSeconds ?? 0) }
         do {
             let metrics = try trainOneEpoch()
             if isRoot {
                 try writeEpochOutputs(metrics)
-                if completedEpochs >= configuration.epochs {
-                    try RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: "").write(to: files.outcome)
+                if completedEpochs >= configuration.epochs || stepwise.stopRequested {
+                    let reason = stepwise.stopRequested
+                        ? "stopped at step \(step): validation accuracy reached every target (--stop-at-target)" : ""
+                    var outcome = RunOutcome(state: .finished, epoch: completedEpochs, step: step, reason: reason)
+                    outcome.wallSeconds = seconds()
+                    try outcome.write(to: files.outcome)
                     outputLock = nil
                 }
             }
             return metrics
         } catch let error as TrainingError {
             if isRoot, case .diverged(let epoch, let step, let reason) = error {
-                // Best effort: failing to record it must not hide that the run diverged.
+                // Best effort: failing to record it must not hide that the run diverged. The
+                // report is drawn too (its step chart shows the loss that stopped the run), even
+                // when no epoch completed; checkpoints exist only for completed epochs.
                 try? eventFile?.flush()  // the steps up to the divergence, to see it coming
-                try? RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason).write(to: files.outcome)
+                var outcome = RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason)
+                outcome.wallSeconds = seconds()
+                try? outcome.write(to: files.outcome)
+                try? TrainingReport.write(files: files, title: "swift-lars training run (diverged)", details: reportDetails())
             }
             throw error
         }
@@ -76,8 +87,9 @@ extension Trainer {
     /// The files of `files` this run wrote: logs, report and outcome, and the checkpoints when
     /// it trained and `writesCheckpoints` is set.
     func writtenFiles(trainedEpochs: Bool) -> [String] {
-        guard trainedEpochs else { return [files.metrics, files.steps, files.trustRatios, files.outcome] }
-        var written = [files.metrics, files.steps, files.trustRatios, files.report]
+        let measured = [files.validationSteps, files.targets]
+        guard trainedEpochs else { return [files.metrics, files.steps, files.trustRatios] + measured + [files.outcome] }
+        var written = [files.metrics, files.steps, files.trustRatios] + measured + [files.report]
         if writesCheckpoints { written.append(files.checkpoint) }
         if writesCheckpoints && access(files.best, F_OK) == 0 { written.append(files.best) }
         if let eventFile { written.append(eventFile.path) }

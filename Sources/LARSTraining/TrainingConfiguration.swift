@@ -95,6 +95,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// the run as diverged; 0 switches the size check off (a non-finite loss, and a non-finite
     /// gradient under the `error` policy, still stop it).
     public var divergenceFactor: Double = 4
+    /// Cut a step that would be one pass on one process into two micro-batches, so that the
+    /// gradient noise scale (`GradientNoiseScale`) is measured; `nil`: no. BatchNorm then
+    /// normalises each half on its own, which changes the trajectory. Optional so that older
+    /// checkpoints still load.
+    public var noiseScaleSplit: Bool?
     /// Epochs to train.
     public var epochs: Int = 8
     /// Label smoothing of the cross-entropy.
@@ -120,6 +125,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// channel-blocked layout between layers (`ExecutionContext.oneDNNNormalizationAndPooling`),
     /// when the convolutions do; `nil`: yes. Optional so that older checkpoints still load.
     public var oneDNNNormalizationAndPooling: Bool?
+    /// Evaluate the validation split every N optimizer steps (0: only at epoch ends); `nil`:
+    /// about eight times an epoch (`validationInterval(stepsPerEpoch:)`). Optional so that older
+    /// checkpoints still load.
+    public var evalEverySteps: Int?
+    /// Validation accuracies in (0, 1] whose first step is recorded (`targets.csv`); `nil`: 90 %
+    /// and 92 % (`TargetReached.defaultTargets`).
+    public var targets: [Double]?
+    /// Stop the run once validation accuracy has reached every target; `nil`: no.
+    public var stopAtTarget: Bool?
     /// Evaluate on the test set every N epochs (and always after the last).
     public var evalEvery: Int = 1
     /// Images per evaluation batch.
@@ -189,6 +203,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // the checkpoint catches different content behind the same path).
         copy.dataDirectory = dataDirectory.map(resolvedPath)
         copy.evalEvery = 1
+        copy.evalEverySteps = nil
+        copy.targets = nil
+        copy.stopAtTarget = nil
         copy.evalBatchSize = 0
         copy.testLimit = nil
         copy.threads = 0

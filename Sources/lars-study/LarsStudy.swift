@@ -19,14 +19,16 @@ struct LarsStudyCommand: ParsableCommand {
 
     @Option(help: "Optimizers, comma-separated: sgd, lars, lamb, adamw (default: sgd,lars).")
     var optimizers: String?
-    @Option(help: "Batch sizes, comma-separated (default: 128,512,2048,8192; --quick: 256,1024,4096).")
+    @Option(help: "Batch sizes, comma-separated (default: 64,256,1024,2048,4096; --quick: 64,256,1024,2048).")
     var batches: String?
     @Option(help: "Seeds: one number N runs seeds 1...N; a comma-separated list runs those seeds (default: 1).")
     var seeds: String?
-    @Option(help: "Epochs of every run (default: 6; --quick: 4).")
+    @Option(help: "Epochs of every run (default: 4; --quick: 2; --full: 10).")
     var epochs: Int?
-    @Flag(help: "A smaller grid: batches 256,1024,4096, 4 epochs, 36,000 training images; about a third of the full study's time.")
+    @Flag(help: "A smaller grid: batches 64,256,1024,2048, 2 epochs, 20,000 training images (about 12 minutes on 2 cores).")
     var quick = false
+    @Flag(help: "The large grid: batches 32 to 8192, 10 epochs, 2 seeds, 3 rates per cell (a night on 2 cores).")
+    var full = false
     @Option(help: "Data set, as lars-train names it.")
     var dataset: String?
     @Option(name: .customLong("data-dir"), help: "Directory with the data set files.")
@@ -44,7 +46,9 @@ struct LarsStudyCommand: ParsableCommand {
     @Option(name: .customLong("conv-engine"), help: "Convolution engine of each lars-train run: onednn or openblas (default: lars-train's).")
     var convolutionEngine: String?
     @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins.")
-    var searchCount: Int = 1
+    var searchCount: Int?
+    @Option(help: "Validation accuracies whose first step every run records, comma-separated (default: 0.90,0.92).")
+    var targets: String?
     @Option(help: "Rates that replace the rule's value, per optimizer: sgd=0.4,lars=6.")
     var rates: String?
     @Option(help: "Extra lars-train flags appended to every run, split on spaces: '--smoothing 0.1'.")
@@ -61,7 +65,8 @@ struct LarsStudyCommand: ParsableCommand {
     var dryRun = false
 
     func makeSettings() throws -> StudySettings {
-        var s = quick ? StudyRecipes.quickDefaults : StudyRecipes.fullDefaults
+        if quick && full { throw StudyError.invalidSettings("--quick and --full choose different grids: give one of them") }
+        var s = quick ? StudyRecipes.quickDefaults : full ? StudyRecipes.largeGrid : StudyRecipes.fullDefaults
         s.output = output
         // A value given twice would run the same cell twice: each is kept once.
         if let optimizers { s.optimizers = try StudyOptimizer.parseList(optimizers).uniqued() }
@@ -88,7 +93,15 @@ struct LarsStudyCommand: ParsableCommand {
             }
             s.convolutionEngine = engine
         }
-        s.searchCount = searchCount
+        if let searchCount { s.searchCount = searchCount }
+        if let targets {
+            s.targets = try targets.split(separator: ",").map {
+                guard let value = Double($0.trimmingCharacters(in: .whitespaces)) else {
+                    throw StudyError.invalidSettings("--targets: '\($0)' is not a number (0.90,0.92)")
+                }
+                return value
+            }
+        }
         if let rates { s.rateOverrides = try parseRates(rates) }
         s.extraArguments = splitWords(extra ?? "")
         s.launcher = splitWords(launcher ?? "")

@@ -18,8 +18,9 @@ struct LarsTrain: ParsableCommand {
         commandName: "lars-train",
         abstract: "Train a CIFAR-style model with layer-wise adaptive rate scaling (LARS).",
         discussion: """
-            Writes metrics.csv, steps.csv, trust_ratios.csv, report.html, checkpoint.safetensors, outcome.json \
-            and TensorBoard event files into --output (watch with tensorboard --logdir). Under mpirun \
+            Writes metrics.csv (a row per completed epoch), steps.csv, trust_ratios.csv, validation_steps.csv, \
+            targets.csv, report.html (also when a run diverges), checkpoint.safetensors (after each completed epoch), \
+            outcome.json and TensorBoard event files into --output (watch with tensorboard --logdir). Under mpirun \
             (built with SWIFT_LARS_MPI=1) every rank trains a shard of each global batch and gradients \
             are summed with MPI_Allreduce.
             """)
@@ -127,6 +128,7 @@ struct LarsTrain: ParsableCommand {
         name: .customLong("divergence-factor"),
         help: "Stop as diverged (exit code 3, outcome.json) when a step's loss exceeds this many times ln(classes) or is not finite; 0: only non-finite values stop the run.")
     var divergenceFactor: Double = 4
+    @OptionGroup var measurement: MeasurementOptions  // step-wise validation, targets, noise scale
 
     // Output
     @Option(name: .customLong("output"), help: "Directory for logs, report and checkpoint.")
@@ -175,6 +177,7 @@ struct LarsTrain: ParsableCommand {
         // Each process gets the cores it may use; under MPI the default splits them between ranks.
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
         var configuration = makeConfiguration(threads: resolvedThreads)
+        try measurement.apply(to: &configuration)
         if resume != nil && overwrite {
             throw ValidationError("--resume continues the run in --output and --overwrite replaces it: give one of them")
         }

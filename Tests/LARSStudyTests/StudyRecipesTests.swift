@@ -68,16 +68,22 @@ struct StudyRecipesTests {
         let s = StudySettings()
         #expect(s.dataset == "fashion-mnist" && s.model == "small-cnn")
         #expect(s.optimizers == [.sgd, .lars])
-        #expect(s.batches == [128, 512, 2048, 8192])
-        #expect(s.seeds == [1] && s.epochs == 6 && s.validation == 5000)
-        #expect(s.runs.map(\.directoryName).contains("lars-b8192-lr7.56-s1"))
+        // A baseline of 64: 32x is 2,048, and 4,096 looks past it.
+        #expect(s.batches == [64, 256, 1024, 2048, 4096])
+        #expect(s.seeds == [1] && s.epochs == 4 && s.validation == 5000 && s.searchCount == 1)
+        #expect(s.targets == [0.9, 0.92])
+        #expect(s.runs.map(\.directoryName).contains("lars-b4096-lr6-s1"))
+        let quick = StudyRecipes.quickDefaults
+        #expect(quick.batches.first == 64 && quick.batches.last == 2048 && quick.epochs == 2 && quick.trainLimit == 20000)
+        let full = StudyRecipes.largeGrid
+        #expect(full.batches.first == 32 && full.batches.last == 8192 && full.seeds.count == 2 && full.searchCount == 3)
     }
 
     @Test func overridesReplaceTheRuleAndBadSettingsAreRefused() throws {
         var s = StudySettings(output: "/tmp/x")
         s.rateOverrides = [.sgd: 1e6]
         #expect(s.runs.first { $0.optimizer == .sgd }?.learningRate == 1e6)
-        #expect(s.runs.first { $0.optimizer == .sgd }?.directoryName == "sgd-b128-lr1e+06-s1")
+        #expect(s.runs.first { $0.optimizer == .sgd }?.directoryName == "sgd-b64-lr1e+06-s1")
         s.dataset = "imagenet"
         #expect(throws: StudyError.self) { try s.validate() }
         #expect(throws: StudyError.self) { try StudyOptimizer.parseList("sgd,adagrad") }

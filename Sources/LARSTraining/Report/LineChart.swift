@@ -43,6 +43,11 @@ public struct LineChart {
     public var yHeadroom: Double = 0
     /// Width and height in pixels.
     public var width: Double = 560, height: Double = 320
+    /// Names of x = 1, 2, ...: the x axis is categorical (one tick per name, such as layers).
+    public var categories: [String]? = nil
+    /// Points that have no y value to draw (a diverged cell): an × on the bottom edge at `x`, in
+    /// the colour of series `series`, with `label` as its tooltip.
+    public var failures: [(series: Int, x: Double, label: String)] = []
 
     /// Creates a chart.
     public init(title: String, xLabel: String, yLabel: String, series: [Series], logarithmicY: Bool = false) {
@@ -61,7 +66,7 @@ public struct LineChart {
 
     /// The chart as an `<svg>` element.
     public func svg() -> String {
-        let left = 64.0, right = 150.0, top = 34.0, bottom = 44.0
+        let left = 64.0, right = 150.0, top = 34.0, bottom = categories == nil ? 44.0 : 100.0
         let plotW = width - left - right, plotH = height - top - bottom
         let transformY: (Double) -> Double = { logarithmicY ? log10Safe($0) : $0 }
         let transformX: (Double) -> Double = { logarithmicX ? log2(max($0, .leastNormalMagnitude)) : $0 }
@@ -81,9 +86,11 @@ public struct LineChart {
         let yValues = valid.map { transformY($0.y) } + yAxisIncludes.map(transformY).filter(\.isFinite)
         var ys = (yValues.min()!, yValues.max()!)
         if ys.0 < ys.1 { ys.1 += yHeadroom * (ys.1 - ys.0) }
+        if categories != nil { xs = (0.5, Double(max(categories!.count, 1)) + 0.5) }
         if xs.0 == xs.1 { xs = (xs.0 - 0.5, xs.1 + 0.5) }
         if ys.0 == ys.1 { ys = (ys.0 - (logarithmicY ? 0.5 : max(abs(ys.0) * 0.1, 0.5)), ys.1 + (logarithmicY ? 0.5 : max(abs(ys.1) * 0.1, 0.5))) }
-        let xTicks = logarithmicX ? powerOfTwoTicks(xs.0, xs.1) : niceTicks(xs.0, xs.1)
+        let xTicks = categories.map { names in names.indices.map { Double($0 + 1) } }
+            ?? (logarithmicX ? powerOfTwoTicks(xs.0, xs.1) : niceTicks(xs.0, xs.1))
         let yTicks = logarithmicY ? decadeTicks(ys.0, ys.1) : niceTicks(ys.0, ys.1)
         let px: (Double) -> Double = { left + (transformX($0) - xs.0) / (xs.1 - xs.0) * plotW }
         let py: (Double) -> Double = { top + plotH - ($0 - ys.0) / (ys.1 - ys.0) * plotH }
@@ -93,7 +100,16 @@ public struct LineChart {
             // Ticks are in axis space (log2 of the value on a logarithmic axis).
             let value = logarithmicX ? pow(2, t) : t
             out += "<line x1=\"\(fmt(px(value)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(px(value)))\" y2=\"\(fmt(top + plotH))\" stroke=\"#eee\"/>"
-            out += "<text x=\"\(fmt(px(value)))\" y=\"\(fmt(top + plotH + 14))\" text-anchor=\"middle\">\(tickLabel(value))</text>\n"
+            if let names = categories {
+                let name = escapeXML(shorten(names[Int(value) - 1]))
+                out += "<text x=\"\(fmt(px(value)))\" y=\"\(fmt(top + plotH + 10))\" text-anchor=\"end\" font-size=\"9\" transform=\"rotate(-30 \(fmt(px(value))) \(fmt(top + plotH + 10)))\">\(name)</text>\n"
+            } else {
+                out += "<text x=\"\(fmt(px(value)))\" y=\"\(fmt(top + plotH + 14))\" text-anchor=\"middle\">\(tickLabel(value))</text>\n"
+            }
+        }
+        for mark in failures {
+            let color = Self.palette[mark.series % Self.palette.count], x = px(mark.x), y = top + plotH - 8
+            out += "<path d=\"M\(fmt(x - 5)),\(fmt(y - 5)) l10,10 m0,-10 l-10,10\" stroke=\"\(color)\" stroke-width=\"2.5\"><title>\(escapeXML(mark.label))</title></path>\n"
         }
         for t in yTicks where t >= ys.0 - 1e-12 && t <= ys.1 + 1e-12 {
             let label = logarithmicY ? tickLabel(pow10(t)) : tickLabel(t)

@@ -66,6 +66,13 @@ public enum TrainingReport {
         for (key, value) in details { html += "<tr><td>\(escapeXML(key))</td><td>\(escapeXML(value))</td></tr>\n" }
         html += "</table>\n<div class=\"charts\">\n"
         for chart in [loss, accuracy, lr, stepLoss] { html += chart.svg() + "\n" }
+        let noise = series("noise_scale", "B_simple")
+        if noise.points.contains(where: { $0.y.isFinite }) {
+            html += LineChart(
+                title: "Gradient noise scale (McCandlish et al. 2018)", xLabel: "epoch",
+                yLabel: "B_simple = tr(Σ)/|G|² (images, log)", series: [noise], logarithmicY: true
+            ).svg() + "\n"
+        }
         var wide = trustChart
         wide.width = 1132
         wide.height = 420
