@@ -1,4 +1,5 @@
 import ArgumentParser
+import LARSCommandLine
 import SwiftLARS
 
 #if canImport(Glibc)
@@ -23,10 +24,12 @@ struct LarsTrain: ParsableCommand {
             (built with SWIFT_LARS_MPI=1) every rank trains a shard of each global batch and gradients \
             are summed with MPI_Allreduce.
             """)
+    /// The default run: every choice's default comes from here.
+    static let recipe = TrainingConfiguration()
 
     // Data
-    @Option(help: "Data set: fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, npy (x_train/y_train/x_test/y_test .npy files or one .npz), folder (train/<class>/*.png, test/<class>/*.png).")
-    var dataset = "fashion-mnist"
+    @Option(help: "Data set.")
+    var dataset = RecipeDefaults.dataset
     @Option(name: .customLong("data-dir"), help: "Directory with the data set files, or the .npz file for npy (default: the data set's standard location).")
     var dataDirectory: String?
     @Option(name: .customLong("train-limit"), help: "Train on the first N training images only (quick runs).")
@@ -47,12 +50,12 @@ struct LarsTrain: ParsableCommand {
     var keepLast = false
 
     // Model
-    @Option(help: "Model: small-cnn, mlp (two dense layers, no BatchNorm), resnet20, resnet32, resnet44, resnet56.")
-    var model = "small-cnn"
+    @Option(help: "Model.")
+    var model = recipe.model.builtIn!
 
     // Optimizer
-    @Option(name: .customLong("opt"), help: "Optimizer: lars, lamb, sgd, adamw.")
-    var optimizer = "lars"
+    @Option(name: .customLong("opt"), help: "Optimizer.")
+    var optimizer = recipe.optimizer
     @Option(name: .customLong("lr"), help: "Base learning rate (peak of the schedule unless --scale-lr).")
     var learningRate: Float?
     @Flag(name: .customLong("scale-lr"), help: "Linear scaling rule: peak rate = lr * batch-size / 256.")
@@ -65,22 +68,22 @@ struct LarsTrain: ParsableCommand {
     var trustCoefficient: Float = 0.001
     @Option(name: .customLong("opt-eps"), help: "Epsilon of the LARS denominator (default 0) or of Adam (LAMB 1e-6, AdamW 1e-8).")
     var epsilon: Float?
-    @Option(name: .customLong("lars-denominator"), help: "paper: ||g|| + wd ||w|| (MLPerf, timm); update-norm: ||g + wd w|| (TF, optax).")
-    var larsDenominator = "paper"
+    @Option(name: .customLong("lars-denominator"), help: "LARS trust-ratio denominator.")
+    var larsDenominator = recipe.larsDenominator
     @Flag(help: "Nesterov momentum.")
     var nesterov = false
-    @Option(name: .customLong("momentum-placement"), help: "inside: lr inside the momentum buffer (paper, TF); after: PyTorch style (torchlars, timm).")
-    var momentumPlacement = "inside"
+    @Option(name: .customLong("momentum-placement"), help: "Where the learning rate enters the momentum update.")
+    var momentumPlacement = recipe.momentumPlacement
     @Flag(name: .customLong("larc-clip"), help: "LARC clipping: per-layer rate min(trust ratio, lr) (apex LARC clip mode).")
     var larcClip = false
-    @Option(name: .customLong("non-finite"), help: "On NaN or infinite gradients: error (stop, naming the parameter) or skip (skip the step).")
-    var nonFinite = "error"
+    @Option(name: .customLong("non-finite"), help: "On NaN or infinite gradients.")
+    var nonFinite = recipe.nonFinite
     @Flag(name: .customLong("no-exclude-bias-bn"), help: "Adapt and decay biases and BatchNorm parameters too (default: excluded by kind).")
     var noExclude = false
 
     // Schedule
-    @Option(name: .customLong("sched"), help: "Schedule after warm-up: poly, cosine, step, multistep, constant.")
-    var schedule = "poly"
+    @Option(name: .customLong("sched"), help: "Schedule after warm-up.")
+    var schedule = recipe.schedule
     @Option(name: .customLong("warmup-epochs"), help: "Linear warm-up, in epochs.")
     var warmupEpochs: Double?
     @Option(name: .customLong("poly-power"), help: "Power of the polynomial decay.")
@@ -94,13 +97,13 @@ struct LarsTrain: ParsableCommand {
 
     // Loop
     @Option(name: [.customShort("b"), .customLong("batch-size")], help: "Images per optimizer step (all micro-batches and processes).")
-    var batchSize: Int = RecipeDefaults.batchSize
+    var batchSize = recipe.batchSize
     @Option(
         name: .customLong("micro-batch"),
         help: "Most images one forward/backward pass runs on this process (shared by its replicas); larger steps are cut into micro-batches whose gradients are summed before the step, and BatchNorm normalises each micro-batch on its own (Caffe's iter_size; --sync-bn keeps summing statistics over processes). Default: 512 images per process for small-cnn and mlp, 256 for the ResNets (the fastest measured sizes); a resumed run keeps the count its checkpoint was cut into.")
-    var microBatch: Int?
+    var microBatchLimit: Int?
     @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size); without --micro-batch this switches the default micro-batch limit off.")
-    var accumulationSteps: Int = 1
+    var microBatches = recipe.microBatches
     @Flag(name: .customLong("sync-bn"), help: "Under mpirun: BatchNorm uses the statistics of the global micro-batch, summed over the processes (default: each process's own shard).")
     var syncBatchNorm = false
     @Option(help: "Epochs to train.")
@@ -113,11 +116,11 @@ struct LarsTrain: ParsableCommand {
     var threads: Int?
     @Option(help: "Model replicas trained side by side on those threads, each on a share of every batch, with BatchNorm statistics and gradients summed over them (default: one per thread; 1: the kernels spread over the threads instead).")
     var replicas: Int?
-    @Option(help: "Kernel backend: openblas, swift (tuned), swift-naive.")
-    var backend = "openblas"
+    @Option(help: "Kernel backend.")
+    var backend = recipe.backend
     @Option(
         name: .customLong("conv-engine"),
-        help: "Convolution engine: onednn or openblas (im2col + the kernel backend's gemm). Default: onednn when compiled in, else openblas.")
+        help: "Convolution engine (default: onednn when compiled in, else im2col).")
     var convolutionEngine: ConvolutionEngine?
     @Flag(name: .customLong("onednn-bn-pool"), inversion: .prefixedNo, help: "On the onednn engine, run BatchNorm and pooling on oneDNN too, keeping activations in its blocked layout (--no-onednn-bn-pool: convolutions only, NCHW between layers).")
     var oneDNNNormalizationAndPooling = true
@@ -174,25 +177,19 @@ struct LarsTrain: ParsableCommand {
         let isRoot = group.rank == 0
         // Each process gets the cores it may use; under MPI the default splits them between ranks.
         let resolvedThreads = threads ?? max(1, availableCores() / group.size)
-        var configuration = makeConfiguration(threads: resolvedThreads)
+        let configuration = makeConfiguration(threads: resolvedThreads)
         if resume != nil && overwrite {
             throw ValidationError("--resume continues the run in --output and --overwrite replaces it: give one of them")
         }
-        if let resume, microBatch == nil, accumulationSteps == 1 {
-            // Resume with the micro-batch count the run was cut into, even on another number of
-            // processes (which would resolve the default limit differently).
-            configuration.accumulationSteps = try Trainer.savedConfiguration(at: resume).accumulationSteps
-        }
-        try configuration.validate()
-        try configuration.validateBuiltInModel()
+        // A resumed run keeps the micro-batch count its checkpoint was cut into, even on another
+        // number of processes (which would resolve the default limit differently).
+        let plan = try TrainingPlan(
+            resolving: configuration, processes: group.size, resuming: try resume.map(Trainer.savedPlan(at:)))
         try checkSameConfigurationAcrossRanks(group, configuration)
 
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown data set '\(dataset)' (\(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
-        let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
-        let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
+        let trainSet = try dataset.load(directory: configuration.dataDirectory, split: .train)
+        let testSet = try dataset.load(directory: configuration.dataDirectory, split: .test)
+        let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group, plan: plan)
         // The trainer takes the output directory (its lock, and the refuse-or-overwrite rule)
         // when the run starts, and prints the run's header, epochs and closing list of files.
         trainer.overwrite = overwrite
