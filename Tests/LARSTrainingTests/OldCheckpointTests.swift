@@ -29,3 +29,22 @@ import LARSTestSupport
         #expect(resumed == expected)
     }
 }
+
+/// lars-train parses the choices as enums: the im2col engine under both its names, unknown
+/// values refused listing the allowed ones.
+@Suite struct ChoiceFlagTests {
+    @Test(arguments: ["im2col", "openblas"])
+    func theIm2colEngineIsAcceptedUnderBothNames(name: String) throws {
+        let (status, text) = try LarsTrainExecutableTests.run(["--conv-engine", name, "--blas-info"])
+        #expect(status == 0, "\(text)")
+    }
+
+    @Test func anUnknownValueIsRefusedListingTheAllowedOnes() throws {
+        let (status, text) = try LarsTrainExecutableTests.run(["--conv-engine", "cudnn", "--blas-info"])
+        #expect(status != 0)
+        #expect(text.contains("cudnn") && text.contains("onednn") && text.contains("im2col"), "\(text)")
+        let (_, help) = try LarsTrainExecutableTests.run(["--help"])
+        // Each value's help line comes from its enum.
+        #expect(help.contains("update-norm") && help.contains("||g + wd w|| (TF, optax)"), "\(help)")
+    }
+}
