@@ -11,15 +11,6 @@ where RawValue == String, AllCases: RandomAccessCollection {
 extension ConfigurationChoice {
     /// The allowed spellings, comma-separated, for messages.
     public static var allowedValues: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    /// The value spelled `text`, or `TrainingError.invalidConfiguration` naming `what` and the
-    /// allowed values.
-    public static func parse(_ text: String, what: String) throws -> Self {
-        guard let value = Self(rawValue: text) else {
-            throw TrainingError.invalidConfiguration("unknown \(what) '\(text)' (\(allowedValues))")
-        }
-        return value
-    }
 }
 
 /// A built-in choice or a name the caller gives its own (a model or data set built outside the
