@@ -160,9 +160,9 @@ public final class Trainer {
     public init(
         configuration: TrainingConfiguration, model makeModel: @escaping (inout SeededGenerator) throws -> any Layer,
         trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup(),
-        plan given: TrainingPlan? = nil
+        plan: TrainingPlan? = nil
     ) throws {
-        let plan = try given ?? TrainingPlan(resolving: configuration, processes: group.size)
+        let plan = try plan ?? TrainingPlan(resolving: configuration, processes: group.size)
         guard plan.processes == group.size, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
             throw TrainingError.invalidConfiguration(
                 "the plan (\(plan.microBatches) x \(plan.microBatchSize) images on \(plan.processes) process(es)) is not one of batch \(configuration.batchSize) on \(group.size)")
