@@ -37,7 +37,7 @@ struct LarsTrain: ParsableCommand {
     @Option(name: .customLong("test-limit"), help: "Evaluate on the first N test images only.")
     var testLimit: Int?
     @Option(name: .customLong("validation"), help: "Hold out the last N training images as a validation split, never trained on, evaluated beside the test set.")
-    var validationCount: Int = 0
+    var validationCount = recipe.validationCount
     @Flag(name: .customLong("no-augment"), help: "Switch off random crop and horizontal flip.")
     var noAugment = false
     @Flag(name: .customLong("no-hflip"), help: "Switch off the horizontal flip.")
@@ -61,11 +61,11 @@ struct LarsTrain: ParsableCommand {
     @Flag(name: .customLong("scale-lr"), help: "Linear scaling rule: peak rate = lr * batch-size / 256.")
     var scaleLearningRate = false
     @Option(help: "Momentum (LARS, SGD) or beta1 (LAMB, AdamW).")
-    var momentum: Float = 0.9
+    var momentum = recipe.momentum
     @Option(name: .customLong("weight-decay"), help: "Weight decay of conv and dense weights.")
     var weightDecay: Float?
     @Option(name: .customLong("trust-coefficient"), help: "LARS trust coefficient eta.")
-    var trustCoefficient: Float = 0.001
+    var trustCoefficient = recipe.trustCoefficient
     @Option(name: .customLong("opt-eps"), help: "Epsilon of the LARS denominator (default 0) or of Adam (LAMB 1e-6, AdamW 1e-8).")
     var epsilon: Float?
     @Option(name: .customLong("lars-denominator"), help: "LARS trust-ratio denominator.")
@@ -87,13 +87,13 @@ struct LarsTrain: ParsableCommand {
     @Option(name: .customLong("warmup-epochs"), help: "Linear warm-up, in epochs.")
     var warmupEpochs: Double?
     @Option(name: .customLong("poly-power"), help: "Power of the polynomial decay.")
-    var polyPower: Float = 2
+    var polyPower = recipe.polyPower
     @Option(name: .customLong("min-lr"), help: "Final learning rate of poly and cosine decay.")
-    var minLearningRate: Float = 0
+    var minLearningRate = recipe.minLearningRate
     @Option(name: .customLong("decay-epochs"), parsing: .upToNextOption, help: "Epochs between decays (step) or milestones (multistep).")
-    var decayEpochs: [Double] = [30]
+    var decayEpochs = recipe.decayEpochs
     @Option(name: .customLong("decay-rate"), help: "Factor at each decay (step, multistep).")
-    var decayRate: Float = 0.1
+    var decayRate = recipe.decayRate
 
     // Loop
     @Option(name: [.customShort("b"), .customLong("batch-size")], help: "Images per optimizer step (all micro-batches and processes).")
@@ -109,9 +109,9 @@ struct LarsTrain: ParsableCommand {
     @Option(help: "Epochs to train.")
     var epochs: Int?
     @Option(name: .customLong("smoothing"), help: "Label smoothing (MLPerf large-batch recipes use 0.1).")
-    var labelSmoothing: Float = 0
+    var labelSmoothing = recipe.labelSmoothing
     @Option(help: "Seed of initialisation, shuffling and augmentation.")
-    var seed: UInt64 = 42
+    var seed = recipe.seed
     @Option(help: "Threads of this process (default: its share of the cores), shared out among the replicas; OpenBLAS gets threads / replicas.")
     var threads: Int?
     @Option(help: "Model replicas trained side by side on those threads, each on a share of every batch, with BatchNorm statistics and gradients summed over them (default: one per thread; 1: the kernels spread over the threads instead).")
@@ -125,15 +125,15 @@ struct LarsTrain: ParsableCommand {
     @Flag(name: .customLong("onednn-bn-pool"), inversion: .prefixedNo, help: "On the onednn engine, run BatchNorm and pooling on oneDNN too, keeping activations in its blocked layout (--no-onednn-bn-pool: convolutions only, NCHW between layers).")
     var oneDNNNormalizationAndPooling = true
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
-    var evalEvery: Int = 1
+    var evalEvery = recipe.evalEvery
     @Option(
         name: .customLong("divergence-factor"),
         help: "Stop as diverged (exit code 3, outcome.json) when a step's loss exceeds this many times ln(classes) or is not finite; 0: only non-finite values stop the run.")
-    var divergenceFactor: Double = 4
+    var divergenceFactor = recipe.divergenceFactor
 
     // Output
     @Option(name: .customLong("output"), help: "Directory for logs, report and checkpoint.")
-    var outputDirectory = "runs/latest"
+    var outputDirectory = recipe.outputDirectory
     @Option(help: "Resume from this checkpoint (for example runs/latest/checkpoint.safetensors).")
     var resume: String?
     @Flag(help: "Start a fresh run in an --output directory that holds another run's files, removing them (default: refuse).")
