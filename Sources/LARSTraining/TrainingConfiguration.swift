@@ -169,6 +169,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // The same directory spelled another way is the same data (the data's fingerprint in
         // the checkpoint catches different content behind the same path).
         copy.dataDirectory = dataDirectory.map(resolvedPath)
+        // The augmentation as it acts: a crop of padding 0 is none (checkpoints written before
+        // the Trainer resolved the augmentation say `randomCrop` true there).
+        let augmentation = augmentation(forDataset: dataset?.rawValue ?? "")
+        (copy.randomCrop, copy.horizontalFlip, copy.cropPadding) = (augmentation.randomCrop, augmentation.horizontalFlip, augmentation.padding)
         copy.evalEvery = 1
         copy.evalBatchSize = 0
         copy.testLimit = nil
