@@ -108,6 +108,7 @@ public final class Trainer {
     ///   - trainSet: the training images (square), of which the validation split is held out.
     ///   - testSet: the held-out images the run evaluates, of the same size.
     ///   - group: the processes of the run; one process unless under MPI.
+    ///   - plan: the run's plan when the caller resolved it first; `nil`: resolved here.
     /// - Throws: `TrainingError.invalidConfiguration` for images that are not square, and as the
     ///   designated initializer does.
     public convenience init(
