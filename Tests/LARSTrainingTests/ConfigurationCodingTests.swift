@@ -15,7 +15,7 @@ import LARSTraining
         (c.dataDirectory, c.trainLimit, c.testLimit, c.cropPadding) = ("/data", 10, 10, 2)
         (c.epsilon, c.microBatchLimit, c.replicas) = (1e-8, 64, 1)
         (c.convolutionEngine, c.oneDNNNormalizationAndPooling) = (.im2col, false)
-        (c.dataset, c.randomCrop, c.horizontalFlip) = ("cifar10", true, true)
+        (c.dataset, c.randomCrop, c.horizontalFlip, c.tensorBoard) = ("cifar10", true, true, false)
         let stored = try Self.json(c)
         #expect(stored.count == Mirror(reflecting: c).children.count, "a field has no CodingKeys case: \(stored.keys.sorted())")
         #expect(stored["accumulationSteps"] as? Int == 1)
