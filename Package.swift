@@ -48,19 +48,23 @@ let package = Package(
         .target(name: "LARSTraining", dependencies: ["LARSCore", "LARSNN", "LARSOptimizers", "LARSData"]),
         // lars-study's grid, learning-rate rules, run directories and reports.
         .target(name: "LARSStudy", dependencies: ["LARSTraining"]),
+        // The configuration's choices as command-line arguments, shared by lars-train and lars-study.
+        .target(
+            name: "LARSCommandLine",
+            dependencies: ["LARSTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(
             name: "SwiftLARS",
             dependencies: ["LARSKernels", "LARSCore", "LARSNN", "LARSOptimizers", "LARSData", "LARSTraining"]),
 
         .executableTarget(
             name: "lars-train",
-            dependencies: ["SwiftLARS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["SwiftLARS", "LARSCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "lars-bench",
             dependencies: ["SwiftLARS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "lars-study",
-            dependencies: ["LARSStudy", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["LARSStudy", "LARSCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A user's program: a least-squares and logistic-regression fit through the public API only.
         .executableTarget(name: "lars-fit", dependencies: ["SwiftLARS"], path: "Examples/LinearFit"),
         // A user's program: trains its own model on a folder of PNG images, saves and reloads it.
@@ -82,7 +86,7 @@ let package = Package(
         .testTarget(name: "LARSDataTests", dependencies: ["LARSData", "LARSTestSupport"]),
         .testTarget(
             name: "LARSTrainingTests", dependencies: ["LARSTraining", "SwiftLARS", "LARSTestSupport"],
-            exclude: ["python"]),
+            exclude: ["python", "Fixtures"]),
         // Runs the real lars-study and lars-train binaries, so it depends on both executables.
         .testTarget(name: "LARSStudyTests", dependencies: ["LARSStudy", "LARSTestSupport", "lars-study", "lars-train"]),
         // lars-bench's statistics and oracle checks, through `@testable import` of the executable.

@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 var generator = SeededGenerator(seed: 1)
-let context = ExecutionContext(convolutionEngine: .openblas)
+let context = ExecutionContext(convolutionEngine: .im2col)
 let directory = "/tmp/lars-mistakes-\(getpid())"
 try makeDirectories(directory)
 

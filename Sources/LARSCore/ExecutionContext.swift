@@ -14,7 +14,7 @@ public struct ExecutionContext: Sendable {
     public var convolutionEngine: ConvolutionEngine
     /// Whether `BatchNorm` (fused with a following `ReLU`) and `AvgPool2D` run on oneDNN's
     /// primitives too when `convolutionEngine` is `.onednn`, with the activations kept in oneDNN's
-    /// channel-blocked layout between these layers (`keepsActivationsBlocked`). On by default:
+    /// channel-blocked layout between these layers (`runsOneDNNNormalizationAndPooling`). On by default:
     /// training steps are faster than with convolutions alone (docs/performance.md). A BatchNorm whose statistics are summed over replicas or
     /// processes, and `MaxPool2D` on blocked input, run Swift walks over the blocks instead.
     /// Off: only `Conv2D` runs on oneDNN and every layer sees NCHW; the results agree to rounding.
@@ -53,13 +53,11 @@ public struct ExecutionContext: Sendable {
     /// Whether the heap tuning took effect; evaluated once, by the first context.
     private static let heapTuned = HeapTuning.keepLargeBlocksInHeap()
 
-    /// Whether oneDNN convolutions hand their outputs on in oneDNN's channel-blocked layout
-    /// (`TensorLayout.channelBlocked`), which BatchNorm, pooling, ReLU and the residual add then
-    /// keep: exactly when BatchNorm and pooling run on oneDNN too, whose fast kernels need it.
-    public var keepsActivationsBlocked: Bool { runsNormalizationAndPoolingOnOneDNN }
-
-    /// Whether BatchNorm and pooling layers run on oneDNN in this context.
-    public var runsNormalizationAndPoolingOnOneDNN: Bool {
+    /// Whether BatchNorm and pooling layers run on oneDNN in this context: the switch
+    /// `oneDNNNormalizationAndPooling` on the oneDNN engine. Then oneDNN convolutions also hand
+    /// their outputs on in oneDNN's channel-blocked layout (`TensorLayout.channelBlocked`), which
+    /// BatchNorm, pooling, ReLU and the residual add keep, since the fast kernels need it.
+    public var runsOneDNNNormalizationAndPooling: Bool {
         convolutionEngine == .onednn && oneDNNNormalizationAndPooling
     }
 

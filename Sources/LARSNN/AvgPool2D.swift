@@ -1,6 +1,6 @@
 /// Average pooling over `kernelSize x kernelSize` windows of NCHW maps, moved by `stride`
 /// (no padding): `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`, each window's mean.
-/// With `context.runsNormalizationAndPoolingOnOneDNN` oneDNN's average pooling runs instead
+/// With `context.runsOneDNNNormalizationAndPooling` oneDNN's average pooling runs instead
 /// (`PoolingOneDNN.swift`) on the input as stored (NCHW or
 /// channel-blocked), equal up to rounding.
 public final class AvgPool2D: Layer {
@@ -31,7 +31,7 @@ public final class AvgPool2D: Layer {
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let s = input.shape
-        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN
+        forwardOnOneDNN = context.runsOneDNNNormalizationAndPooling
         if forwardOnOneDNN {
             cachedInputShape = context.isTraining ? s : []
             forwardLayout = input.layout

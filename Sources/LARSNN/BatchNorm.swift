@@ -10,7 +10,7 @@
 /// The arithmetic is in free functions: `BatchNormReference.swift` (Swift loops, Double sums;
 /// `BatchNormReferenceBlocked.swift` for channel-blocked input), or oneDNN's
 /// batch-normalization primitives (`BatchNormOneDNN.swift`) when
-/// `context.runsNormalizationAndPoolingOnOneDNN` and no `statisticsReducer` is set. The output
+/// `context.runsOneDNNNormalizationAndPooling` and no `statisticsReducer` is set. The output
 /// and dL/dx keep the input's layout. A container that runs a `ReLU` right after the layer may
 /// fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
 ///
@@ -90,7 +90,7 @@ public final class BatchNorm: Layer {
     /// Whether `forward` runs on oneDNN in `context` (so a following ReLU can be fused): the
     /// context asks for it, and no statistics reducer, whose sums oneDNN's primitive cannot take.
     func runsOnOneDNN(_ context: ExecutionContext) -> Bool {
-        context.runsNormalizationAndPoolingOnOneDNN && statisticsReducer == nil
+        context.runsOneDNNNormalizationAndPooling && statisticsReducer == nil
     }
 
     /// The layer's output, or `relu(output)` when `fusingReLU` (only where `runsOnOneDNN`).

@@ -116,7 +116,7 @@ public final class Conv2D: Layer {
 
     /// `conv(input) + bias`, `[N, Cout, Hout, Wout]`, on `context.convolutionEngine`; keeps the
     /// input for `backward` in training mode. On oneDNN the output may be channel-blocked
-    /// (`ExecutionContext.keepsActivationsBlocked`); on OpenBLAS it is NCHW.
+    /// (`ExecutionContext.runsOneDNNNormalizationAndPooling`); on OpenBLAS it is NCHW.
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
         let g = geometry(for: input.shape)

@@ -2,7 +2,7 @@
 /// `ConvolutionOneDNN.swift`, which hold the arithmetic; the layer keeps only the cache.
 ///
 /// The input is read in whatever layout it is stored in; the output is channel-blocked when
-/// the context keeps activations blocked (`ExecutionContext.keepsActivationsBlocked`) and
+/// the context keeps activations blocked (`ExecutionContext.runsOneDNNNormalizationAndPooling`) and
 /// oneDNN chose a blocked layout for it, NCHW otherwise.
 extension Conv2D {
     /// `conv(input) + bias` through oneDNN, `[N, Cout, Hout, Wout]`, and whether it asked for a
@@ -11,7 +11,7 @@ extension Conv2D {
         let n = input.shape[0]
         let shape = [n, outputChannels, g.outputHeight, g.outputWidth]
         let count = shape.reduce(1, *)
-        let blocked = context.keepsActivationsBlocked
+        let blocked = context.runsOneDNNNormalizationAndPooling
         // No images (an empty evaluation batch): oneDNN refuses a descriptor with a zero dimension.
         guard n > 0 else { return (Tensor(zeros: shape), blocked) }
         var layout = TensorLayout.plain

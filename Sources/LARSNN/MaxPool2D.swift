@@ -3,7 +3,7 @@
 /// each output gradient to the input pixel that held the maximum (the first one on ties).
 /// A channel-blocked input (from a oneDNN convolution) is walked in Swift on either engine
 /// (`MaxPoolBlocked.swift`), faster than oneDNN 2.6's primitive even blocked; a plain input runs
-/// oneDNN's max pooling when `context.runsNormalizationAndPoolingOnOneDNN` (`PoolingOneDNN.swift`)
+/// oneDNN's max pooling when `context.runsOneDNNNormalizationAndPooling` (`PoolingOneDNN.swift`)
 /// and the Swift loops otherwise. Windows, ties and results are the same on every path.
 public final class MaxPool2D: Layer {
     /// Dotted path in the model.
@@ -42,7 +42,7 @@ public final class MaxPool2D: Layer {
         let s = input.shape
         forwardLayout = input.layout
         // Blocked input runs the Swift walk on either engine: faster than oneDNN 2.6's primitive.
-        forwardOnOneDNN = context.runsNormalizationAndPoolingOnOneDNN && input.layout == .plain
+        forwardOnOneDNN = context.runsOneDNNNormalizationAndPooling && input.layout == .plain
         if input.layout != .plain {
             cachedInputShape = context.isTraining ? s : []
             return blockedForward(input, context: context)

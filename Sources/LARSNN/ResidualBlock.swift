@@ -5,7 +5,7 @@
 ///
 /// Input `[N, inputChannels, H, W]`, output `[N, outputChannels, H', W']` with
 /// `H' = (H - 1) / stride + 1`. Children: `conv1`, `bn1`, `conv2`, `bn2`, optional `shortcut`.
-/// When BatchNorm runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`),
+/// When BatchNorm runs on oneDNN (`ExecutionContext.runsOneDNNNormalizationAndPooling`),
 /// `bn1` and the ReLU after it run as one fused primitive.
 public final class ResidualBlock: Layer {
     /// Dotted path; setting it renames the children.

@@ -1,5 +1,5 @@
 /// Runs named child layers one after another; backward runs them in reverse. When BatchNorm
-/// runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`), a `BatchNorm`
+/// runs on oneDNN (`ExecutionContext.runsOneDNNNormalizationAndPooling`), a `BatchNorm`
 /// directly followed by a `ReLU` runs as one fused primitive.
 ///
 /// Each child's `path` is this container's path plus its name (`stage1.block0`), so its

@@ -3,12 +3,13 @@ import LARSCore
 /// The hyper-parameters and variants of `LARS`: the denominator form, the rate mode and the
 /// options that select them. The defaults are Algorithm 1 of the paper.
 extension LARS {
-    /// How the gradient term of the trust-ratio denominator is formed.
+    /// How the gradient term of the trust-ratio denominator is formed; raw values as
+    /// `lars-train --lars-denominator` spells them.
     public enum Denominator: String, Sendable, Codable, CaseIterable {
         /// `‖g‖ + beta*‖w‖ + eps`: the paper, MLPerf reference, torchlars, apex LARC, timm, flax.
         case paper
         /// `‖g + beta*w‖ + eps`: TF Model Garden, SimCLR, optax `lars`, BYOL, VICReg, MoCo v3.
-        case updateNorm
+        case updateNorm = "update-norm"
     }
 
     /// How the trust ratio and the learning rate combine into the tensor's rate.

@@ -32,10 +32,10 @@ public protocol Optimizer: AnyObject {
 public enum NonFiniteGradientPolicy: String, Sendable, Codable, CaseIterable {
     /// Stop with `OptimizerError.nonFiniteGradient` naming the first offending parameter; nothing
     /// is updated. Every optimizer's default.
-    case throwError
+    case throwError = "error"
     /// Leave parameters, buffers and the step count unchanged and report the step as skipped
     /// (what mixed-precision loss scalers do after an overflow).
-    case skipStep
+    case skipStep = "skip"
     /// Do not look (saves one read of the gradients in SGD and AdamW, where nothing else reads
     /// them whole before the update; NaN then propagates).
     case unchecked
@@ -47,8 +47,8 @@ public enum MomentumPlacement: String, Sendable, Codable, CaseIterable {
     /// `v = m*v + lr*d; w -= v`: the rate is folded into the buffer, so a schedule acts on new
     /// gradients only. LARS Algorithm 1 (arXiv 1708.03888), TF Model Garden `classic_momentum`,
     /// optax `lars`, MLPerf reference, Caffe SGD.
-    case insideMomentum
+    case insideMomentum = "inside"
     /// `v = m*v + d; w -= lr*v`: the rate scales the whole buffer. PyTorch `torch.optim.SGD`,
     /// torchlars, timm `Lars`, apex LARC (which wraps PyTorch SGD).
-    case afterMomentum
+    case afterMomentum = "after"
 }

@@ -1,3 +1,5 @@
+import LARSTraining
+
 /// What a study needs to know about a data set before running anything: how many training
 /// images it has (to estimate the remaining time) and how many classes (chance accuracy).
 public struct DatasetFacts: Sendable, Equatable {
@@ -6,17 +8,24 @@ public struct DatasetFacts: Sendable, Equatable {
     /// Classes; chance accuracy is 1 / classes.
     public let classes: Int
 
-    /// The names lars-train knows.
-    public static let names = ["fashion-mnist", "mnist", "cifar10", "cifar100", "cifar100-coarse"]
+    /// The data sets a study can run: lars-train's built-in ones of known size.
+    public static let names = DatasetKind.allCases.filter { DatasetFacts($0) != nil }.map(\.rawValue)
 
     /// The facts of the data set lars-train calls `name`, or nil for an unknown name.
     public init?(name: String) {
-        switch name {
-        case "fashion-mnist", "mnist": (trainingImages, classes) = (60_000, 10)
-        case "cifar10": (trainingImages, classes) = (50_000, 10)
-        case "cifar100": (trainingImages, classes) = (50_000, 100)
-        case "cifar100-coarse": (trainingImages, classes) = (50_000, 20)
-        default: return nil
+        guard let kind = DatasetKind(rawValue: name) else { return nil }
+        self.init(kind)
+    }
+
+    /// The facts of `kind`, or nil for a user's data (`npy`, `folder`), whose size a study
+    /// cannot know in advance.
+    public init?(_ kind: DatasetKind) {
+        switch kind {
+        case .fashionMNIST, .mnist: (trainingImages, classes) = (60_000, 10)
+        case .cifar10: (trainingImages, classes) = (50_000, 10)
+        case .cifar100: (trainingImages, classes) = (50_000, 100)
+        case .cifar100Coarse: (trainingImages, classes) = (50_000, 20)
+        case .npy, .folder: return nil
         }
     }
 

@@ -2,30 +2,18 @@ import Foundation
 import LARSKernels
 import LARSTraining
 
-/// The optimizers a study can compare, spelled as lars-train's `--opt` spells them.
-public enum StudyOptimizer: String, Sendable, CaseIterable, Codable, Comparable {
-    /// SGD with momentum.
-    case sgd
-    /// LARS (You, Gitman & Ginsburg 2017).
-    case lars
-    /// LAMB (You et al. 2019).
-    case lamb
-    /// AdamW (Loshchilov & Hutter 2019).
-    case adamw
+/// The optimizers a study can compare: lars-train's own (`--opt`), in the tables' order.
+public typealias StudyOptimizer = OptimizerKind
 
+extension OptimizerKind {
     /// Parses a comma-separated list such as `sgd,lars`, or throws naming the unknown one.
-    public static func parseList(_ text: String) throws -> [StudyOptimizer] {
+    public static func parseList(_ text: String) throws -> [OptimizerKind] {
         try text.split(separator: ",").map { name in
-            guard let o = StudyOptimizer(rawValue: name.trimmingSpaces()) else {
-                throw StudyError.invalidSettings("unknown optimizer '\(name)' (lars, lamb, sgd, adamw)")
+            guard let o = OptimizerKind(rawValue: name.trimmingSpaces()) else {
+                throw StudyError.invalidSettings("unknown optimizer '\(name)' (\(allowedValues))")
             }
             return o
         }
-    }
-
-    /// Orders as declared (SGD first, as the paper's tables do).
-    public static func < (a: StudyOptimizer, b: StudyOptimizer) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 

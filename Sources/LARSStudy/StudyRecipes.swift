@@ -1,4 +1,5 @@
 import Foundation
+import LARSTraining
 
 /// The learning-rate rules and default grids of `lars-study`, in one place so that they are easy
 /// to read and to tune. Every number here is provisional: the constants name where they come from,
@@ -14,31 +15,31 @@ public enum StudyRecipes {
 
     // MARK: LARS: a larger global rate per batch, with warm-up
 
-    /// LARS's global rate at the reference batch: lars-train's tuned default (3.0 at batch 512 on
-    /// Fashion-MNIST's small CNN; 6 and 12 diverged there). You et al. 2017 grow the global rate
-    /// with the batch and warm it up; in six-epoch runs at batch 8,192 the cube root of the batch
-    /// held up best (docs/study.md, "The recipe search").
-    public static let larsRateAtReference = 3.0
+    /// LARS's global rate at the reference batch: lars-train's tuned default
+    /// (`RecipeDefaults.learningRate(.lars)` at `RecipeDefaults.batchSize`). You et al. 2017 grow
+    /// the global rate with the batch and warm it up; in six-epoch runs at batch 8,192 the cube
+    /// root of the batch held up best (docs/study.md, "The recipe search").
+    public static let larsRateAtReference = RecipeDefaults.learningRate(.lars)
     /// The exponent of LARS's rule, rate ~ batch^exponent (1/3: 7.6 at 8,192, 1.9 at 128).
     public static let larsRateExponent = 1.0 / 3.0
     /// LARS's reference batch.
-    public static let larsReferenceBatch = 512.0
+    public static let larsReferenceBatch = Double(RecipeDefaults.batchSize)
 
     // MARK: LAMB and AdamW: square-root scaling around lars-train's defaults
 
-    /// LAMB's rate at batch 512 (lars-train's default), scaled with sqrt(B / 512) as You et al.
+    /// LAMB's rate at lars-train's default batch (lars-train's default rate), scaled with sqrt(B / 512) as You et al.
     /// 2019 (arXiv 1904.00962) do for LAMB.
-    public static let lambRateAtReference = 0.01
-    /// AdamW's rate at batch 512 (lars-train's default), scaled with sqrt(B / 512) (the square-root
+    public static let lambRateAtReference = RecipeDefaults.learningRate(.lamb)
+    /// AdamW's rate at lars-train's default batch (lars-train's default rate), scaled with sqrt(B / 512) (the square-root
     /// rule keeps the variance of an adaptive step constant; Krizhevsky 2014, Hoffer et al. 2017).
-    public static let adamwRateAtReference = 0.002
+    public static let adamwRateAtReference = RecipeDefaults.learningRate(.adamw)
     /// The reference batch of the square-root rules of LAMB and AdamW.
-    public static let adaptiveReferenceBatch = 512.0
+    public static let adaptiveReferenceBatch = Double(RecipeDefaults.batchSize)
 
     // MARK: Warm-up, shared by every optimizer
 
     /// Linear warm-up in epochs up to and including `longWarmupAbove` images per batch.
-    public static let shortWarmupEpochs = 1.0
+    public static let shortWarmupEpochs = RecipeDefaults.warmupEpochs
     /// Linear warm-up in epochs for batches above `longWarmupAbove` (few steps per epoch: the
     /// paper warms large batches up for longer).
     public static let longWarmupEpochs = 2.0
@@ -59,8 +60,7 @@ public enum StudyRecipes {
 
     // MARK: Weight decay
 
-    /// Weight decay per optimizer; `nil` keeps lars-train's default (5e-4 for LARS and SGD, 0.01
-    /// for LAMB and AdamW).
+    /// Weight decay per optimizer; `nil` keeps lars-train's default (`RecipeDefaults.weightDecay`).
     public static func weightDecay(_ optimizer: StudyOptimizer) -> Double? { nil }
 
     // MARK: Rules

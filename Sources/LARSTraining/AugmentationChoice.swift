@@ -33,8 +33,8 @@ extension TrainingConfiguration {
     /// - Parameter data: the training images; its `name` up to the first `/` names the data.
     public func resolvingData(_ data: ImageDataset) -> TrainingConfiguration {
         var resolved = self
-        let name = dataset ?? Self.dataName(of: data)
-        let augmentation = augmentation(forDataset: name)
+        let name = dataset ?? DatasetName(rawValue: Self.dataName(of: data))
+        let augmentation = augmentation(forDataset: name.rawValue)
         resolved.dataset = name
         resolved.randomCrop = augmentation.randomCrop
         resolved.horizontalFlip = augmentation.horizontalFlip

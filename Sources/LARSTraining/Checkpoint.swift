@@ -2,7 +2,7 @@ import Foundation
 
 /// Saving and restoring a run in the safetensors format: every parameter and buffer under its
 /// dotted name, the optimizer's buffers under `optimizer/<key>`, and in the metadata the epoch,
-/// step, schedule, generator state, normalisation and the run's configuration (JSON).
+/// step, schedule, generator state, normalisation, the run's configuration and its plan (JSON).
 ///
 /// Python reads it with `safetensors.numpy.load_file(path)`; the metadata is in the header.
 extension Trainer {
@@ -23,6 +23,7 @@ extension Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let configJSON = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        let planJSON = String(decoding: try encoder.encode(plan), as: UTF8.self)
         let scalarsJSON = String(decoding: try encoder.encode(state.scalars), as: UTF8.self)
         let metadata: [String: String] = [
             "format": Self.checkpointFormat,
@@ -31,9 +32,10 @@ extension Trainer {
             "schedule": "\(schedule)",
             "generator": generator.stateWords.map { "\($0)" }.joined(separator: ","),
             "normalization": normalization.metadataString,
-            "optimizer": configuration.optimizer,
+            "optimizer": configuration.optimizer.rawValue,
             "optimizer_scalars": scalarsJSON,
             "configuration": configJSON,
+            "plan": planJSON,
             "data": dataFingerprint,
             // What `TrainedModel.load(from:)` needs to rebuild a built-in model without the data.
             "input_shape": "\(trainSet.channels)x\(trainSet.height)x\(trainSet.width)",
@@ -44,12 +46,14 @@ extension Trainer {
     }
 
     /// Restores parameters, buffers, optimizer state, epoch and generator from `path`. The
-    /// checkpoint must come from a run with the same trajectory-defining configuration and the
-    /// same model; otherwise nothing is changed and a `TrainingError` says what differs.
+    /// checkpoint must come from a run with the same trajectory-defining configuration, the same
+    /// micro-batch split in its plan and the same model; otherwise nothing is changed and a
+    /// `TrainingError` says what differs.
     public func loadCheckpoint(from path: String) throws {
         let file = try SafeTensors.read(path)
         let saved = try CheckpointMetadata.parse(file.metadata, path: path)
         let differences = Self.differences(saved.configuration.trajectoryFingerprint, configuration.trajectoryFingerprint)
+            + plan.trajectoryDifferences(from: saved.plan)
         guard differences.isEmpty else {
             throw TrainingError.checkpointMismatch(
                 path: path, problem: "it was written with different settings: " + differences.joined(separator: "; "))
@@ -107,10 +111,17 @@ extension Trainer {
         resumed = (path, saved.epoch)
     }
 
-    /// The configuration a checkpoint was written with (its micro-batch count resolved), read
-    /// from its metadata: what a program resuming it without micro-batch flags should adopt.
+    /// The configuration a checkpoint was written with, read from its metadata. (Checkpoints
+    /// written before `TrainingPlan` existed hold the resolved micro-batch count in
+    /// `microBatches`.)
     public static func savedConfiguration(at path: String) throws -> TrainingConfiguration {
         try CheckpointMetadata.parse(try SafeTensors.read(path).metadata, path: path).configuration
+    }
+
+    /// The plan of the run that wrote a checkpoint: what a run resuming it passes as
+    /// `resuming` to keep its micro-batch split.
+    public static func savedPlan(at path: String) throws -> TrainingPlan {
+        try CheckpointMetadata.parse(try SafeTensors.read(path).metadata, path: path).plan
     }
 
     /// Decodes a saved configuration, taking today's default for any field added after the

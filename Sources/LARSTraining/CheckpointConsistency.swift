@@ -13,7 +13,7 @@ extension Trainer {
     func checkResumeConsistency(_ saved: CheckpointMetadata, path: String) throws {
         let expectedStep = saved.epoch * stepsPerEpoch
         // Skipped steps (the `skip` policy) are not counted: the count may fall short, never exceed.
-        let skipping = configuration.nonFinite == "skip"
+        let skipping = configuration.nonFinite == .skipStep
         func fits(_ step: Double) -> Bool { skipping ? step <= Double(expectedStep) && step >= 0 : step == Double(expectedStep) }
         if let step = saved.step, !fits(Double(step)) {
             throw TrainingError.invalidFile(

@@ -6,6 +6,9 @@ import Foundation
 struct CheckpointMetadata {
     /// The configuration of the run that wrote the checkpoint.
     var configuration: TrainingConfiguration
+    /// Its plan; for a checkpoint written before plans were stored, recomputed from its
+    /// configuration, which then held the resolved micro-batch count (`TrainingPlan(recordedIn:)`).
+    var plan: TrainingPlan
     /// Completed epochs (not negative; the caller checks it against its own run).
     var epoch: Int
     /// The generator's four state words, not all zero.
@@ -75,8 +78,14 @@ struct CheckpointMetadata {
             throw TrainingError.invalidFile(path: path, problem: "generator state '\(generatorText)' is not four words")
         }
         let scalars = try decode([String: Double].self, try required("optimizer_scalars"), key: "optimizer_scalars", path: path)
+        let plan = try metadata["plan"].map { try decode(TrainingPlan.self, $0, key: "plan", path: path) }
+            ?? TrainingPlan(recordedIn: configuration)
+        guard plan.microBatches >= 1, plan.processes >= 1, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
+            throw TrainingError.invalidFile(
+                path: path, problem: "plan: \(plan.microBatches) micro-batches of \(plan.microBatchSize) images do not make batch \(configuration.batchSize)")
+        }
         var parsed = CheckpointMetadata(
-            configuration: configuration, epoch: epoch, generatorWords: words, optimizerScalars: scalars, format: format)
+            configuration: configuration, plan: plan, epoch: epoch, generatorWords: words, optimizerScalars: scalars, format: format)
         if let text = metadata["step"] {
             guard let step = Int(text), step >= 0 else {
                 throw TrainingError.invalidFile(path: path, problem: "step '\(text)' is not a step count")

@@ -10,15 +10,14 @@ extension TrainingConfiguration {
     /// The largest batch, micro-batch or image limit accepted: 2^24 images.
     public static let maximumImages = 1 << 24
 
-    /// Throws unless `model` names a built-in model (`ModelFactory.names`); a `Trainer` given its
+    /// Throws unless `model` names a built-in model (`ModelKind`); a `Trainer` given its
     /// model by the caller accepts any name.
     public func validateBuiltInModel() throws {
-        try Self.check(
-            ModelFactory.names.contains(model), "unknown model '\(model)' (\(ModelFactory.names.joined(separator: ", ")))")
+        try Self.check(model.builtIn != nil, "unknown model '\(model)' (\(ModelKind.allowedValues))")
     }
 
-    /// Throws `TrainingError.invalidConfiguration` when an option names an unknown choice, holds
-    /// a value that is not finite or outside its range, or contradicts another option.
+    /// Throws `TrainingError.invalidConfiguration` when an option holds a value that is not
+    /// finite or outside its range, or contradicts another option (the choices are enums).
     public func validate() throws {
         try validateChoices()
         try validateCounts()
@@ -49,24 +48,19 @@ extension TrainingConfiguration {
     }
 
     private func validateChoices() throws {
-        try Self.check(!model.isEmpty, "the model needs a name (a built-in model's, or any for a model built by the caller)")
-        try Self.check(["lars", "lamb", "sgd", "adamw"].contains(optimizer), "unknown optimizer '\(optimizer)' (lars, lamb, sgd, adamw)")
-        try Self.check(["poly", "cosine", "step", "multistep", "constant"].contains(schedule), "unknown schedule '\(schedule)' (poly, cosine, step, multistep, constant)")
-        try Self.check(["openblas", "swift", "swift-naive"].contains(backend), "unknown backend '\(backend)' (openblas, swift, swift-naive)")
+        try Self.check(!model.rawValue.isEmpty, "the model needs a name (a built-in model's, or any for a model built by the caller)")
+        let engine = convolutionEngine ?? .default
         try Self.check(
-            resolvedConvolutionEngine.isAvailable,
-            "the \(resolvedConvolutionEngine) convolution engine is not compiled into this build (install libdnnl-dev and rebuild, or use --conv-engine openblas)")
-        try Self.check(["paper", "update-norm"].contains(larsDenominator), "unknown LARS denominator '\(larsDenominator)' (paper, update-norm)")
-        try Self.check(["inside", "after"].contains(momentumPlacement), "unknown momentum placement '\(momentumPlacement)' (inside, after)")
-        try Self.check(["error", "skip"].contains(nonFinite), "unknown non-finite policy '\(nonFinite)' (error, skip)")
+            engine.isAvailable,
+            "the \(engine) convolution engine is not compiled into this build (install libdnnl-dev and rebuild, or use --conv-engine im2col)")
     }
 
     private func validateCounts() throws {
         let images = Self.maximumImages
         try Self.check((1...images).contains(batchSize), "-b/--batch-size must be in [1, \(images)], got \(batchSize)")
-        try Self.check((1...images).contains(accumulationSteps), "--grad-accum-steps must be in [1, \(images)], got \(accumulationSteps)")
-        try Self.check((1...images).contains(microBatch ?? 1), "--micro-batch must be in [1, \(images)], got \(microBatch ?? 0)")
-        try Self.check(batchSize % accumulationSteps == 0, "batch size \(batchSize) is not divisible by \(accumulationSteps) accumulation steps")
+        try Self.check((1...images).contains(microBatches), "--grad-accum-steps must be in [1, \(images)], got \(microBatches)")
+        try Self.check((1...images).contains(microBatchLimit ?? 1), "--micro-batch must be in [1, \(images)], got \(microBatchLimit ?? 0)")
+        try Self.check(batchSize % microBatches == 0, "batch size \(batchSize) is not divisible by \(microBatches) accumulation steps")
         if let trainLimit { try Self.check(trainLimit >= 1, "--train-limit must be at least 1, got \(trainLimit)") }
         if let testLimit { try Self.check(testLimit >= 1, "--test-limit must be at least 1, got \(testLimit)") }
         try Self.check(validationCount >= 0, "--validation must be >= 0 images, got \(validationCount)")
@@ -74,7 +68,7 @@ extension TrainingConfiguration {
         try Self.check((1...Self.maximumEpochs).contains(epochs), "--epochs must be in [1, \(Self.maximumEpochs)], got \(epochs)")
         try Self.check((1...1024).contains(threads), "--threads must be in [1, 1024], got \(threads)")
         try Self.check((1...1024).contains(replicas ?? 1), "--replicas must be in [1, 1024], got \(replicas ?? 0)")
-        try Self.check(resolvedReplicas <= threads, "\(resolvedReplicas) replicas need at least as many threads, got \(threads)")
+        try Self.check((replicas ?? threads) <= threads, "\(replicas ?? threads) replicas need at least as many threads, got \(threads)")
         try Self.check((1...Self.maximumEpochs).contains(evalEvery), "--eval-every must be in [1, \(Self.maximumEpochs)] epochs, got \(evalEvery)")
         try Self.check((1...images).contains(evalBatchSize), "the evaluation batch must be in [1, \(images)] images, got \(evalBatchSize)")
     }
@@ -94,13 +88,13 @@ extension TrainingConfiguration {
         // A warm-up longer than the run is odd but well defined (the rate never reaches its peak).
         try Self.check(warmupEpochs, "--warmup-epochs", in: 0...Double(Self.maximumEpochs))
         try Self.check(Double(polyPower), "--poly-power", in: 0...100, openLower: true)
-        try Self.check(Double(minLearningRate), "--min-lr", in: 0...Double(peakLearningRate))
+        try Self.check(Double(minLearningRate), "--min-lr", in: 0...Double(TrainingPlan.peakLearningRate(self)))
         try Self.check(Double(decayRate), "--decay-rate", in: 0...1, openLower: true)
-        try Self.check(!decayEpochs.isEmpty || !["step", "multistep"].contains(schedule), "--decay-epochs needs at least one value for the \(schedule) schedule")
+        try Self.check(!decayEpochs.isEmpty || ![.step, .multistep].contains(schedule), "--decay-epochs needs at least one value for the \(schedule) schedule")
         for value in decayEpochs {
             try Self.check(value, "--decay-epochs", in: 0...Double(Self.maximumEpochs), openLower: true)
         }
-        if schedule == "multistep" {
+        if schedule == .multistep {
             try Self.check(decayEpochs == decayEpochs.sorted(), "--decay-epochs milestones must be increasing, got \(decayEpochs)")
         }
     }

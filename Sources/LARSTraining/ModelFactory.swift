@@ -1,8 +1,5 @@
 /// Builds the model a configuration names, for a data set's image shape.
 public enum ModelFactory {
-    /// The built-in models' names.
-    public static let names = ["small-cnn", "mlp", "resnet20", "resnet32", "resnet44", "resnet56"]
-
     /// The model named by `configuration.model` for images of `channels` x `imageSize` x
     /// `imageSize` and `classes` outputs, initialised from `generator`.
     public static func make(
@@ -11,21 +8,21 @@ public enum ModelFactory {
     ) throws -> Sequential {
         // The models' own checks are preconditions (programmer errors); an image size comes
         // from a data file, so it is refused here with a message instead.
-        guard configuration.model == "mlp" || imageSize >= minimumImageSize else {
+        guard let kind = configuration.model.builtIn else {
+            throw TrainingError.invalidConfiguration("unknown model '\(configuration.model)' (\(ModelKind.allowedValues))")
+        }
+        guard kind == .mlp || imageSize >= minimumImageSize else {
             throw TrainingError.invalidConfiguration(
                 "\(configuration.model) needs images of at least \(minimumImageSize)x\(minimumImageSize) pixels (two 2x downsamplings), the data set has \(imageSize)x\(imageSize)")
         }
-        switch configuration.model {
-        case "small-cnn":
+        switch kind {
+        case .smallCNN:
             return Models.smallCNN(inputChannels: channels, classes: classes, imageSize: imageSize, generator: &generator)
-        case "mlp":
+        case .mlp:
             return Models.mlp(inputCount: channels * imageSize * imageSize, classes: classes, generator: &generator)
-        case "resnet20", "resnet32", "resnet44", "resnet56":
-            let depth = Int(configuration.model.dropFirst("resnet".count))!
+        case .resnet20, .resnet32, .resnet44, .resnet56:
             return Models.resNet(
-                depth: depth, inputChannels: channels, imageSize: imageSize, classes: classes, generator: &generator)
-        default:
-            throw TrainingError.invalidConfiguration("unknown model '\(configuration.model)' (\(names.joined(separator: ", ")))")
+                depth: kind.resNetDepth!, inputChannels: channels, imageSize: imageSize, classes: classes, generator: &generator)
         }
     }
 
@@ -33,12 +30,12 @@ public enum ModelFactory {
     /// twice (the MLP takes any size).
     public static let minimumImageSize = 4
 
-    /// The kernel backend a configuration names (for one replica's threads).
-    public static func backend(_ configuration: TrainingConfiguration) -> any KernelBackend {
-        switch configuration.backend {
-        case "swift": return SwiftBackend(gemm: .tuned, threads: configuration.threadsPerReplica)
-        case "swift-naive": return SwiftBackend(gemm: .naive)
-        default: return OpenBLASBackend()
+    /// The kernel backend `kind` names, for a replica of `threads` threads.
+    public static func backend(_ kind: BackendKind, threads: Int) -> any KernelBackend {
+        switch kind {
+        case .swift: return SwiftBackend(gemm: .tuned, threads: threads)
+        case .swiftNaive: return SwiftBackend(gemm: .naive)
+        case .openblas: return OpenBLASBackend()
         }
     }
 }

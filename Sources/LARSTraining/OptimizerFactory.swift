@@ -13,32 +13,30 @@ public enum OptimizerFactory {
     public static func make(_ configuration: TrainingConfiguration, parameters: [NamedParameter]) throws -> any Optimizer {
         let c = configuration
         let groups = groups(c, parameters: parameters)
-        let nonFinite: NonFiniteGradientPolicy = c.nonFinite == "skip" ? .skipStep : .throwError
-        let placement: MomentumPlacement = c.momentumPlacement == "after" ? .afterMomentum : .insideMomentum
+        let nonFinite = c.nonFinite
+        let placement = c.momentumPlacement
         switch c.optimizer {
-        case "lars":
+        case .lars:
             return LARS(
                 groups: groups,
                 options: LARS.Options(
                     momentum: c.momentum, trustCoefficient: c.trustCoefficient, epsilon: c.epsilon ?? 0,
-                    denominator: c.larsDenominator == "update-norm" ? .updateNorm : .paper, nesterov: c.nesterov,
+                    denominator: c.larsDenominator, nesterov: c.nesterov,
                     placement: placement, rateMode: c.larcClip ? .clip : .scale, nonFiniteGradients: nonFinite))
-        case "lamb":
+        case .lamb:
             return LAMB(
                 groups: groups,
                 hyperparameters: AdamHyperparameters(beta1: c.momentum, beta2: c.beta2, epsilon: c.epsilon ?? 1e-6),
                 nonFiniteGradients: nonFinite)
-        case "sgd":
+        case .sgd:
             return SGD(
                 groups: groups, momentum: c.momentum, nesterov: c.nesterov, placement: placement,
                 nonFiniteGradients: nonFinite)
-        case "adamw":
+        case .adamw:
             return AdamW(
                 groups: groups,
                 hyperparameters: AdamHyperparameters(beta1: c.momentum, beta2: c.beta2, epsilon: c.epsilon ?? 1e-8),
                 nonFiniteGradients: nonFinite)
-        default:
-            throw TrainingError.invalidConfiguration("unknown optimizer '\(c.optimizer)'")
         }
     }
 }

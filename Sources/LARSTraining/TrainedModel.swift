@@ -27,17 +27,17 @@ public struct TrainedModel {
     /// Builds the built-in model a checkpoint names (`configuration.model`, for the image shape
     /// and class count it recorded) and loads its weights, ignoring the optimizer's state.
     /// - Parameter path: a `checkpoint.safetensors` or `best.safetensors` of a run of a
-    ///   built-in model (`ModelFactory.names`).
+    ///   built-in model (`ModelKind`).
     /// - Throws: `SafeTensorsError` for an unreadable file; `TrainingError` when it is not a
     ///   checkpoint of a built-in model (for your own model use `load(from:into:)`);
     ///   `ModelStateError` when a tensor is missing, extra, of another shape or unsound.
     public static func load(from path: String) throws -> TrainedModel {
         let file = try SafeTensors.read(path)
         let saved = try CheckpointMetadata.parse(file.metadata, path: path)
-        guard ModelFactory.names.contains(saved.configuration.model) else {
+        guard saved.configuration.model.builtIn != nil else {
             throw TrainingError.invalidFile(
                 path: path,
-                problem: "it holds the model '\(saved.configuration.model)', not a built-in one (\(ModelFactory.names.joined(separator: ", "))); build it and call TrainedModel.load(from:into:)")
+                problem: "it holds the model '\(saved.configuration.model)', not a built-in one (\(ModelKind.allowedValues)); build it and call TrainedModel.load(from:into:)")
         }
         let shape = file.metadata["input_shape"]?.split(separator: "x").compactMap { Int($0) } ?? []
         guard shape.count == 3, shape[1] == shape[2], let classes = file.metadata["classes"].flatMap({ Int($0) }) else {

@@ -10,15 +10,17 @@ import Darwin
 ///
 /// Rank 0 alone prints, logs and writes files; every rank runs the same steps.
 public final class Trainer {
-    /// The run's configuration, with `accumulationSteps` resolved from the micro-batch limit
-    /// (`TrainingConfiguration.resolvingMicroBatches`): this is what checkpoints record.
+    /// The run's configuration, as asked for: checkpoints record it.
     public let configuration: TrainingConfiguration
+    /// What the run resolved from it: micro-batches, replicas and their threads, engine and peak
+    /// rate. Checkpoints record it too, and a resume compares it.
+    public let plan: TrainingPlan
     /// The model being trained (with several replicas, the primary one, whose parameters the
     /// optimizer updates and checkpoints hold). Run training passes through `network`: with
     /// replicas, a training-mode pass of `model` alone would wait for the others forever.
     public let model: any Layer
     /// What runs forward and backward: `model` itself, or a `DataParallel` of `model` and its
-    /// replicas (`configuration.resolvedReplicas`).
+    /// replicas (`plan.replicas`).
     public let network: any Layer
     /// The optimizer over the model's parameter groups.
     public let optimizer: any Optimizer
@@ -95,28 +97,29 @@ public final class Trainer {
     var noiseProbe: NoiseScaleProbe?
 
     /// Optimizer steps per epoch.
-    public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainLoader, configuration) }
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainLoader, plan) }
     /// Optimizer steps completed.
     public var step: Int { optimizer.stepCount }
     var isRoot: Bool { group.rank == 0 }
 
     /// Optimizer steps in an epoch of `loader`'s micro-batches, at least one.
-    static func stepsPerEpoch(_ loader: BatchLoader, _ configuration: TrainingConfiguration) -> Int {
-        max(1, loader.batchesPerEpoch / configuration.accumulationSteps)
+    static func stepsPerEpoch(_ loader: BatchLoader, _ plan: TrainingPlan) -> Int {
+        max(1, loader.batchesPerEpoch / plan.microBatches)
     }
 
     /// Sets up a run of the built-in model `configuration.model` (`ModelFactory`): see
     /// `init(configuration:model:trainSet:testSet:group:)`.
     /// - Parameters:
-    ///   - configuration: the run's settings; `model` names one of `ModelFactory.names`.
+    ///   - configuration: the run's settings; `model` names a built-in model (`ModelKind`).
     ///   - trainSet: the training images (square), of which the validation split is held out.
     ///   - testSet: the held-out images the run evaluates, of the same size.
     ///   - group: the processes of the run; one process unless under MPI.
+    ///   - plan: the run's plan when the caller resolved it first; `nil`: resolved here.
     /// - Throws: `TrainingError.invalidConfiguration` for images that are not square, and as the
     ///   designated initializer does.
     public convenience init(
         configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
-        group: any ProcessGroup = SingleProcessGroup()
+        group: any ProcessGroup = SingleProcessGroup(), plan: TrainingPlan? = nil
     ) throws {
         guard trainSet.height == trainSet.width else {
             throw TrainingError.invalidConfiguration("the built-in models take square images, got \(trainSet.height)x\(trainSet.width)")
@@ -127,7 +130,7 @@ public final class Trainer {
                 try ModelFactory.make(
                     configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
                     generator: &generator)
-            }, trainSet: trainSet, testSet: testSet, group: group)
+            }, trainSet: trainSet, testSet: testSet, group: group, plan: plan)
     }
 
     /// Sets up a run of any model: cuts steps into micro-batches, holds out the validation
@@ -138,7 +141,7 @@ public final class Trainer {
     /// process-wide), which training needs to run fast.
     ///
     /// - Parameters:
-    ///   - requested: the run's settings (`configuration`); micro-batches are resolved from it.
+    ///   - configuration: the run's settings; its `plan` is resolved from them.
     ///   - makeModel: builds a new model for images of the data sets' shape `[N, C, H, W]` with
     ///     `trainSet.classCount` outputs, initialised from the generator it is given. It is
     ///     called once per replica (each time with the same generator state, so replicas start
@@ -147,65 +150,73 @@ public final class Trainer {
     ///   - fullTrainSet: the training images (`trainSet`); the validation split is held out of it.
     ///   - testSet: the held-out images the run evaluates, of the same size as the training images.
     ///   - group: the processes of the run; one process unless under MPI.
+    ///   - plan: the run's plan when the caller resolved it first (`TrainingPlan(resolving:
+    ///     processes:resuming:)`, as `lars-train` does to keep a resumed checkpoint's split and
+    ///     to set BLAS threads); `nil`: resolved here from `configuration`.
     ///
-    /// The initializer sets OpenBLAS's thread count, which is the process's, to
-    /// `configuration.threadsPerReplica` (`BLASRuntime.setThreads`): with replicas, more than one
-    /// OpenBLAS thread per replica only adds contention. Changing the count while other threads
-    /// call BLAS is not safe, so do not make a `Trainer` while another one trains in the process.
-    /// Results are reproducible for a fixed count.
+    /// The initializer sets OpenBLAS's thread count, which is the process's, to the plan's
+    /// `threadsPerReplica` (`BLASRuntime.setThreads`): with replicas, more than one OpenBLAS
+    /// thread per replica only adds contention. Changing the count while other threads call BLAS
+    /// is not safe, so do not make a `Trainer` while another one trains in the process. Results
+    /// are reproducible for a fixed count.
     ///
     /// - Throws: `TrainingError.invalidConfiguration` when the configuration is inconsistent, the
     ///   model does not take the data's images (naming the layer that refuses them, however
     ///   deep), gives another number of classes, or needs more memory than the machine has;
     ///   `DatasetSplitError` when the validation split cannot be held out.
     public init(
-        configuration requested: TrainingConfiguration, model makeModel: @escaping (inout SeededGenerator) throws -> any Layer,
-        trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup()
+        configuration: TrainingConfiguration, model makeModel: @escaping (inout SeededGenerator) throws -> any Layer,
+        trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup(),
+        plan: TrainingPlan? = nil
     ) throws {
-        let configuration = try requested.resolvingMicroBatches(processes: group.size).resolvingData(fullTrainSet)
+        let plan = try plan ?? TrainingPlan(resolving: configuration, processes: group.size)
+        guard plan.processes == group.size, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
+            throw TrainingError.invalidConfiguration(
+                "the plan (\(plan.microBatches) x \(plan.microBatchSize) images on \(plan.processes) process(es)) is not one of batch \(configuration.batchSize) on \(group.size)")
+        }
+        let configuration = configuration.resolvingData(fullTrainSet)
         let (trainSet, validationSet) = try fullTrainSet.holdingOut(last: configuration.validationCount)
         guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
             throw TrainingError.invalidConfiguration(
                 "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
         }
         self.configuration = configuration
-        if BLASRuntime.threads != configuration.threadsPerReplica { BLASRuntime.setThreads(configuration.threadsPerReplica) }
+        self.plan = plan
+        if BLASRuntime.threads != plan.threadsPerReplica { BLASRuntime.setThreads(plan.threadsPerReplica) }
         self.group = group
         self.trainSet = trainSet
         self.validationSet = validationSet
         self.testSet = testSet
         self.files = RunFiles(directory: configuration.outputDirectory)
         self.context = ExecutionContext(
-            backend: ModelFactory.backend(configuration), isTraining: true, threads: configuration.threads,
-            convolutionEngine: configuration.resolvedConvolutionEngine,
-            oneDNNNormalizationAndPooling: configuration.resolvedOneDNNNormalizationAndPooling)
+            backend: ModelFactory.backend(configuration.backend, threads: plan.threadsPerReplica), isTraining: true,
+            threads: configuration.threads, convolutionEngine: plan.convolutionEngine,
+            oneDNNNormalizationAndPooling: plan.oneDNNNormalizationAndPooling)
 
-        try Self.checkClasses(trainSet)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
-        let augmentation = configuration.augmentation(forDataset: configuration.dataset ?? "")
+        let augmentation = configuration.augmentation(forDataset: configuration.dataset?.rawValue ?? "")
         trainLoader = BatchLoader(
             dataset: trainSet,
             options: BatchOptions(
-                batchSize: configuration.microBatchSize, shuffle: true, seed: configuration.seed,
+                batchSize: plan.microBatchSize, shuffle: true, seed: configuration.seed,
                 dropLast: configuration.dropLast, augmentation: augmentation, normalization: normalization,
                 limit: configuration.trainLimit, rank: group.rank, worldSize: group.size, prefetch: true,
                 threads: 1))
-        guard trainLoader.batchesPerEpoch >= configuration.accumulationSteps else {
+        guard trainLoader.batchesPerEpoch >= plan.microBatches else {
             throw TrainingError.invalidConfiguration(
                 "an epoch of \(trainLoader.sampleCount) images holds fewer than one step of \(configuration.batchSize) images")
         }
         // Only after the cheap checks of the data: the estimate builds a model.
-        memoryEstimate = try Self.estimateMemory(
-            configuration, trainSet: trainSet, context: context, processes: group.size, makeModel: makeModel)
+        memoryEstimate = try Self.estimateMemory(plan, trainSet: trainSet, context: context, makeModel: makeModel)
 
         generator = SeededGenerator(seed: configuration.seed)
         let initialGenerator = generator
         model = try makeModel(&generator)
         parameterStore = model.bindParameters()  // the built-in models are bound already
-        if configuration.resolvedReplicas > 1 {
+        if plan.replicas > 1 {
             var replicas: [any Layer] = [model]
-            for _ in 1..<configuration.resolvedReplicas {
+            for _ in 1..<plan.replicas {
                 var replicaGenerator = initialGenerator
                 replicas.append(try makeModel(&replicaGenerator))
             }
@@ -219,10 +230,11 @@ public final class Trainer {
         }
         optimizer = try OptimizerFactory.make(configuration, parameters: parameters)
         trustRatioGroups = Set(optimizer.groups.filter(\.usesTrustRatio).map(\.name))
-        if configuration.accumulationSteps > 1 || group.size > 1 {
+        if plan.microBatches > 1 || group.size > 1 {
             noiseProbe = NoiseScaleProbe(count: parameterStore.count)
         }
-        schedule = try ScheduleFactory.make(configuration, stepsPerEpoch: Self.stepsPerEpoch(trainLoader, configuration))
+        schedule = try ScheduleFactory.make(
+            configuration, peakLearningRate: plan.peakLearningRate, stepsPerEpoch: Self.stepsPerEpoch(trainLoader, plan))
         try broadcastParameters()
     }
 }

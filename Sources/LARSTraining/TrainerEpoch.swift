@@ -13,7 +13,7 @@ extension Trainer {
     func trainOneEpoch() throws -> EpochMetrics {
         let epoch = completedEpochs
         let c = configuration
-        let k = c.accumulationSteps
+        let microBatches = plan.microBatches
         let steps = stepsPerEpoch
         let batches = trainLoader.epoch(epoch)
         var progress = ProgressDisplay()
@@ -21,7 +21,7 @@ extension Trainer {
         var lossSum: Double = 0, correct: Double = 0, seen: Double = 0
         var lastRate: Float = 0
         // A rank's mean-loss gradient over its shard is weighted by shard/global size and by
-        // 1/k: summed over the ranks and the k micro-batches it is the mean-loss gradient of
+        // 1/microBatches: summed over the ranks and the micro-batches it is the mean-loss gradient of
         // the whole global batch, so LARS sees the same norms whatever the process count.
         var training = context
         training.isTraining = true
@@ -31,7 +31,7 @@ extension Trainer {
             model.zeroGrad()
             noiseProbe?.beginStep()
             var stepLoss: Double = 0, stepCount: Double = 0
-            for _ in 0..<k {
+            for _ in 0..<microBatches {
                 clock.mark(.forwardBackward)
                 guard let batch = batches.next() else {
                     throw TrainingError.invalidConfiguration("epoch \(epoch + 1) ran out of batches at step \(stepIndex)")
@@ -41,7 +41,7 @@ extension Trainer {
                 let logits = network.forward(batch.images, context: training)
                 var (loss, gradient) = softmaxCrossEntropy(
                     logits: logits, labels: batch.labels, labelSmoothing: c.labelSmoothing)
-                let gradientScale = Float(batch.count) / Float(max(batch.globalCount, 1)) / Float(k)
+                let gradientScale = Float(batch.count) / Float(max(batch.globalCount, 1)) / Float(microBatches)
                 gradient.withUnsafeMutableBufferPointer { g in
                     for i in 0..<g.count { g[i] *= gradientScale }
                 }

@@ -73,12 +73,12 @@ extension Trainer {
         var rows: [(String, String)] = [
             ("data set", "\(dataName) (\(trainLoader.sampleCount) training\(validation), \(testSet.count) test images)"),
             ("model", "\(c.model), \(model.parameterCount) parameters"),
-            ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(c.accumulationSteps) micro-batch(es) of \(c.microBatchSize)), weight decay \(c.weightDecay)"),
+            ("optimizer", "\(c.optimizer), batch \(c.batchSize) (\(plan.microBatches) micro-batch(es) of \(plan.microBatchSize)), weight decay \(c.weightDecay)"),
             ("schedule", "\(schedule)"),
-            ("kernels", "\(context.backend.name)\(c.backend == "openblas" ? " (\(BLASRuntime.threads) OpenBLAS thread(s))" : ""), \(c.threads) threads, \(c.resolvedReplicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
+            ("kernels", "\(context.backend.name)\(c.backend == .openblas ? " (\(BLASRuntime.threads) OpenBLAS thread(s))" : ""), \(c.threads) threads, \(plan.replicas) replica(s), \(group.size) process(es)\(c.syncBatchNorm && group.size > 1 ? ", synchronised BatchNorm" : "")"),
             ("seed", "\(c.seed)"),
         ]
-        if hasConvolutions { rows.insert(("convolutions", c.convolutionsDescription), at: 4) }
+        if hasConvolutions { rows.insert(("convolutions", plan.convolutionsDescription), at: 4) }
         if let last = history.last, let acc = last.testAccuracy {
             rows.append(("final test accuracy", format(acc * 100, 2) + " % after epoch \(last.epoch)"))
         }

@@ -5,7 +5,7 @@ extension Trainer {
     /// configuration whose estimate exceeds the machine's memory, naming both and the largest
     /// micro-batch that would fit.
     static func estimateMemory(
-        _ configuration: TrainingConfiguration, trainSet: ImageDataset, context: ExecutionContext, processes: Int,
+        _ plan: TrainingPlan, trainSet: ImageDataset, context: ExecutionContext,
         makeModel: (inout SeededGenerator) throws -> any Layer
     ) throws -> MemoryEstimate {
         var probeGenerator = SeededGenerator(seed: 0)
@@ -19,9 +19,9 @@ extension Trainer {
             return try makeModel(&throwaway)
         }
         // Values and gradients of every further replica, and up to two optimizer slots (Adam).
-        let copies = 2 * (configuration.resolvedReplicas - 1) + 2
+        let copies = 2 * (plan.replicas - 1) + 2
         let estimate = MemoryEstimate(
-            bytesPerImage: perImage, imagesPerPass: (configuration.microBatchSize + processes - 1) / processes,
+            bytesPerImage: perImage, imagesPerPass: (plan.microBatchSize + plan.processes - 1) / plan.processes,
             residentBytes: MemoryEstimate.residentBytes(), stateBytes: parameters * 4 * copies + workspace)
         if let machine = MemoryEstimate.machineBytes(), estimate.peakBytes > machine {
             throw TrainingError.invalidConfiguration(

@@ -43,13 +43,9 @@ extension Trainer {
             "training \(c.model) (\(model.parameterCount) parameters) on \(dataName): "
                 + "\(trainLoader.sampleCount) training / \(min(c.testLimit ?? testSet.count, testSet.count)) test images, "
                 + "\(c.optimizer) at batch \(c.batchSize), \(c.epochs) epochs, \(stepsPerEpoch) steps/epoch, "
-                + "\(group.size) process(es) x \(c.threads) thread(s), \(c.resolvedReplicas) replica(s)")
-        if hasConvolutions { lines.append("convolutions: \(c.convolutionsDescription)") }
-        if c.accumulationSteps > 1 {
-            lines.append(
-                "micro-batches: \(c.accumulationSteps) x \(c.microBatchSize) images per step "
-                    + "(\(c.microBatchSize / group.size) per process); BatchNorm normalises each on its own")
-        }
+                + "\(group.size) process(es) x \(c.threads) thread(s), \(plan.replicas) replica(s)")
+        if hasConvolutions { lines.append("convolutions: \(plan.convolutionsDescription)") }
+        if let microBatches = plan.microBatchesDescription { lines.append("micro-batches: \(microBatches)") }
         lines.append(
             "memory: about \(formatBytes(memoryEstimate.peakBytes)) at a step's peak (\(formatBytes(memoryEstimate.bytesPerImage)) per image)"
                 + (MemoryEstimate.machineBytes().map { " of \(formatBytes($0))" } ?? ""))
@@ -77,7 +73,7 @@ extension Trainer {
     }
 
     /// The data's name as the run records it (`configuration.dataset`, resolved from the data).
-    var dataName: String { configuration.dataset ?? TrainingConfiguration.dataName(of: trainSet) }
+    var dataName: String { configuration.dataset?.rawValue ?? TrainingConfiguration.dataName(of: trainSet) }
 
     /// Whether the model has a convolution, so that the engine running them is worth naming.
     var hasConvolutions: Bool {

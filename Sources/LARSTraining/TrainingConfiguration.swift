@@ -1,13 +1,14 @@
-/// Everything that defines a training run: data, model, optimizer and its variants, schedule,
-/// batch sizes, seed and where to write. `lars-train` fills it from its flags; the trainer
-/// saves it in every checkpoint and compares it on resume.
+/// Everything that defines a training run, as asked for: data, model, optimizer and its
+/// variants, schedule, batch sizes, seed and where to write. `lars-train` fills it from its
+/// flags; the trainer saves it in every checkpoint and compares it on resume. What a run makes
+/// of it on its processes (micro-batch count, engine, threads per replica, the scaled rate) is
+/// its `TrainingPlan`, resolved once and never written back here.
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Data
-    /// Data set name (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `cifar100-coarse`, `npy`,
-    /// `folder`: a `DatasetKind` raw value, or any name for a caller's own data). `nil`: a
-    /// `Trainer` names it after its training data (`ImageDataset.name` up to the first `/`), and
-    /// records that name in its configuration, report and checkpoints.
-    public var dataset: String?
+    /// The data set: one the loaders know (`DatasetKind`), or any name for a caller's own data.
+    /// `nil`: a `Trainer` names it after its training data (`ImageDataset.name` up to the first
+    /// `/`), and records that name in its configuration, report and checkpoints.
+    public var dataset: DatasetName?
     /// Directory holding the data set files; `nil` for the data set's standard location.
     public var dataDirectory: String?
     /// Use only the first N training images (quick runs).
@@ -26,16 +27,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var dropLast: Bool = true
 
     // Model
-    /// A built-in model (`small-cnn`, `mlp` (no BatchNorm), `resnet20`, `resnet32`, `resnet44`,
-    /// `resnet56`), or any name for a model the caller builds (`Trainer(configuration:model:...)`),
-    /// which then only names it in logs and checkpoints.
-    public var model: String = "small-cnn"
+    /// A built-in model (`ModelKind`), or any name for a model the caller builds
+    /// (`Trainer(configuration:model:...)`), which then only names it in logs and checkpoints.
+    public var model: ModelName = .builtIn(.smallCNN)
 
     // Optimizer
-    /// `lars`, `lamb`, `sgd` or `adamw`.
-    public var optimizer: String = "lars"
-    /// Base learning rate (gamma_0), before linear scaling.
-    public var learningRate: Float = 3.0
+    /// The optimizer.
+    public var optimizer: OptimizerKind = .lars
+    /// Base learning rate (gamma_0), before linear scaling (`TrainingPlan.peakLearningRate`).
+    public var learningRate = Float(RecipeDefaults.learningRate(.lars))
     /// Apply the linear scaling rule `lr = learningRate * batch / 256`.
     public var scaleLearningRate: Bool = false
     /// Momentum (LARS, SGD) or beta1 (LAMB, AdamW).
@@ -43,29 +43,29 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Adam beta2 (LAMB, AdamW).
     public var beta2: Float = 0.999
     /// Weight decay beta of the adapted (weight) group.
-    public var weightDecay: Float = 5e-4
+    public var weightDecay = Float(RecipeDefaults.weightDecay(.lars))
     /// LARS trust coefficient eta.
     public var trustCoefficient: Float = 0.001
     /// Epsilon of the LARS trust ratio denominator, or Adam's epsilon.
     public var epsilon: Float?
     /// LARS denominator: `paper` (||g|| + beta ||w||) or `update-norm` (||g + beta w||).
-    public var larsDenominator: String = "paper"
+    public var larsDenominator: LARS.Denominator = .paper
     /// Nesterov momentum.
     public var nesterov: Bool = false
     /// `inside` (paper, TF, optax) or `after` (PyTorch, timm, apex) the momentum buffer.
-    public var momentumPlacement: String = "inside"
+    public var momentumPlacement: MomentumPlacement = .insideMomentum
     /// LARC clipping: effective rate `min(lambda, gamma)`.
     public var larcClip: Bool = false
-    /// `error` or `skip` for non-finite gradients.
-    public var nonFinite: String = "error"
+    /// What non-finite gradients do: stop the run, skip the step, or go unchecked.
+    public var nonFinite: NonFiniteGradientPolicy = .throwError
     /// Exclude biases and normalisation parameters from adaptation and decay (by kind).
     public var excludeBiasAndNorm: Bool = true
 
     // Schedule
-    /// `poly`, `cosine`, `step`, `multistep` or `constant`; warm-up goes in front of any.
-    public var schedule: String = "poly"
+    /// The decay after warm-up; warm-up goes in front of any.
+    public var schedule: ScheduleKind = .poly
     /// Linear warm-up length in epochs (may be fractional).
-    public var warmupEpochs: Double = 1
+    public var warmupEpochs = RecipeDefaults.warmupEpochs
     /// Power of the polynomial decay.
     public var polyPower: Float = 2
     /// Final learning rate of poly and cosine decay.
@@ -77,17 +77,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     // Loop
     /// Images per optimizer step (over all micro-batches and ranks).
-    public var batchSize: Int = 512
-    /// Micro-batches summed into one step (Caffe's `iter_size`). Left at 1, the trainer picks
-    /// the count from `microBatch`; a `Trainer` holds the resolved count here.
-    public var accumulationSteps: Int = 1
+    public var batchSize = RecipeDefaults.batchSize
+    /// The fewest micro-batches a step is cut into (Caffe's `iter_size`, `--grad-accum-steps`);
+    /// 1 lets `microBatchLimit` decide. The count a run uses is `TrainingPlan.microBatches`.
+    public var microBatches: Int = 1
     /// The most images one forward/backward pass runs on one process (shared among its
-    /// replicas); a larger step is cut into micro-batches whose gradients are summed before the
-    /// optimizer step. `nil`: `defaultMicroBatch(model:)` unless `accumulationSteps` is set
-    /// explicitly.
+    /// replicas, `--micro-batch`); a larger step is cut into micro-batches whose gradients are
+    /// summed before the optimizer step. `nil`: `TrainingPlan.defaultMicroBatchLimit(model:)`
+    /// unless `microBatches` is set explicitly.
     /// BatchNorm normalises each micro-batch on its own, as Caffe's `iter_size` and multi-GPU
     /// training do (with `syncBatchNorm` under MPI: the micro-batch summed over the processes).
-    public var microBatch: Int?
+    public var microBatchLimit: Int?
     /// Images held out of the end of the training set as a validation split: never trained on,
     /// evaluated beside the test set (for choosing rates without looking at the test set).
     public var validationCount: Int = 0
@@ -101,7 +101,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// checkpoints still load.
     public var noiseScaleSplit: Bool?
     /// Epochs to train.
-    public var epochs: Int = 8
+    public var epochs = RecipeDefaults.epochs
     /// Label smoothing of the cross-entropy.
     public var labelSmoothing: Float = 0
     /// Seed of initialisation, shuffling and augmentation.
@@ -116,8 +116,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// every micro-batch (`DataParallel`); `nil`: one per thread. With one replica, the kernels
     /// themselves spread over the threads instead.
     public var replicas: Int? = nil
-    /// `openblas`, `swift` (tuned) or `swift-naive`.
-    public var backend: String = "openblas"
+    /// The kernel backend of `gemm` and the vector kernels.
+    public var backend: BackendKind = .openblas
     /// The library that runs convolutions; `nil`: the build's default (oneDNN when compiled in).
     /// Optional so that checkpoints written before the setting existed still load.
     public var convolutionEngine: ConvolutionEngine?
@@ -156,45 +156,26 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// `tensorBoard`, resolved: on unless set off.
     public var writesTensorBoard: Bool { tensorBoard ?? true }
 
-    /// The replica count in use: `replicas`, or one per thread.
-    public var resolvedReplicas: Int { replicas ?? threads }
-
-    /// The convolution engine in use: the chosen one or the build's default.
-    public var resolvedConvolutionEngine: ConvolutionEngine { convolutionEngine ?? .default }
-
-    /// `oneDNNNormalizationAndPooling`, resolved: on unless set off.
-    public var resolvedOneDNNNormalizationAndPooling: Bool { oneDNNNormalizationAndPooling ?? true }
-
-    /// The engine line of the run header and the report: the engine, its library and, on
-    /// oneDNN, which layers run there.
-    public var convolutionsDescription: String {
-        let engine = resolvedConvolutionEngine
-        var text = "\(engine) (\(engine.libraryDescription))"
-        if engine == .onednn {
-            text += resolvedOneDNNNormalizationAndPooling
-                ? "; activations stay in its blocked layout through BatchNorm and pooling"
-                : "; convolutions only, NCHW between layers"
-        }
-        return text
-    }
-
-    /// Threads for each replica's kernels (OpenBLAS and the Swift-side loops).
-    public var threadsPerReplica: Int { max(1, threads / resolvedReplicas) }
-
-    /// Images per micro-batch on all ranks together.
-    public var microBatchSize: Int { batchSize / accumulationSteps }
-
-    /// The learning rate at the top of the schedule, after the linear scaling rule.
-    public var peakLearningRate: Float {
-        scaleLearningRate ? learningRate * Float(batchSize) / 256 : learningRate
+    /// The stored names: those of the checkpoints written so far (`accumulationSteps` and
+    /// `microBatch` for the two micro-batch fields). A new field needs its case here, or it is
+    /// not saved (`ConfigurationCodingTests` checks that every field is).
+    enum CodingKeys: String, CodingKey {
+        case dataset, dataDirectory, trainLimit, testLimit, randomCrop, cropPadding, horizontalFlip, dropLast, model
+        case optimizer, learningRate, scaleLearningRate, momentum, beta2, weightDecay, trustCoefficient, epsilon
+        case larsDenominator, nesterov, momentumPlacement, larcClip, nonFinite, excludeBiasAndNorm
+        case schedule, warmupEpochs, polyPower, minLearningRate, decayEpochs, decayRate, batchSize
+        case microBatches = "accumulationSteps", microBatchLimit = "microBatch"
+        case validationCount, divergenceFactor, epochs, labelSmoothing, seed, syncBatchNorm, threads, replicas
+        case backend, convolutionEngine, oneDNNNormalizationAndPooling, evalEvery, evalBatchSize, outputDirectory
+        case tensorBoard, noiseScaleSplit, evalEverySteps, targets, stopAtTarget
     }
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
     /// that changes the trajectory (not the output directory, threads, replicas or evaluation
     /// cadence; threads, replicas, the convolution engine and whether BatchNorm and pooling run on
     /// oneDNN change only the order of floating-point sums, so a checkpoint written with one
-    /// engine resumes on the other; the
-    /// micro-batch count is resolved per process, not per thread).
+    /// engine resumes on the other; the micro-batch request is compared through the plans,
+    /// `TrainingPlan.trajectoryDifferences(from:)`).
     public var trajectoryFingerprint: TrainingConfiguration {
         var copy = self
         copy.outputDirectory = ""
@@ -202,6 +183,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // The same directory spelled another way is the same data (the data's fingerprint in
         // the checkpoint catches different content behind the same path).
         copy.dataDirectory = dataDirectory.map(resolvedPath)
+        // The augmentation as it acts: a crop of padding 0 is none (checkpoints written before
+        // the Trainer resolved the augmentation say `randomCrop` true there).
+        let augmentation = augmentation(forDataset: dataset?.rawValue ?? "")
+        (copy.randomCrop, copy.horizontalFlip, copy.cropPadding) = (augmentation.randomCrop, augmentation.horizontalFlip, augmentation.padding)
         copy.evalEvery = 1
         copy.evalEverySteps = nil
         copy.targets = nil
@@ -212,9 +197,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         copy.replicas = nil
         copy.convolutionEngine = nil
         copy.oneDNNNormalizationAndPooling = nil
-        // The resolved accumulationSteps carries the micro-batch split; the limit itself does not
-        // change the trajectory, and neither does when a run is called diverged.
-        copy.microBatch = nil
+        // The plans' micro-batch counts carry the split (the request may resolve to the saved
+        // count on another process count); neither does when a run is called diverged.
+        copy.microBatches = 1
+        copy.microBatchLimit = nil
         copy.divergenceFactor = 0
         return copy
     }

@@ -32,7 +32,7 @@ enum ConvLayerGroup {
                 for (name, backend) in bench.gemmBackends(threads: threads) where name != "swift-naive" {
                     try check(spec, backend: backend, name: name, threads: threads)
                     let conv = layer(spec, seed: 62)
-                    let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .openblas)
+                    let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .im2col)
                     bench.time("conv", "layer fwd \(spec.label)", shape: shape, backend: name, threads: threads,
                                work: forwardFLOPs, unit: .gflops) {
                         blackHole(conv.forward(x, context: context))
@@ -79,7 +79,7 @@ enum ConvLayerGroup {
         let dy = Tensor(uniform: [2, spec.outChannels, spec.outSize, spec.outSize], lower: -1, upper: 1, generator: &generator)
         func run(_ backend: any KernelBackend) -> (Tensor, Tensor, Tensor) {
             let conv = layer(spec, seed: 64)
-            let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .openblas)
+            let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .im2col)
             let y = conv.forward(x, context: context)
             let dx = conv.backward(dy, context: context)
             return (y, dx, conv.weight.grad)

@@ -27,11 +27,11 @@ enum EndToEndGroup {
         }
         let trainer = try makeTrainer(train: train, test: test, trainLimit: trainLimit, threads: threads)
         defer { BLASControl.setThreads(threads) }
-        let c = trainer.configuration
+        let c = trainer.configuration, plan = trainer.plan
         let context = ExecutionContext(
-            backend: OpenBLASBackend(), threads: threads, convolutionEngine: c.resolvedConvolutionEngine,
-            oneDNNNormalizationAndPooling: c.resolvedOneDNNNormalizationAndPooling)
-        let session = TrainGroup.Session(TrainGroup.cases[0], batch: c.batchSize, seed: 71, replicas: c.resolvedReplicas)
+            backend: OpenBLASBackend(), threads: threads, convolutionEngine: plan.convolutionEngine,
+            oneDNNNormalizationAndPooling: plan.oneDNNNormalizationAndPooling)
+        let session = TrainGroup.Session(TrainGroup.cases[0], batch: c.batchSize, seed: 71, replicas: plan.replicas)
         let stepsPerRound = bench.quick ? 2 : 4
         var stepTimes: [Double] = [], epochTimes: [Double] = []
         var phases = EpochPhaseTimes()
@@ -50,8 +50,8 @@ enum EndToEndGroup {
         }
         if let failure { throw BenchCheckError(message: "end-to-end step failed: \(failure)") }
         let shape = "batch \(c.batchSize), \(trainer.stepsPerEpoch) steps/epoch"
-        let layers = c.resolvedConvolutionEngine == .onednn && c.resolvedOneDNNNormalizationAndPooling ? "+bn+pool" : ""
-        let backend = "\(c.resolvedConvolutionEngine) conv\(layers), \(c.resolvedReplicas) replicas"
+        let layers = plan.convolutionEngine == .onednn && plan.oneDNNNormalizationAndPooling ? "+bn+pool" : ""
+        let backend = "\(plan.convolutionEngine) conv\(layers), \(plan.replicas) replicas"
         let flops = ModelSpec.smallCNN.trainingFLOPsPerImage
         let step = BenchRow(
             group: "end-to-end", name: "small-cnn step", shape: shape, backend: backend, threads: threads,
@@ -74,7 +74,6 @@ enum EndToEndGroup {
         c.threads = threads
         c.epochs = 8  // the default schedule; the group runs fewer epochs than this
         c.outputDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lars-bench-end-to-end").path
-        BLASControl.setThreads(c.threadsPerReplica)
         let trainer = try Trainer(configuration: c, trainSet: train, testSet: test)
         trainer.printsProgress = false
         trainer.writesCheckpoints = false

@@ -36,7 +36,7 @@ enum EngineConvGroup {
                                 bench, spec, x: x, dy: dy, batch: batch, flops: flops, shape: shape, threads: threads,
                                 blocked: blocked)
                         }
-                    case .openblas: timeOpenBLAS(bench, spec, x: x, dy: dy, flops: flops, shape: shape, threads: threads)
+                    case .im2col: timeOpenBLAS(bench, spec, x: x, dy: dy, flops: flops, shape: shape, threads: threads)
                     }
                 }
             }
@@ -119,7 +119,7 @@ enum EngineConvGroup {
     static func timeOpenBLAS(
         _ bench: BenchRunner, _ spec: ConvSpec, x: Tensor, dy: Tensor, flops: Double, shape: String, threads: Int
     ) {
-        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: .openblas)
+        let context = ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: .im2col)
         let conv = ConvLayerGroup.layer(spec, seed: 82)
         bench.time("engines", "conv fwd \(spec.label)", shape: shape, backend: "openblas", threads: threads,
                    work: flops, unit: .gflops) {
@@ -155,7 +155,7 @@ enum EngineConvGroup {
             let y = conv.forward(x, context: context)
             return [y, conv.backward(dy, context: context), conv.weight.grad]
         }
-        let reference = run(ExecutionContext(backend: SwiftBackend.naive, threads: threads, convolutionEngine: .openblas))
+        let reference = run(ExecutionContext(backend: SwiftBackend.naive, threads: threads, convolutionEngine: .im2col))
         let candidate = run(ExecutionContext(backend: OpenBLASBackend(), threads: threads, convolutionEngine: engine))
         for (index, what) in ["output", "dL/dx", "dL/dW"].enumerated() {
             let (r, c) = (reference[index], candidate[index])

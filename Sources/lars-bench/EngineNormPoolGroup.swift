@@ -56,7 +56,7 @@ enum EngineNormPoolGroup {
             var generator = SeededGenerator(seed: 91)
             let x = Tensor(uniform: shape, lower: -1, upper: 1, generator: &generator)
             let probe = op.layer(channels: shape[1])
-            let y = probe.forward(x, context: ExecutionContext(threads: 1, convolutionEngine: .openblas))
+            let y = probe.forward(x, context: ExecutionContext(threads: 1, convolutionEngine: .im2col))
             let dy = Tensor(uniform: y.shape, lower: -1, upper: 1, generator: &generator)
             let bytes = Double(4 * (x.count + y.count))
             let (c, h, w) = (shape[1], shape[2], shape[3])
@@ -112,7 +112,7 @@ enum EngineNormPoolGroup {
             let dx = layer.backward(dy, context: context)
             return [y, dx] + layer.namedParameters.map(\.parameter.grad)
         }
-        let (reference, candidate) = (run(.openblas, .plain), run(engine, layout))
+        let (reference, candidate) = (run(.im2col, .plain), run(engine, layout))
         for (index, (r, c)) in zip(reference, candidate).enumerated() {
             let scale = r.scalars.map(abs).max() ?? 0
             let diff = zip(r.scalars, c.scalars).map { abs($0 - $1) }.max() ?? 0

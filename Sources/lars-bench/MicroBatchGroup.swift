@@ -6,16 +6,16 @@ import SwiftLARS
 ///
 /// Rows: the small CNN at batch 512 (one pass) against batch 8,192 (16 micro-batches of 512)
 /// and, in full mode, 32,768, with each step's peak memory from a child process; then the
-/// micro-batch sweep behind the default size per process (`defaultMicroBatch(model:)`).
+/// micro-batch sweep behind the default size per process (`TrainingPlan.defaultMicroBatchLimit(model:)`).
 enum MicroBatchGroup {
     /// A trainer whose every `trainEpoch()` is one optimizer step of `batch` images, cut into
     /// micro-batches of at most `microBatch` images.
     static func stepper(model: String, batch: Int, microBatch: Int?, threads: Int) throws -> Trainer {
         var c = TrainingConfiguration()
         c.dataset = "synthetic"
-        c.model = model
+        c.model = ModelName(rawValue: model)
         c.batchSize = batch
-        c.microBatch = microBatch
+        c.microBatchLimit = microBatch
         c.trainLimit = batch
         c.epochs = 1_000_000
         c.evalEvery = 1_000_000
@@ -31,8 +31,9 @@ enum MicroBatchGroup {
         let test = ImageDataset(
             name: "random-test", images: Array(pixels[0..<(channels * side * side * 10)]), labels: Array(0..<10),
             channels: channels, height: side, width: side, classCount: 10)
-        BLASControl.setThreads(c.threadsPerReplica)
-        let trainer = try Trainer(configuration: c, trainSet: images, testSet: test)
+        let plan = try TrainingPlan(resolving: c, processes: 1)
+        BLASControl.setThreads(plan.threadsPerReplica)
+        let trainer = try Trainer(configuration: c, trainSet: images, testSet: test, plan: plan)
         trainer.printsProgress = false
         trainer.writesCheckpoints = false
         return trainer
@@ -44,7 +45,7 @@ enum MicroBatchGroup {
         var base: (rate: Double, memory: Double)?
         for batch in bench.quick ? [512, 8192] : [512, 8192, 32768] {
             let trainer = try stepper(model: "small-cnn", batch: batch, microBatch: nil, threads: threads)
-            let k = trainer.configuration.accumulationSteps
+            let k = trainer.plan.microBatches
             var failure: (any Error)?
             let row = bench.time(
                 "microbatch", "small-cnn step", shape: "batch \(batch) = \(k) x \(batch / k)", backend: "trainer, \(threads) replicas",
@@ -75,7 +76,7 @@ enum MicroBatchGroup {
         for c in cases {
             for perReplica in c.perReplica {
                 let trainer = try stepper(model: c.model, batch: c.batch, microBatch: perReplica * threads, threads: threads)
-                let k = trainer.configuration.accumulationSteps
+                let k = trainer.plan.microBatches
                 var failure: (any Error)?
                 bench.time(
                     "microbatch", "\(c.model) step", shape: "batch \(c.batch) = \(k) x \(c.batch / k), \(perReplica)/replica",
@@ -85,7 +86,7 @@ enum MicroBatchGroup {
                     do { _ = try trainer.trainEpoch() } catch { failure = error }
                 }
                 if let failure { throw BenchCheckError(message: "\(c.model) micro-batch \(perReplica) failed: \(failure)") }
-                if perReplica * threads == TrainingConfiguration.defaultMicroBatch(model: c.model) {
+                if perReplica * threads == TrainingPlan.defaultMicroBatchLimit(model: ModelName(rawValue: c.model)) {
                     bench.annotateLast("the default micro-batch")
                 }
             }

@@ -76,7 +76,7 @@ enum TrainGroup {
                                    String(format: "naive: %.0f GFLOP per step", flopsPerImage * Double(batch) / 1e9))
                         continue
                     }
-                    let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .openblas)
+                    let context = ExecutionContext(backend: backend, threads: threads, convolutionEngine: .im2col)
                     try check(c, backend: backend, name: name, threads: threads)
                     let session = Session(c, batch: batch, seed: 71)
                     var failure: (any Error)?
@@ -97,11 +97,11 @@ enum TrainGroup {
     /// OpenBLAS (restored to `threads` afterwards).
     static func timeReplicas(
         _ c: Case, threads: Int, bench: BenchRunner, shape: String, flopsPerImage: Double,
-        engine: ConvolutionEngine = .openblas, oneDNNLayers: Bool = false, group: String = "train"
+        engine: ConvolutionEngine = .im2col, oneDNNLayers: Bool = false, group: String = "train"
     ) throws {
         BLASControl.setThreads(1)
         defer { BLASControl.setThreads(threads) }
-        let name = engine == .openblas
+        let name = engine == .im2col
             ? "\(bench.openBLASName), \(threads) replicas"
             : "\(engine) conv\(oneDNNLayers ? "+bn+pool" : ""), \(threads) replicas"
         let context = ExecutionContext(
@@ -118,13 +118,13 @@ enum TrainGroup {
 
     /// Two training steps on four images must give the same logits and loss as the naive gemm.
     static func check(
-        _ c: Case, backend: any KernelBackend, name: String, threads: Int, engine: ConvolutionEngine = .openblas
+        _ c: Case, backend: any KernelBackend, name: String, threads: Int, engine: ConvolutionEngine = .im2col
     ) throws {
         let reference = Session(c, batch: 4, seed: 72)
         let candidate = Session(c, batch: 4, seed: 72)
         for stepIndex in 0..<2 {
             let (rl, rLoss) = try reference.step(
-                ExecutionContext(backend: SwiftBackend.naive, threads: threads, convolutionEngine: .openblas))
+                ExecutionContext(backend: SwiftBackend.naive, threads: threads, convolutionEngine: .im2col))
             let (cl, cLoss) = try candidate.step(
                 ExecutionContext(backend: backend, threads: threads, convolutionEngine: engine))
             let scale = rl.scalars.map(abs).max() ?? 1

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import LARSCommandLine
 import LARSKernels
 import LARSStudy
+import LARSTraining
 
 /// `lars-study`: runs a grid of lars-train runs (optimizers x batch sizes x seeds, optionally a
 /// learning-rate search per cell) and reports them side by side, like the LARS paper's tables.
@@ -17,7 +19,7 @@ struct LarsStudyCommand: ParsableCommand {
             Learning-rate rules: Sources/LARSStudy/StudyRecipes.swift.
             """)
 
-    @Option(help: "Optimizers, comma-separated: sgd, lars, lamb, adamw (default: sgd,lars).")
+    @Option(help: "Optimizers, comma-separated, of \(OptimizerKind.allowedValues) (default: sgd,lars).")
     var optimizers: String?
     @Option(help: "Batch sizes, comma-separated (default: 64,256,1024,2048,4096; --quick: 64,256,1024,2048).")
     var batches: String?
@@ -29,12 +31,12 @@ struct LarsStudyCommand: ParsableCommand {
     var quick = false
     @Flag(help: "The large grid: batches 32 to 8192, 10 epochs, 2 seeds, 3 rates per cell (a night on 2 cores).")
     var full = false
-    @Option(help: "Data set, as lars-train names it.")
-    var dataset: String?
+    @Option(help: "Data set of every run (default: fashion-mnist).")
+    var dataset: DatasetKind?
     @Option(name: .customLong("data-dir"), help: "Directory with the data set files.")
     var dataDirectory: String?
-    @Option(help: "Model, as lars-train names it.")
-    var model: String?
+    @Option(help: "Model of every run (default: small-cnn).")
+    var model: ModelKind?
     @Option(help: "Training images held out as the validation split (default: 5000).")
     var validation: Int?
     @Option(name: .customLong("train-limit"), help: "Train on at most N images (after the validation split).")
@@ -43,8 +45,8 @@ struct LarsStudyCommand: ParsableCommand {
     var testLimit: Int?
     @Option(help: "Threads of each lars-train run.")
     var threads: Int?
-    @Option(name: .customLong("conv-engine"), help: "Convolution engine of each lars-train run: onednn or openblas (default: lars-train's).")
-    var convolutionEngine: String?
+    @Option(name: .customLong("conv-engine"), help: "Convolution engine of each lars-train run (default: lars-train's).")
+    var convolutionEngine: ConvolutionEngine?
     @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins.")
     var searchCount: Int?
     @Option(help: "Validation accuracies whose first step every run records, comma-separated (default: 0.90,0.92).")
@@ -80,19 +82,14 @@ struct LarsStudyCommand: ParsableCommand {
             s.seeds = list.count == 1 ? (1...UInt64(list[0])).map { $0 } : list.uniqued().map { UInt64($0) }
         }
         if let epochs { s.epochs = epochs }
-        if let dataset { s.dataset = dataset }
+        if let dataset { s.dataset = dataset.rawValue }
         s.dataDirectory = dataDirectory
-        if let model { s.model = model }
+        if let model { s.model = model.rawValue }
         if let validation { s.validation = validation }
         if let trainLimit { s.trainLimit = trainLimit }
         s.testLimit = testLimit
         s.threads = threads
-        if let convolutionEngine {
-            guard let engine = ConvolutionEngine(rawValue: convolutionEngine) else {
-                throw ValidationError("unknown convolution engine '\(convolutionEngine)' (onednn, openblas)")
-            }
-            s.convolutionEngine = engine
-        }
+        if let convolutionEngine { s.convolutionEngine = convolutionEngine }
         if let searchCount { s.searchCount = searchCount }
         if let targets {
             s.targets = try targets.split(separator: ",").map {

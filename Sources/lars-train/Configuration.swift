@@ -1,11 +1,10 @@
-import ArgumentParser
 import SwiftLARS
 
 extension LarsTrain {
     /// The run's configuration from the flags, with the recipe's defaults where a flag is unset.
     func makeConfiguration(threads resolvedThreads: Int) -> TrainingConfiguration {
         var c = TrainingConfiguration()
-        c.dataset = dataset
+        c.dataset = .builtIn(dataset)
         // Absolute and resolved: the checkpoint records it, and a resume from another working
         // directory, or through a link, names the same data.
         c.dataDirectory = dataDirectory.map { $0.isEmpty ? $0 : resolvedPath($0) }
@@ -13,14 +12,14 @@ extension LarsTrain {
         c.testLimit = testLimit
         c.randomCrop = !noAugment
         c.horizontalFlip = !noAugment && !noFlip
-        c.cropPadding = cropPadding ?? RecipeDefaults.cropPadding(dataset: dataset)
+        c.cropPadding = cropPadding ?? RecipeDefaults.cropPadding(.builtIn(dataset))
         c.dropLast = !keepLast
-        c.model = model
+        c.model = .builtIn(model)
         c.optimizer = optimizer
-        c.learningRate = learningRate ?? RecipeDefaults.learningRate(optimizer: optimizer)
+        c.learningRate = learningRate ?? Float(RecipeDefaults.learningRate(optimizer))
         c.scaleLearningRate = scaleLearningRate
         c.momentum = momentum
-        c.weightDecay = weightDecay ?? RecipeDefaults.weightDecay(optimizer: optimizer)
+        c.weightDecay = weightDecay ?? Float(RecipeDefaults.weightDecay(optimizer))
         c.trustCoefficient = trustCoefficient
         c.epsilon = epsilon
         c.larsDenominator = larsDenominator
@@ -36,8 +35,8 @@ extension LarsTrain {
         c.decayEpochs = decayEpochs
         c.decayRate = decayRate
         c.batchSize = batchSize
-        c.accumulationSteps = accumulationSteps
-        c.microBatch = microBatch
+        c.microBatches = microBatches
+        c.microBatchLimit = microBatchLimit
         c.validationCount = validationCount
         c.divergenceFactor = divergenceFactor
         c.syncBatchNorm = syncBatchNorm
@@ -55,6 +54,3 @@ extension LarsTrain {
         return c
     }
 }
-
-/// `--conv-engine onednn|openblas`.
-extension ConvolutionEngine: ExpressibleByArgument {}

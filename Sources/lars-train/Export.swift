@@ -13,7 +13,7 @@ extension LarsTrain {
         let existing = [files.best, files.checkpoint].first(where: { (path: String) in access(path, F_OK) == 0 })
         let source: String = resume ?? existing ?? files.checkpoint
         let trained = try TrainedModel.load(from: source)
-        try trained.model.exportPyTorchStateDict(to: path, metadata: ["source": source, "model": trained.configuration?.model ?? ""])
-        print("wrote \(path): the PyTorch state_dict of \(trained.configuration?.model ?? "the model") after epoch \(trained.epoch ?? 0), from \(source)")
+        try trained.model.exportPyTorchStateDict(to: path, metadata: ["source": source, "model": trained.configuration?.model.rawValue ?? ""])
+        print("wrote \(path): the PyTorch state_dict of \(trained.configuration?.model.rawValue ?? "the model") after epoch \(trained.epoch ?? 0), from \(source)")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LARSCommandLine
 import SwiftLARS
 
 #if canImport(Glibc)
@@ -24,10 +25,12 @@ struct LarsTrain: ParsableCommand {
             (built with SWIFT_LARS_MPI=1) every rank trains a shard of each global batch and gradients \
             are summed with MPI_Allreduce.
             """)
+    /// The default run: every choice's default comes from here.
+    static let recipe = TrainingConfiguration()
 
     // Data
-    @Option(help: "Data set: fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, npy (x_train/y_train/x_test/y_test .npy files or one .npz), folder (train/<class>/*.png, test/<class>/*.png).")
-    var dataset = "fashion-mnist"
+    @Option(help: "Data set.")
+    var dataset = RecipeDefaults.dataset
     @Option(name: .customLong("data-dir"), help: "Directory with the data set files, or the .npz file for npy (default: the data set's standard location).")
     var dataDirectory: String?
     @Option(name: .customLong("train-limit"), help: "Train on the first N training images only (quick runs).")
@@ -35,7 +38,7 @@ struct LarsTrain: ParsableCommand {
     @Option(name: .customLong("test-limit"), help: "Evaluate on the first N test images only.")
     var testLimit: Int?
     @Option(name: .customLong("validation"), help: "Hold out the last N training images as a validation split, never trained on, evaluated beside the test set.")
-    var validationCount: Int = 0
+    var validationCount = recipe.validationCount
     @Flag(name: .customLong("no-augment"), help: "Switch off random crop and horizontal flip.")
     var noAugment = false
     @Flag(name: .customLong("no-hflip"), help: "Switch off the horizontal flip.")
@@ -48,91 +51,91 @@ struct LarsTrain: ParsableCommand {
     var keepLast = false
 
     // Model
-    @Option(help: "Model: small-cnn, mlp (two dense layers, no BatchNorm), resnet20, resnet32, resnet44, resnet56.")
-    var model = "small-cnn"
+    @Option(help: "Model.")
+    var model = recipe.model.builtIn!
 
     // Optimizer
-    @Option(name: .customLong("opt"), help: "Optimizer: lars, lamb, sgd, adamw.")
-    var optimizer = "lars"
+    @Option(name: .customLong("opt"), help: "Optimizer.")
+    var optimizer = recipe.optimizer
     @Option(name: .customLong("lr"), help: "Base learning rate (peak of the schedule unless --scale-lr).")
     var learningRate: Float?
     @Flag(name: .customLong("scale-lr"), help: "Linear scaling rule: peak rate = lr * batch-size / 256.")
     var scaleLearningRate = false
     @Option(help: "Momentum (LARS, SGD) or beta1 (LAMB, AdamW).")
-    var momentum: Float = 0.9
+    var momentum = recipe.momentum
     @Option(name: .customLong("weight-decay"), help: "Weight decay of conv and dense weights.")
     var weightDecay: Float?
     @Option(name: .customLong("trust-coefficient"), help: "LARS trust coefficient eta.")
-    var trustCoefficient: Float = 0.001
+    var trustCoefficient = recipe.trustCoefficient
     @Option(name: .customLong("opt-eps"), help: "Epsilon of the LARS denominator (default 0) or of Adam (LAMB 1e-6, AdamW 1e-8).")
     var epsilon: Float?
-    @Option(name: .customLong("lars-denominator"), help: "paper: ||g|| + wd ||w|| (MLPerf, timm); update-norm: ||g + wd w|| (TF, optax).")
-    var larsDenominator = "paper"
+    @Option(name: .customLong("lars-denominator"), help: "LARS trust-ratio denominator.")
+    var larsDenominator = recipe.larsDenominator
     @Flag(help: "Nesterov momentum.")
     var nesterov = false
-    @Option(name: .customLong("momentum-placement"), help: "inside: lr inside the momentum buffer (paper, TF); after: PyTorch style (torchlars, timm).")
-    var momentumPlacement = "inside"
+    @Option(name: .customLong("momentum-placement"), help: "Where the learning rate enters the momentum update.")
+    var momentumPlacement = recipe.momentumPlacement
     @Flag(name: .customLong("larc-clip"), help: "LARC clipping: per-layer rate min(trust ratio, lr) (apex LARC clip mode).")
     var larcClip = false
-    @Option(name: .customLong("non-finite"), help: "On NaN or infinite gradients: error (stop, naming the parameter) or skip (skip the step).")
-    var nonFinite = "error"
+    @Option(name: .customLong("non-finite"), help: "On NaN or infinite gradients.")
+    var nonFinite = recipe.nonFinite
     @Flag(name: .customLong("no-exclude-bias-bn"), help: "Adapt and decay biases and BatchNorm parameters too (default: excluded by kind).")
     var noExclude = false
 
     // Schedule
-    @Option(name: .customLong("sched"), help: "Schedule after warm-up: poly, cosine, step, multistep, constant.")
-    var schedule = "poly"
+    @Option(name: .customLong("sched"), help: "Schedule after warm-up.")
+    var schedule = recipe.schedule
     @Option(name: .customLong("warmup-epochs"), help: "Linear warm-up, in epochs.")
     var warmupEpochs: Double?
     @Option(name: .customLong("poly-power"), help: "Power of the polynomial decay.")
-    var polyPower: Float = 2
+    var polyPower = recipe.polyPower
     @Option(name: .customLong("min-lr"), help: "Final learning rate of poly and cosine decay.")
-    var minLearningRate: Float = 0
+    var minLearningRate = recipe.minLearningRate
     @Option(name: .customLong("decay-epochs"), parsing: .upToNextOption, help: "Epochs between decays (step) or milestones (multistep).")
-    var decayEpochs: [Double] = [30]
+    var decayEpochs = recipe.decayEpochs
     @Option(name: .customLong("decay-rate"), help: "Factor at each decay (step, multistep).")
-    var decayRate: Float = 0.1
+    var decayRate = recipe.decayRate
 
     // Loop
     @Option(name: [.customShort("b"), .customLong("batch-size")], help: "Images per optimizer step (all micro-batches and processes).")
-    var batchSize: Int = RecipeDefaults.batchSize
+    var batchSize = recipe.batchSize
     @Option(
         name: .customLong("micro-batch"),
         help: "Most images one forward/backward pass runs on this process (shared by its replicas); larger steps are cut into micro-batches whose gradients are summed before the step, and BatchNorm normalises each micro-batch on its own (Caffe's iter_size; --sync-bn keeps summing statistics over processes). Default: 512 images per process for small-cnn and mlp, 256 for the ResNets (the fastest measured sizes); a resumed run keeps the count its checkpoint was cut into.")
-    var microBatch: Int?
+    var microBatchLimit: Int?
     @Option(name: .customLong("grad-accum-steps"), help: "Micro-batches summed into one step (Caffe iter_size); without --micro-batch this switches the default micro-batch limit off.")
-    var accumulationSteps: Int = 1
+    var microBatches = recipe.microBatches
     @Flag(name: .customLong("sync-bn"), help: "Under mpirun: BatchNorm uses the statistics of the global micro-batch, summed over the processes (default: each process's own shard).")
     var syncBatchNorm = false
     @Option(help: "Epochs to train.")
     var epochs: Int?
     @Option(name: .customLong("smoothing"), help: "Label smoothing (MLPerf large-batch recipes use 0.1).")
-    var labelSmoothing: Float = 0
+    var labelSmoothing = recipe.labelSmoothing
     @Option(help: "Seed of initialisation, shuffling and augmentation.")
-    var seed: UInt64 = 42
+    var seed = recipe.seed
     @Option(help: "Threads of this process (default: its share of the cores), shared out among the replicas; OpenBLAS gets threads / replicas.")
     var threads: Int?
     @Option(help: "Model replicas trained side by side on those threads, each on a share of every batch, with BatchNorm statistics and gradients summed over them (default: one per thread; 1: the kernels spread over the threads instead).")
     var replicas: Int?
-    @Option(help: "Kernel backend: openblas, swift (tuned), swift-naive.")
-    var backend = "openblas"
+    @Option(help: "Kernel backend.")
+    var backend = recipe.backend
     @Option(
         name: .customLong("conv-engine"),
-        help: "Convolution engine: onednn or openblas (im2col + the kernel backend's gemm). Default: onednn when compiled in, else openblas.")
+        help: "Convolution engine (default: onednn when compiled in, else im2col).")
     var convolutionEngine: ConvolutionEngine?
     @Flag(name: .customLong("onednn-bn-pool"), inversion: .prefixedNo, help: "On the onednn engine, run BatchNorm and pooling on oneDNN too, keeping activations in its blocked layout (--no-onednn-bn-pool: convolutions only, NCHW between layers).")
     var oneDNNNormalizationAndPooling = true
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N epochs (and after the last).")
-    var evalEvery: Int = 1
+    var evalEvery = recipe.evalEvery
     @Option(
         name: .customLong("divergence-factor"),
         help: "Stop as diverged (exit code 3, outcome.json) when a step's loss exceeds this many times ln(classes) or is not finite; 0: only non-finite values stop the run.")
-    var divergenceFactor: Double = 4
+    var divergenceFactor = recipe.divergenceFactor
     @OptionGroup var measurement: MeasurementOptions  // step-wise validation, targets, noise scale
 
     // Output
     @Option(name: .customLong("output"), help: "Directory for logs, report and checkpoint.")
-    var outputDirectory = "runs/latest"
+    var outputDirectory = recipe.outputDirectory
     @Option(help: "Resume from this checkpoint (for example runs/latest/checkpoint.safetensors).")
     var resume: String?
     @Flag(help: "Start a fresh run in an --output directory that holds another run's files, removing them (default: refuse).")
@@ -181,21 +184,15 @@ struct LarsTrain: ParsableCommand {
         if resume != nil && overwrite {
             throw ValidationError("--resume continues the run in --output and --overwrite replaces it: give one of them")
         }
-        if let resume, microBatch == nil, accumulationSteps == 1 {
-            // Resume with the micro-batch count the run was cut into, even on another number of
-            // processes (which would resolve the default limit differently).
-            configuration.accumulationSteps = try Trainer.savedConfiguration(at: resume).accumulationSteps
-        }
-        try configuration.validate()
-        try configuration.validateBuiltInModel()
+        // A resumed run keeps the micro-batch count its checkpoint was cut into, even on another
+        // number of processes (which would resolve the default limit differently).
+        let plan = try TrainingPlan(
+            resolving: configuration, processes: group.size, resuming: try resume.map(Trainer.savedPlan(at:)))
         try checkSameConfigurationAcrossRanks(group, configuration)
 
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw ValidationError("unknown data set '\(dataset)' (\(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        let trainSet = try kind.load(directory: configuration.dataDirectory, split: .train)
-        let testSet = try kind.load(directory: configuration.dataDirectory, split: .test)
-        let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group)
+        let trainSet = try dataset.load(directory: configuration.dataDirectory, split: .train)
+        let testSet = try dataset.load(directory: configuration.dataDirectory, split: .test)
+        let trainer = try Trainer(configuration: configuration, trainSet: trainSet, testSet: testSet, group: group, plan: plan)
         // The trainer takes the output directory (its lock, and the refuse-or-overwrite rule)
         // when the run starts, and prints the run's header, epochs and closing list of files.
         trainer.overwrite = overwrite

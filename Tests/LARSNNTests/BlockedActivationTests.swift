@@ -10,7 +10,7 @@ import LARSTestSupport
 struct BlockedActivationTests {
     static let blocked = ExecutionContext(threads: 2, convolutionEngine: .onednn)
     static let plain = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: false)
-    static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
+    static let reference = ExecutionContext(threads: 2, convolutionEngine: .im2col)
 
     /// Two convolutions with the same weights.
     static func convolutionPair(_ cin: Int, _ cout: Int, stride: Int = 1, seed: UInt64) -> [Conv2D] {

@@ -20,7 +20,7 @@ enum BackendChoice: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    var engine: ConvolutionEngine { self == .onednn ? .onednn : .openblas }
+    var engine: ConvolutionEngine { self == .onednn ? .onednn : .im2col }
 
     var description: String { rawValue }
 

@@ -7,7 +7,7 @@ import LARSTestSupport
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct OneDNNBatchNormTests {
     static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
-    static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
+    static let reference = ExecutionContext(threads: 2, convolutionEngine: .im2col)
 
     /// Input shapes: batch 1, odd sizes, many channels, vectors.
     static let shapes: [[Int]] = [
@@ -113,8 +113,8 @@ struct OneDNNBatchNormTests {
     @Test func switchingOffOneDNNNormalizationKeepsBatchNormAndPoolingInSwift() {
         // By default the oneDNN engine runs BatchNorm and pooling too (with blocked activations);
         // switched off, it runs convolutions alone and the Swift layers give their exact results.
-        #expect(ExecutionContext(threads: 2, convolutionEngine: .onednn).runsNormalizationAndPoolingOnOneDNN)
-        #expect(!ExecutionContext(threads: 2, convolutionEngine: .openblas).runsNormalizationAndPoolingOnOneDNN)
+        #expect(ExecutionContext(threads: 2, convolutionEngine: .onednn).runsOneDNNNormalizationAndPooling)
+        #expect(!ExecutionContext(threads: 2, convolutionEngine: .im2col).runsOneDNNNormalizationAndPooling)
         var g = SeededGenerator(seed: 10)
         let x = Tensor(normal: [2, 3, 4, 4], generator: &g)
         let context = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: false)

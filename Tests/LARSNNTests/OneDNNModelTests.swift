@@ -7,7 +7,7 @@ import LARSTestSupport
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct OneDNNModelTests {
     static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
-    static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
+    static let reference = ExecutionContext(threads: 2, convolutionEngine: .im2col)
 
     /// Finite-difference check of `layer` at `input` on the oneDNN engine. The step is small (the
     /// ReLUs and maxima have kinks a larger step would cross), so the rounding of the loss sets

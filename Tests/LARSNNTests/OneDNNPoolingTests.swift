@@ -7,7 +7,7 @@ import LARSTestSupport
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct OneDNNPoolingTests {
     static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
-    static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
+    static let reference = ExecutionContext(threads: 2, convolutionEngine: .im2col)
 
     /// (shape, kernel, stride): tiled, odd sides that leave a row or column out, overlapping
     /// windows, a window the size of the input, the models' shapes.

@@ -71,7 +71,7 @@ final class Handoff<T>: @unchecked Sendable {
     /// primitive takes no reducer), and pinning the engine keeps the comparison in Swift even
     /// if oneDNN BatchNorm becomes the default.
     func step(_ bn: BatchNorm, _ x: Tensor, _ dy: Tensor, threads: Int = 2) -> [[Float]] {
-        let context = ExecutionContext(isTraining: true, threads: threads, convolutionEngine: .openblas)
+        let context = ExecutionContext(isTraining: true, threads: threads, convolutionEngine: .im2col)
         bn.zeroGrad()
         let y = bn.forward(x, context: context)
         let dx = bn.backward(dy, context: context)

@@ -85,7 +85,7 @@ import LARSTestSupport
             (train, test) = (try DatasetKind.folder.load(directory: directory, split: .train), try DatasetKind.folder.load(directory: directory, split: .test))
         }
         var c = configuration("custom-\(form)-run", epochs: 3)
-        c.dataset = form
+        c.dataset = DatasetName(rawValue: form)
         let trainer = try Trainer(configuration: c, model: Self.tinyNet(), trainSet: train, testSet: test)
         trainer.printsProgress = false
         try trainer.run()

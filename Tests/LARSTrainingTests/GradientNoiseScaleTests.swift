@@ -92,9 +92,9 @@ func squaredNorm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 } }
 @Suite struct NoiseScaleInTrainingTests {
     @Test func aRunWithMicroBatchesLogsTheNoiseScalePerEpoch() throws {
         var c = quickConfiguration(output: temporaryDirectory("noise"), epochs: 2)
-        c.microBatch = 16  // batch 32 in two passes
+        c.microBatchLimit = 16  // batch 32 in two passes
         let trainer = try trained(c)
-        #expect(trainer.configuration.accumulationSteps == 2)
+        #expect(trainer.plan.microBatches == 2)
         #expect(trainer.noiseScale.count == trainer.step)
         let header = try String(contentsOfFile: trainer.files.metrics, encoding: .utf8).split(separator: "\n")[0]
         #expect(header.hasSuffix(",noise_scale"))
@@ -108,13 +108,13 @@ func squaredNorm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 } }
     @Test func aOnePassStepIsMeasuredOnlyWhenAskedToSplit() throws {
         var c = quickConfiguration(output: temporaryDirectory("noise-split"), epochs: 1)
         let whole = try trained(c)
-        #expect(whole.configuration.accumulationSteps == 1)
+        #expect(whole.plan.microBatches == 1)
         #expect(whole.noiseScale.count == 0)
         #expect(whole.history.allSatisfy { $0.noiseScale == nil })
         c.noiseScaleSplit = true
         c.outputDirectory = temporaryDirectory("noise-split-2")
         let split = try trained(c)
-        #expect(split.configuration.accumulationSteps == 2)
+        #expect(split.plan.microBatches == 2)
         #expect(split.noiseScale.count == split.step)
     }
 }

@@ -33,56 +33,58 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
 @Suite struct MicroBatchResolutionTests {
     @Test func defaultLimitIsPerProcessAndLeavesTheDefaultRunWhole() throws {
         var c = TrainingConfiguration()  // small CNN, batch 512, 2 threads, 2 replicas
-        #expect(c.effectiveMicroBatchLimit == 512)
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 1)
+        #expect(TrainingPlan.defaultMicroBatchLimit(model: c.model) == 512)
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 1)
         c.batchSize = 8192
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 16)
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 16)
         // Two processes each take half a micro-batch: 2,048 / 2 = 1,024 per process is too many.
         c.batchSize = 2048
-        #expect(try c.resolvingMicroBatches(processes: 2).accumulationSteps == 2)
+        #expect(try TrainingPlan(resolving: c, processes: 2).microBatches == 2)
         c.model = "resnet20"
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 8)
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 8)
         // Threads and replicas never change the cut, so a run resumes on another core count.
         c.threads = 1
         c.replicas = 1
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 8)
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 8)
     }
 
     @Test func awkwardBatchesAndKeepLastAreRefusedWithAMessage() throws {
         var c = TrainingConfiguration()
         c.batchSize = 1046  // 2 x 523: the default limit would give 523 passes of 2 images
-        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("micro-batches of only 2 images") }
-        c.microBatch = 2  // asked for explicitly: allowed
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 523)
+        #expect { try TrainingPlan(resolving: c, processes: 1) } throws: { "\($0)".contains("micro-batches of only 2 images") }
+        c.microBatchLimit = 2  // asked for explicitly: allowed
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 523)
         c = TrainingConfiguration()
         c.batchSize = 4096
         c.dropLast = false
-        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("drop --keep-last") }
+        #expect { try TrainingPlan(resolving: c, processes: 1) } throws: { "\($0)".contains("drop --keep-last") }
         c.batchSize = 512
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 1)
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 1)
     }
 
     @Test func explicitChoicesWinAndResolvingTwiceChangesNothing() throws {
         var c = TrainingConfiguration()
         c.batchSize = 8192
-        c.accumulationSteps = 4  // explicit: no default limit
-        #expect(try c.resolvingMicroBatches(processes: 1).accumulationSteps == 4)
-        c.microBatch = 100  // explicit limit: the smallest count giving equal micro-batches of <= 100
-        let resolved = try c.resolvingMicroBatches(processes: 1)
-        #expect(resolved.accumulationSteps == 128)
-        #expect(resolved.microBatchSize == 64)
-        #expect(try resolved.resolvingMicroBatches(processes: 1) == resolved)
+        c.microBatches = 4  // explicit: no default limit
+        #expect(try TrainingPlan(resolving: c, processes: 1).microBatches == 4)
+        c.microBatchLimit = 100  // explicit limit: the smallest count giving equal micro-batches of <= 100
+        let plan = try TrainingPlan(resolving: c, processes: 1)
+        #expect(plan.microBatches == 128)
+        #expect(plan.microBatchSize == 64)
+        // The request is left as asked: resolving it again gives the same plan.
+        #expect(c.microBatches == 4)
+        #expect(try TrainingPlan(resolving: c, processes: 1) == plan)
     }
 
     @Test func impossibleSplitsAreRefusedWithAMessage() {
         var c = TrainingConfiguration()
         c.batchSize = 7
-        #expect { try c.resolvingMicroBatches(processes: 2) } throws: {
+        #expect { try TrainingPlan(resolving: c, processes: 2) } throws: {
             "\($0)".contains("batch 7 cannot be cut into equal micro-batches") && "\($0)".contains("2 process(es)")
         }
         c.batchSize = 512
-        c.microBatch = 0
-        #expect { try c.resolvingMicroBatches(processes: 1) } throws: { "\($0)".contains("--micro-batch must be in [1, 16777216], got 0") }
+        c.microBatchLimit = 0
+        #expect { try TrainingPlan(resolving: c, processes: 1) } throws: { "\($0)".contains("--micro-batch must be in [1, 16777216], got 0") }
     }
 }
 
@@ -93,18 +95,18 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         c.model = "mlp"
         c.batchSize = 64
         c.trainLimit = 64
-        c.microBatch = microBatch
-        c.accumulationSteps = accumulation
+        c.microBatchLimit = microBatch
+        c.microBatches = accumulation
         c.warmupEpochs = 0
-        c.schedule = "constant"
+        c.schedule = .constant
         return c
     }
 
     @Test func withoutBatchNormMicroBatchesGiveTheWholeBatchStep() throws {
         let whole = try trained(oneStep(microBatch: 64))
         let cut = try trained(oneStep(microBatch: 16))
-        #expect(whole.configuration.accumulationSteps == 1)
-        #expect(cut.configuration.accumulationSteps == 4)
+        #expect(whole.plan.microBatches == 1)
+        #expect(cut.plan.microBatches == 4)
         #expect(whole.step == 1 && cut.step == 1)
         let distance = relativeDistance(parameterValues(cut), parameterValues(whole))
         #expect(distance < 1e-6, "micro-batched step differs from the whole-batch step by \(distance)")
@@ -119,12 +121,13 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
     @Test func microBatchLimitEqualsExplicitAccumulationBitForBit() throws {
         var limited = quickConfiguration(output: temporaryDirectory("limited"), epochs: 2)
         limited.batchSize = 64
-        limited.microBatch = 16
+        limited.microBatchLimit = 16
         var accumulated = quickConfiguration(output: temporaryDirectory("accumulated"), epochs: 2)
         accumulated.batchSize = 64
-        accumulated.accumulationSteps = 4
+        accumulated.microBatches = 4
         let a = try trained(limited), b = try trained(accumulated)
         #expect(a.configuration.trajectoryFingerprint == b.configuration.trajectoryFingerprint)
+        #expect(a.plan.trajectoryDifferences(from: b.plan).isEmpty)
         #expect(parameterValues(a) == parameterValues(b))
         #expect(a.history.map(\.trainLoss) == b.history.map(\.trainLoss))
     }
@@ -134,7 +137,7 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         func configuration(_ output: String) -> TrainingConfiguration {
             var c = quickConfiguration(output: output, epochs: 4)
             c.batchSize = 64
-            c.microBatch = 16
+            c.microBatchLimit = 16
             return c
         }
         func make(_ output: String) throws -> Trainer {
@@ -143,7 +146,7 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
             return t
         }
         let straight = try make(temporaryDirectory("micro-straight"))
-        #expect(straight.configuration.accumulationSteps == 4)
+        #expect(straight.plan.microBatches == 4)
         try straight.run()
         let again = try make(temporaryDirectory("micro-again"))
         try again.run()
@@ -170,7 +173,7 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         let directory = temporaryDirectory("threads")
         var c = quickConfiguration(output: directory, epochs: 2)
         c.batchSize = 64
-        c.microBatch = 16
+        c.microBatchLimit = 16
         let first = try Trainer(configuration: c, trainSet: train, testSet: test)
         first.printsProgress = false
         _ = try first.trainEpoch()
@@ -180,7 +183,8 @@ func trained(_ configuration: TrainingConfiguration, images: Int = 128) throws -
         let resumed = try Trainer(configuration: c, trainSet: train, testSet: test)
         try resumed.loadCheckpoint(from: directory + "/one.safetensors")
         #expect(resumed.completedEpochs == 1)
-        #expect(try Trainer.savedConfiguration(at: directory + "/one.safetensors").accumulationSteps == 4)
+        #expect(try Trainer.savedPlan(at: directory + "/one.safetensors").microBatches == 4)
+        #expect(try Trainer.savedConfiguration(at: directory + "/one.safetensors").microBatches == 1)
     }
 
     @Test func aConfigurationWithoutTheNewestFieldsLoadsWithTheirDefaults() throws {

@@ -13,7 +13,7 @@ import SwiftLARS
     /// exports its best checkpoint with lars-train, and writes fixed inputs and Swift's logits.
     func export(_ model: String, into directory: String) throws {
         var c = quickConfiguration(output: temporaryDirectory("twin-\(model)"), epochs: 1)
-        c.model = model
+        c.model = ModelName(rawValue: model)
         let trainer = try Trainer(configuration: c, trainSet: syntheticImages(count: 64, seed: 51), testSet: syntheticImages(count: 32, seed: 52))
         trainer.printsProgress = false
         try trainer.run()

@@ -11,7 +11,7 @@ import LARSTestSupport
     /// nothing about the data's name or augmentation.
     func userConfiguration(_ output: String, epochs: Int = 1, model: String = "small-cnn") -> TrainingConfiguration {
         var c = TrainingConfiguration()
-        c.model = model
+        c.model = ModelName(rawValue: model)
         c.learningRate = 2
         c.batchSize = 32
         c.epochs = epochs

@@ -39,7 +39,7 @@ import LARSData
 @Suite struct DivergenceTests {
     @Test func anExplodingRunStopsAsDivergedAndSaysWhere() throws {
         var c = quickConfiguration(output: temporaryDirectory("diverge"), epochs: 3)
-        c.optimizer = "sgd"
+        c.optimizer = .sgd
         c.learningRate = 1e5
         c.warmupEpochs = 0
         let trainer = try Trainer(
@@ -100,7 +100,7 @@ import LARSData
     @Test(arguments: ["small-cnn", "resnet20"])
     func imagesSmallerThanAModelTakesAreRefusedWithAMessage(model: String) throws {
         var c = quickConfiguration(output: temporaryDirectory("tiny-images"), epochs: 1)
-        c.model = model
+        c.model = ModelName(rawValue: model)
         #expect {
             try Trainer(configuration: c, trainSet: syntheticImages(count: 64, side: 3, seed: 1), testSet: syntheticImages(count: 16, side: 3, seed: 2))
         } throws: { "\($0)".contains("\(model) needs images of at least 4x4 pixels (two 2x downsamplings), the data set has 3x3") }
