@@ -86,9 +86,11 @@ extension Trainer {
                 }
             }
             clock.mark(.checksAndLogs)
-            let reachedTarget = try evaluateStepIfDue(epoch: epoch + 1)
-            clock.mark(.evaluation)
-            if reachedTarget { break }
+            if isStepValidationDue {
+                let reachedTargets = try evaluateStepIfDue(epoch: epoch + 1)
+                clock.mark(.evaluation)
+                if reachedTargets { break }
+            }
         }
         let seconds = monotonicSeconds() - start
         if isRoot && printsProgress { progress.finishEpoch() }

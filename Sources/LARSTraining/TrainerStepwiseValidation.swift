@@ -26,8 +26,7 @@ extension Trainer {
     /// `targets.csv`, and returns whether the run should stop (every target reached under
     /// `stopAtTarget`). Evaluation runs in evaluation mode and changes nothing the training sees.
     func evaluateStepIfDue(epoch: Int) throws -> Bool {
-        let interval = validationInterval
-        guard interval > 0, step % interval == 0, let validationSet else { return false }
+        guard isStepValidationDue, let validationSet else { return false }
         let (loss, accuracy) = try evaluate(on: validationSet, limit: nil)
         let point = ValidationPoint(step: step, epoch: epoch, loss: loss, accuracy: accuracy)
         stepwise.points.append(point)
@@ -40,6 +39,12 @@ extension Trainer {
             stepwise.stopRequested = true
         }
         return stepwise.stopRequested
+    }
+
+    /// Whether the step just taken is one at which the validation split is evaluated.
+    var isStepValidationDue: Bool {
+        let interval = validationInterval
+        return interval > 0 && step % interval == 0 && validationSet != nil
     }
 
     /// Opens `validation_steps.csv` (continued when resuming, rows past the checkpoint dropped)
