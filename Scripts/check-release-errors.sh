@@ -14,7 +14,7 @@ declare -A expected=(
     [input-shape]="conv1 (Conv2D): expected input [N, 1, H, W], got [2, 3, 28, 28]"
     [label-range]="softmaxCrossEntropy: label 12 of row 1 outside 0..<10"
     [backward-without-forward]="(Dense): backward called without a training-mode forward"
-    [duplicate-names]="tensor name 'a.weight' appears twice"
+    [duplicate-names]="<root> (Sequential): two children are named 'a'"
     [mismatched-checkpoint]="tensor 'weight' has shape [3, 4] in the file, the model expects [5, 4]"
     [dtype]="dtype '<f8' is not supported"
 )

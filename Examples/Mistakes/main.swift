@@ -31,9 +31,8 @@ let mistakes: [String: () throws -> Void] = [
     "duplicate-names": {
         let a = Dense(inputCount: 4, outputCount: 4, generator: &generator)
         let b = Dense(inputCount: 4, outputCount: 4, generator: &generator)
-        // Two children given the same qualified path by hand: their parameters share names.
-        let model = Sequential([("a", a), ("b", b)])
-        b.path = "a"
+        // Two children given the same name: their parameters would share names.
+        let model = Sequential([("a", a), ("a", b)])
         try model.save(to: directory + "/model.safetensors")
     },
     "mismatched-checkpoint": {

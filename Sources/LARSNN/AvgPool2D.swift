@@ -4,8 +4,6 @@
 /// (`PoolingOneDNN.swift`) on the input as stored (NCHW or
 /// channel-blocked), equal up to rounding.
 public final class AvgPool2D: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     /// Window side.
     public var kernelSize: Int { window.size }
     /// Window step.

@@ -14,11 +14,9 @@
 /// and dL/dx keep the input's layout. A container that runs a `ReLU` right after the layer may
 /// fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
 ///
-/// Parameters `<path>.scale` (gamma, kind `.normScale`, ones) and `<path>.shift` (beta, kind
-/// `.normShift`, zeros); buffers `<path>.runningMean` (zeros) and `<path>.runningVariance` (ones).
+/// Parameters `scale` (gamma, kind `.normScale`, ones) and `<path>.shift` (beta, kind
+/// `.normShift`, zeros); buffers `runningMean` (zeros) and `runningVariance` (ones), under the layer's path.
 public final class BatchNorm: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     /// Channels (features) `C`.
     public let featureCount: Int
     /// Weight of the newest batch in the running statistics.

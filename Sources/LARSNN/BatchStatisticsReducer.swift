@@ -15,7 +15,7 @@ extension Layer {
     /// container included, and a `DataParallel`'s primary replica), in forward order.
     public var batchNormLayers: [BatchNorm] {
         if let bn = self as? BatchNorm { return [bn] }
-        return sublayers.flatMap(\.batchNormLayers)
+        return sublayers.flatMap(\.layer.batchNormLayers)
     }
 
     /// Makes every BatchNorm in this layer use `reducer` for its training statistics (`nil`:
@@ -33,7 +33,7 @@ extension Layer {
             bn.statisticsReducer = reducer
             return 1
         default:
-            return sublayers.reduce(0) { $0 + $1.setBatchStatisticsReducer(reducer) }
+            return sublayers.reduce(0) { $0 + $1.layer.setBatchStatisticsReducer(reducer) }
         }
     }
 }

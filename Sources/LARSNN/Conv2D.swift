@@ -9,8 +9,6 @@
 /// `ConvolutionOpenBLAS.swift`) or `oneDNNConvolutionForward`/`Backward` (oneDNN's
 /// primitives, through `Conv2DOneDNN.swift`). Both engines give the same results up to rounding.
 public final class Conv2D: Layer {
-    /// Dotted path; parameters are `<path>.weight` and `<path>.bias`.
-    public var path: String = ""
     /// Input channels `C`.
     public let inputChannels: Int
     /// Output channels `Cout`.

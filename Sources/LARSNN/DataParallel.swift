@@ -28,10 +28,6 @@ import Dispatch
 /// - Each replica's `Dropout` layers draw from their own generators, which are not synchronised:
 ///   replicas built from one seed draw the same mask sequence for their shares.
 public final class DataParallel: Layer {
-    /// Dotted path; set on every replica, so parameter names are the replicas' own.
-    public var path: String = "" {
-        didSet { for replica in replicas { replica.path = path } }
-    }
     /// The replicas; `replicas[0]` is the primary.
     public let replicas: [any Layer]
     /// The replica whose parameters and buffers this layer exposes.
@@ -89,7 +85,7 @@ public final class DataParallel: Layer {
         for (index, replica) in replicas.enumerated() {
             replica.setBatchStatisticsReducer(ReplicaStatisticsReducer(exchange: exchange, replica: index))
         }
-        path = replicas[0].path
+        for replica in replicas { LayerPath.name(descendantsOf: replica, under: "") }
     }
 
     /// `count` replicas made by `make` (called `count` times; each call must build a new model).
@@ -98,13 +94,9 @@ public final class DataParallel: Layer {
         self.init(replicas: (0..<count).map { _ in make() })
     }
 
-    /// The primary replica (the others are its copies).
-    public var sublayers: [any Layer] { [primary] }
-
-    /// The primary replica's parameters, under the model's own names.
-    public var namedParameters: [NamedParameter] { primary.namedParameters }
-    /// The primary replica's buffers (BatchNorm running statistics), under the model's own names.
-    public var namedBuffers: [NamedBuffer] { primary.namedBuffers }
+    /// The primary replica (the others are its copies) under the empty name, so parameter names
+    /// are the replica's own.
+    public var sublayers: [(name: String, layer: any Layer)] { [("", primary)] }
 
     /// The primary replica's verdict on an input shape.
     public func validateInput(shape: [Int]) -> String? {

@@ -2,8 +2,6 @@
 /// `[outputCount, inputCount]` (PyTorch's layout) and `y` of shape `[N, outputCount]`.
 /// Forward and both backward products are single `gemm` calls.
 public final class Dense: Layer {
-    /// Dotted path in the model; parameters are `<path>.weight` and `<path>.bias`.
-    public var path: String = ""
     /// Features per input row.
     public let inputCount: Int
     /// Features per output row.

@@ -2,8 +2,6 @@
 /// the survivors are scaled by `1 / (1 - probability)`, so evaluation is the identity. The mask
 /// comes from the layer's own `SeededGenerator`, so a seeded run is reproducible.
 public final class Dropout: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     /// Chance of dropping each element, in `[0, 1)`.
     public let probability: Float
     /// The stream the masks are drawn from; it advances with every training-mode forward.

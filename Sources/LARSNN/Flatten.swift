@@ -1,8 +1,6 @@
 /// Flattens everything after the batch axis: `[N, d1, d2, ...] -> [N, d1 * d2 * ...]`. The
 /// elements are not moved (a reshape), so it costs nothing.
 public final class Flatten: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     private var cachedInputShape: [Int] = []
 
     /// Creates the layer.

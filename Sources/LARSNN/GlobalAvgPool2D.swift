@@ -1,8 +1,6 @@
 /// The mean over each feature map: `[N, C, H, W] -> [N, C]`. Reads a channel-blocked input as
 /// it is (no reorder) and hands its gradient back in the input's layout; the output is plain.
 public final class GlobalAvgPool2D: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     private var cachedInputShape: [Int] = []
     private var cachedInputLayout = TensorLayout.plain
 

@@ -8,11 +8,10 @@
 ///   **accumulates** dL/dθ into each parameter's `grad` (call `zeroGrad()` between steps) and
 ///   returns dL/dx.
 /// - Layers are reference types confined to one thread at a time; they are not `Sendable`.
+///
+/// Children are named once, in `sublayers`; the dotted names of parameters, buffers and error
+/// messages (`stage2.block0.conv1`) are composed while walking from the model's root.
 public protocol Layer: AnyObject {
-    /// The layer's dotted path in its model (`stage2.block0.conv1`), used in error messages and
-    /// as the prefix of its parameters' names. Containers set it on their children.
-    var path: String { get set }
-
     /// Computes the layer's output for `input`.
     func forward(_ input: Tensor, context: ExecutionContext) -> Tensor
 
@@ -21,24 +20,25 @@ public protocol Layer: AnyObject {
 
     /// This layer's own trainable parameters under local names (`weight`, `bias`), without its
     /// children's. A layer states only these; the dotted names (`stage1.block0.conv1.weight`)
-    /// are composed from the paths its containers give it (`namedParameters`).
+    /// are composed from the names its containers give it in `sublayers` (`namedParameters`).
     var ownParameters: [(name: String, parameter: Parameter)] { get }
 
     /// This layer's own buffers (BatchNorm running statistics) under local names.
     var ownBuffers: [(name: String, buffer: Buffer)] { get }
 
-    /// The trainable parameters of this layer and its children, with dotted names. Default: the
-    /// own parameters under `path`, then each sublayer's, in order.
+    /// The trainable parameters of this layer and its children, with dotted names relative to
+    /// this layer. Default: the own parameters, then each sublayer's under its name, in order.
     var namedParameters: [NamedParameter] { get }
 
-    /// The non-trainable state of this layer and its children, with dotted names. Default: the
-    /// own buffers under `path`, then each sublayer's, in order.
+    /// The non-trainable state of this layer and its children, with dotted names relative to
+    /// this layer. Default: the own buffers, then each sublayer's under its name, in order.
     var namedBuffers: [NamedBuffer] { get }
 
-    /// The layers this one runs, for walking a model (finding its BatchNorm layers, say): a
-    /// container returns its children, a `DataParallel` its primary replica. Default: none, which
+    /// The layers this one runs, each with its name (non-empty, without dots, distinct within
+    /// this layer): the one place a container names its children. A `DataParallel` returns its
+    /// primary replica under the empty name (it adds no path component). Default: none, which
     /// is right for every layer that holds no other layer; a container must return its children.
-    var sublayers: [any Layer] { get }
+    var sublayers: [(name: String, layer: any Layer)] { get }
 
     /// Why `shape` cannot be this layer's input, as a message naming the layer, the expected and
     /// the received shape; `nil` when it fits. `forward` stops with this message.
@@ -50,17 +50,24 @@ extension Layer {
     public var ownParameters: [(name: String, parameter: Parameter)] { [] }
     /// Layers without buffers of their own have none.
     public var ownBuffers: [(name: String, buffer: Buffer)] { [] }
-    /// The own parameters under `path`, then each sublayer's named parameters, in order.
+    /// The own parameters, then each sublayer's named parameters under the sublayer's name.
     public var namedParameters: [NamedParameter] {
-        ownParameters.map { NamedParameter(name: qualified($0.name), parameter: $0.parameter) }
-            + sublayers.flatMap(\.namedParameters)
+        ownParameters.map { NamedParameter(name: $0.name, parameter: $0.parameter) }
+            + sublayers.flatMap { child in
+                child.layer.namedParameters.map {
+                    NamedParameter(name: LayerPath.join(child.name, $0.name), parameter: $0.parameter)
+                }
+            }
     }
-    /// The own buffers under `path`, then each sublayer's named buffers, in order.
+    /// The own buffers, then each sublayer's named buffers under the sublayer's name.
     public var namedBuffers: [NamedBuffer] {
-        ownBuffers.map { NamedBuffer(name: qualified($0.name), buffer: $0.buffer) } + sublayers.flatMap(\.namedBuffers)
+        ownBuffers.map { NamedBuffer(name: $0.name, buffer: $0.buffer) }
+            + sublayers.flatMap { child in
+                child.layer.namedBuffers.map { NamedBuffer(name: LayerPath.join(child.name, $0.name), buffer: $0.buffer) }
+            }
     }
     /// Layers that hold no other layer have no sublayers.
-    public var sublayers: [any Layer] { [] }
+    public var sublayers: [(name: String, layer: any Layer)] { [] }
     /// Layers that accept any shape accept every shape.
     public func validateInput(shape: [Int]) -> String? { nil }
 
@@ -94,14 +101,11 @@ extension Layer {
         }
     }
 
-    /// `path.name`, or `name` at the root.
-    public func qualified(_ name: String) -> String {
-        path.isEmpty ? name : "\(path).\(name)"
-    }
-
-    /// `stage1.block0.conv1 (Conv2D)`: how error messages name this layer.
+    /// `stage1.block0.conv1 (Conv2D)`: how error messages name this layer, with the path the
+    /// latest walk of its model gave it (containers walk their children when built; `Trainer`
+    /// and `save` walk the whole model), `<root>` for a layer no container has named.
     public var layerDescription: String {
-        "\(path.isEmpty ? "<root>" : path) (\(type(of: self)))"
+        "\(LayerPath.path(of: self) ?? "<root>") (\(type(of: self)))"
     }
 
     /// The standard shape-mismatch message: `<layer>: expected input <expected>, got <shape>`.

@@ -6,8 +6,6 @@
 /// oneDNN's max pooling when `context.runsOneDNNNormalizationAndPooling` (`PoolingOneDNN.swift`)
 /// and the Swift loops otherwise. Windows, ties and results are the same on every path.
 public final class MaxPool2D: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     /// Window side.
     public var kernelSize: Int { window.size }
     /// Window step.

@@ -2,14 +2,22 @@
 /// the output is positive (the subgradient at 0 is taken as 0). The output keeps the input's
 /// layout (element-wise work does not care about the order).
 public final class ReLU: Layer {
-    /// Dotted path in the model.
-    public var path: String = ""
     private var cachedOutput: Tensor?
+    /// Whether the latest forward was fused into the BatchNorm before it (`LayerChain`), whose
+    /// backward then applies this layer's mask: this layer's backward passes the gradient on.
+    private var fusedIntoBatchNorm = false
 
     /// Creates the layer.
     public init() {}
 
+    /// Records that the preceding BatchNorm applied this ReLU in its own forward (`LayerChain`).
+    func wasFused(context: ExecutionContext) {
+        cachedOutput = nil
+        fusedIntoBatchNorm = context.isTraining
+    }
+
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        fusedIntoBatchNorm = false
         var output = Tensor.uninitialized(input.shape, layout: input.layout)
         let count = input.count
         let chunks = elementwiseChunks(count, threads: context.threads)
@@ -28,6 +36,7 @@ public final class ReLU: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+        if fusedIntoBatchNorm { return outputGradient }
         guard let output = cachedOutput else {
             userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }

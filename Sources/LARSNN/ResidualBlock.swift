@@ -4,14 +4,10 @@
 /// children `shortcut.conv` and `shortcut.bn`) when the width or the stride changes.
 ///
 /// Input `[N, inputChannels, H, W]`, output `[N, outputChannels, H', W']` with
-/// `H' = (H - 1) / stride + 1`. Children: `conv1`, `bn1`, `conv2`, `bn2`, optional `shortcut`.
-/// When BatchNorm runs on oneDNN (`ExecutionContext.runsOneDNNNormalizationAndPooling`),
-/// `bn1` and the ReLU after it run as one fused primitive.
+/// `H' = (H - 1) / stride + 1`. Children: `conv1`, `bn1`, `relu1`, `conv2`, `bn2`, optional `shortcut`, `relu2`.
+/// The residual branch runs through `LayerChain`, so where BatchNorm runs on oneDNN `bn1` and
+/// the ReLU after it run as one fused primitive.
 public final class ResidualBlock: Layer {
-    /// Dotted path; setting it renames the children.
-    public var path: String = "" {
-        didSet { updateChildPaths() }
-    }
     /// First 3x3 convolution (carries the stride).
     public let conv1: Conv2D
     /// BatchNorm after `conv1`.
@@ -25,8 +21,8 @@ public final class ResidualBlock: Layer {
 
     private let innerReLU = ReLU()
     private let outputReLU = ReLU()
-    /// Whether the latest forward fused `innerReLU` into `bn1` (oneDNN engine).
-    private var fusedInnerReLU = false
+    /// The residual branch, in forward order.
+    private var branch: [any Layer] { [conv1, bn1, innerReLU, conv2, bn2] }
 
     /// Creates a block; a projection shortcut is used exactly when
     /// `inputChannels != outputChannels || stride != 1`.
@@ -49,22 +45,15 @@ public final class ResidualBlock: Layer {
         } else {
             shortcut = nil
         }
-        updateChildPaths()
+        nameDescendants()
     }
 
-    private func updateChildPaths() {
-        conv1.path = qualified("conv1")
-        bn1.path = qualified("bn1")
-        innerReLU.path = qualified("relu1")
-        conv2.path = qualified("conv2")
-        bn2.path = qualified("bn2")
-        shortcut?.path = qualified("shortcut")
-        outputReLU.path = qualified("relu2")
+    /// `conv1`, `bn1`, `relu1`, `conv2`, `bn2`, the optional `shortcut` and `relu2`, in forward
+    /// order (their parameters and buffers, in this order, are the block's).
+    public var sublayers: [(name: String, layer: any Layer)] {
+        [("conv1", conv1), ("bn1", bn1), ("relu1", innerReLU), ("conv2", conv2), ("bn2", bn2)]
+            + (shortcut.map { [("shortcut", $0)] } ?? []) + [("relu2", outputReLU)]
     }
-
-    /// The convolutions, BatchNorms and the shortcut, in forward order (their parameters and
-    /// buffers, in this order, are the block's).
-    public var sublayers: [any Layer] { [conv1, bn1, conv2, bn2] + (shortcut.map { [$0] } ?? []) }
 
     public func validateInput(shape: [Int]) -> String? {
         conv1.validateInput(shape: shape)
@@ -72,17 +61,7 @@ public final class ResidualBlock: Layer {
 
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
-        var h = conv1.forward(input, context: context)
-        // When bn1 runs on oneDNN it applies the ReLU itself (one fused primitive).
-        fusedInnerReLU = bn1.runsOnOneDNN(context)
-        if fusedInnerReLU {
-            h = bn1.forward(h, context: context, fusingReLU: true)
-        } else {
-            h = bn1.forward(h, context: context)
-            h = innerReLU.forward(h, context: context)
-        }
-        h = conv2.forward(h, context: context)
-        var sum = bn2.forward(h, context: context)
+        var sum = LayerChain.forward(branch, input, context: context)
         let skip = shortcut?.forward(input, context: context) ?? input
         userPrecondition(
             skip.shape == sum.shape,
@@ -93,11 +72,7 @@ public final class ResidualBlock: Layer {
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
         let g = outputReLU.backward(outputGradient, context: context)
-        var h = bn2.backward(g, context: context)
-        h = conv2.backward(h, context: context)
-        if !fusedInnerReLU { h = innerReLU.backward(h, context: context) }
-        h = bn1.backward(h, context: context)
-        var inputGradient = conv1.backward(h, context: context)
+        var inputGradient = LayerChain.backward(branch, g, context: context)
         let skip = shortcut?.backward(g, context: context) ?? g
         Self.add(skip, into: &inputGradient, backend: context.backend)
         return inputGradient

@@ -54,9 +54,11 @@ extension Layer {
     /// Saves every parameter and buffer by dotted name (`conv1.weight`, `bn1.runningMean`) as a
     /// safetensors file of `F32` tensors (written atomically), with `metadata` in its header.
     /// The file is what checkpoints hold for the model, and Python's `safetensors` reads it.
-    /// - Throws: `ModelStateError.duplicateName` when two tensors share a name (nothing is
-    ///   written), `AtomicFileError` when the file cannot be written.
+    /// - Throws: `LayerNamingError` when a container names two children alike,
+    ///   `ModelStateError.duplicateName` when two tensors share a name (nothing is written in
+    ///   either case), `AtomicFileError` when the file cannot be written.
     public func save(to path: String, metadata: [String: String] = [:]) throws {
+        try validateNames()
         try SafeTensors.write(stateTensors, metadata: metadata, to: path)
     }
 

@@ -71,21 +71,24 @@ extension Layer {
         var groupOf: [String: String] = [:]
         for group in groups { for p in group.parameters { groupOf[p.name] = group.name } }
         var rows: [ModelSummary.Row] = []
-        _ = try summarize(self, input: Tensor(zeros: inputShape), depth: 0, groupOf: groupOf, context: context.evaluating, into: &rows)
+        _ = try summarize(self, path: "", input: Tensor(zeros: inputShape), depth: 0, groupOf: groupOf, context: context.evaluating, into: &rows)
         let adapted = groups.filter { $0.name == "adapted" }.flatMap(\.parameters).reduce(0) { $0 + $1.parameter.value.count }
         return ModelSummary(rows: rows, inputShape: inputShape, parameterCount: parameterCount, adaptedCount: adapted)
     }
 }
 
-/// Runs `layer` on `input`, adding rows for it (or for its children, when it is a `Sequential`).
+/// Runs `layer` (at `path` in the model) on `input`, adding rows for it (or for its children,
+/// when it is a `Sequential`).
 private func summarize(
-    _ layer: any Layer, input: Tensor, depth: Int, groupOf: [String: String], context: ExecutionContext,
+    _ layer: any Layer, path: String, input: Tensor, depth: Int, groupOf: [String: String], context: ExecutionContext,
     into rows: inout [ModelSummary.Row]
 ) throws -> Tensor {
     if let sequential = layer as? Sequential {
         var x = input
         for child in sequential.children {
-            x = try summarize(child.layer, input: x, depth: depth + (sequential.path.isEmpty ? 0 : 1), groupOf: groupOf, context: context, into: &rows)
+            x = try summarize(
+                child.layer, path: path.isEmpty ? child.name : "\(path).\(child.name)", input: x,
+                depth: depth + (path.isEmpty ? 0 : 1), groupOf: groupOf, context: context, into: &rows)
         }
         return x
     }
@@ -93,9 +96,12 @@ private func summarize(
     let output = layer.forward(input, context: context)
     let parameters = layer.namedParameters
     var names: [String] = []
-    for p in parameters { if let g = groupOf[p.name], !names.contains(g) { names.append(g) } }
+    for p in parameters {
+        let name = path.isEmpty ? p.name : "\(path).\(p.name)"
+        if let g = groupOf[name], !names.contains(g) { names.append(g) }
+    }
     rows.append(ModelSummary.Row(
-        name: layer.path.isEmpty ? "<root>" : layer.path, type: "\(type(of: layer))", outputShape: output.shape,
+        name: path.isEmpty ? "<root>" : path, type: "\(type(of: layer))", outputShape: output.shape,
         parameterCount: parameters.reduce(0) { $0 + $1.parameter.value.count }, groups: names, depth: depth))
     return output
 }

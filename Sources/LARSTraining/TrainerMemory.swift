@@ -38,6 +38,11 @@ extension Trainer {
     /// stops the blank-image pass here, with the layer's message, rather than after an epoch.
     static func checkModel(_ model: any Layer, trainSet: ImageDataset) throws {
         let shape = [1, trainSet.channels, trainSet.height, trainSet.width]
+        do {
+            try model.validateNames()
+        } catch let error as LayerNamingError {
+            throw TrainingError.invalidConfiguration("the model's tensor names would collide: \(error)")
+        }
         if let problem = model.validateInput(shape: shape) {
             throw TrainingError.invalidConfiguration("the model does not take the data's images: \(problem)")
         }

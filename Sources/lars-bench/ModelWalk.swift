@@ -3,7 +3,7 @@ import SwiftLARS
 extension ModelSpec {
     /// The convolutions and dense layers of `model` as they run on images of shape `input`
     /// (C, H, W): one training-mode forward pass of one blank image records each `Conv2D`'s
-    /// input shape, then the layer tree (`Layer.sublayers`) is walked in order. Convolutions of
+    /// input shape, then the layer tree (`Layer.namedLayers`) is walked in order. Convolutions of
     /// the same geometry are counted together under the first one's label.
     init(name: String, batch: Int, model: any Layer, input: [Int]) {
         var context = ExecutionContext(threads: 1)
@@ -11,9 +11,9 @@ extension ModelSpec {
         _ = model.forward(Tensor(zeros: [1] + input), context: context)
         var convolutions: [ConvSpec] = []
         var dense: [DenseSpec] = []
-        func visit(_ layer: any Layer) {
+        for (path, layer) in model.namedLayers {
             if let conv = layer as? Conv2D, let shape = conv.cachedInputShape {
-                let group = Self.group(of: conv.path)
+                let group = Self.group(of: path)
                 let spec = ConvSpec(
                     label: "\(name) \(group) \(conv.kernelSize)x\(conv.kernelSize) \(conv.inputChannels)->\(conv.outputChannels) \(shape[2])x\(shape[3])"
                         + (conv.stride > 1 ? " s\(conv.stride)" : ""),
@@ -27,9 +27,7 @@ extension ModelSpec {
             } else if let layer = layer as? Dense {
                 dense.append(DenseSpec(label: "\(name) dense \(layer.inputCount)->\(layer.outputCount)", inputs: layer.inputCount, outputs: layer.outputCount))
             }
-            layer.sublayers.forEach(visit)
         }
-        visit(model)
         self.init(name: name, batch: batch, convolutions: convolutions, dense: dense)
     }
 

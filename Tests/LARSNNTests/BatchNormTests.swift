@@ -63,10 +63,11 @@ import LARSTestSupport
 
     @Test func parametersAndBuffersHaveKindsAndNames() {
         let bn = BatchNorm(featureCount: 3)
-        bn.path = "stage1.block0.bn1"
-        #expect(bn.namedParameters.map(\.name) == ["stage1.block0.bn1.scale", "stage1.block0.bn1.shift"])
+        #expect(bn.namedParameters.map(\.name) == ["scale", "shift"])
+        let model = Sequential([("stage1", Sequential([("block0", Sequential([("bn1", bn)]))]))])
+        #expect(model.namedParameters.map(\.name) == ["stage1.block0.bn1.scale", "stage1.block0.bn1.shift"])
         #expect(bn.namedParameters.map(\.parameter.kind) == [.normScale, .normShift])
-        #expect(bn.namedBuffers.map(\.name) == ["stage1.block0.bn1.runningMean", "stage1.block0.bn1.runningVariance"])
+        #expect(model.namedBuffers.map(\.name) == ["stage1.block0.bn1.runningMean", "stage1.block0.bn1.runningVariance"])
         #expect(bn.scale.value.scalars == [1, 1, 1] && bn.shift.value.scalars == [0, 0, 0])
         #expect(bn.runningVariance.value.scalars == [1, 1, 1])
     }

@@ -4,7 +4,6 @@ import Testing
 /// A layer written as a user would: `y[n, f] = x[n, f] * scale[f] + shift[f]` on `[N, F]`.
 /// `wrongBackward` doubles the scale's gradient, the kind of slip the check must catch.
 final class FeatureScale: Layer {
-    var path = ""
     let scale: Parameter
     let shift: Parameter
     let wrongBackward: Bool
@@ -16,9 +15,7 @@ final class FeatureScale: Layer {
         self.wrongBackward = wrongBackward
     }
 
-    var namedParameters: [NamedParameter] {
-        [NamedParameter(name: qualified("scale"), parameter: scale), NamedParameter(name: qualified("shift"), parameter: shift)]
-    }
+    var ownParameters: [(name: String, parameter: Parameter)] { [("scale", scale), ("shift", shift)] }
 
     func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         if context.isTraining { cachedInput = input }

@@ -17,10 +17,10 @@ import LARSNN
     @Test func otherLayersReportTheirExpectations() {
         var g = SeededGenerator(seed: 1)
         let dense = Dense(inputCount: 3136, outputCount: 128, generator: &g)
-        dense.path = "fc1"
+        _ = Sequential([("fc1", dense)])
         #expect(dense.validateInput(shape: [4, 3000]) == "fc1 (Dense): expected input [N, 3136], got [4, 3000]")
         let bn = BatchNorm(featureCount: 8)
-        bn.path = "bn"
+        _ = Sequential([("bn", bn)])
         #expect(bn.validateInput(shape: [4, 3, 2, 2]) == "bn (BatchNorm): expected input [N, 8, H, W] or [N, 8], got [4, 3, 2, 2]")
         let pool = MaxPool2D(kernelSize: 2)
         #expect(pool.validateInput(shape: [4, 3]) == "<root> (MaxPool2D): expected input [N, C, H, W] with H, W >= 2, got [4, 3]")
@@ -28,11 +28,14 @@ import LARSNN
         #expect(conv.validateInput(shape: [1, 1, 2, 2]) == "<root> (Conv2D): expected input [N, 1, H, W] with H, W >= 3, got [1, 1, 2, 2]")
     }
 
-    @Test func renamingAContainerRenamesItsDescendants() {
+    @Test func nestingAContainerRenamesItsDescendants() {
         var g = SeededGenerator(seed: 1)
-        let inner = Sequential([("conv", Conv2D(inputChannels: 1, outputChannels: 1, kernelSize: 1, generator: &g))])
+        let conv = Conv2D(inputChannels: 1, outputChannels: 1, kernelSize: 1, generator: &g)
+        let inner = Sequential([("conv", conv)])
+        #expect(conv.validateInput(shape: [1, 2, 1, 1])?.hasPrefix("conv (Conv2D)") == true)
         let outer = Sequential([("features", inner)])
-        outer.path = "backbone"
-        #expect(outer.namedParameters.map(\.name) == ["backbone.features.conv.weight", "backbone.features.conv.bias"])
+        let model = Sequential([("backbone", outer)])
+        #expect(model.namedParameters.map(\.name) == ["backbone.features.conv.weight", "backbone.features.conv.bias"])
+        #expect(conv.validateInput(shape: [1, 2, 1, 1])?.hasPrefix("backbone.features.conv (Conv2D)") == true)
     }
 }

@@ -175,7 +175,7 @@ final class Handoff<T>: @unchecked Sendable {
             ("block", ResidualBlock(inputChannels: 4, outputChannels: 8, stride: 2, generator: &g)),
             ("inner", Sequential([("block", ResidualBlock(inputChannels: 8, outputChannels: 8, generator: &g))])),
         ])
-        #expect(model.batchNormLayers.map(\.path) == [
+        #expect(model.namedLayers.filter { $0.layer is BatchNorm }.map(\.path) == [
             "bn", "block.bn1", "block.bn2", "block.shortcut.bn", "inner.block.bn1", "inner.block.bn2",
         ])
         let reducer = IdentityReducer()

@@ -4,21 +4,13 @@ import LARSNN
 /// A container written outside the library, which runs its children itself and lists them as
 /// `sublayers`: the model walk must find its BatchNorm layers.
 final class TwoBranchSum: Layer {
-    var path: String = "" {
-        didSet {
-            left.path = qualified("left")
-            right.path = qualified("right")
-        }
-    }
     let left: Sequential
     let right: Sequential
     init(left: Sequential, right: Sequential) {
         self.left = left
         self.right = right
     }
-    var sublayers: [any Layer] { [left, right] }
-    var namedParameters: [NamedParameter] { left.namedParameters + right.namedParameters }
-    var namedBuffers: [NamedBuffer] { left.namedBuffers + right.namedBuffers }
+    var sublayers: [(name: String, layer: any Layer)] { [("left", left), ("right", right)] }
     func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         left.forward(input, context: context) + right.forward(input, context: context)
     }

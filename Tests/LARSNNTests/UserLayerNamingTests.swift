@@ -6,7 +6,6 @@ import LARSNN
 @Suite struct UserLayerNamingTests {
     /// A per-feature scale, written as a user would: local names only.
     final class Scale: Layer {
-        var path = ""
         let scale = Parameter(Tensor(ones: [3]), kind: .normScale)
         let count = Buffer(Tensor(zeros: [1]))
         var ownParameters: [(name: String, parameter: Parameter)] { [("scale", scale)] }
@@ -20,9 +19,8 @@ import LARSNN
         let model = Sequential([("head", Scale()), ("block", inner)])
         #expect(model.namedParameters.map(\.name) == ["head.scale", "block.first.scale", "block.second.scale"])
         #expect(model.namedBuffers.map(\.name) == ["head.count", "block.first.count", "block.second.count"])
-        // Renaming a container renames its descendants.
-        model.path = "net"
-        #expect(model.namedParameters.map(\.name) == ["net.head.scale", "net.block.first.scale", "net.block.second.scale"])
+        // Nesting a container renames its descendants.
+        #expect(Sequential([("net", model)]).namedParameters.map(\.name) == ["net.head.scale", "net.block.first.scale", "net.block.second.scale"])
         // Alone, the layer's names are its local ones.
         #expect(Scale().namedParameters.map(\.name) == ["scale"])
     }

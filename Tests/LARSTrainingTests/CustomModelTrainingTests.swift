@@ -103,15 +103,14 @@ import LARSTestSupport
         #expect(after.topClasses == before.topClasses)
     }
 
-    /// A user's container that forgets to give its children paths: their names collide.
+    /// A user's container that names its two children alike, nested in a `Sequential`.
     final class Unnamed: Layer {
-        var path = ""
         let first: Dense, second: Dense
         init(generator: inout SeededGenerator) {
             first = Dense(inputCount: 144, outputCount: 4, generator: &generator)
             second = Dense(inputCount: 4, outputCount: 4, generator: &generator)
         }
-        var sublayers: [any Layer] { [first, second] }
+        var sublayers: [(name: String, layer: any Layer)] { [("fc", first), ("fc", second)] }
         func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
             second.forward(first.forward(input.reshaped([input.shape[0], 144]), context: context), context: context)
         }
@@ -123,8 +122,9 @@ import LARSTestSupport
     @Test func collidingNamesAreRefusedBeforeTraining() throws {
         #expect {
             try Trainer(
-                configuration: configuration("custom-unnamed", epochs: 1), model: { g in Unnamed(generator: &g) },
+                configuration: configuration("custom-unnamed", epochs: 1),
+                model: { g in Sequential([("body", Unnamed(generator: &g))]) },
                 trainSet: syntheticImages(count: 64, seed: 1), testSet: syntheticImages(count: 16, seed: 2))
-        } throws: { "\($0)".contains("two tensors of the model are both named 'weight'") }
+        } throws: { "\($0)".contains("body (Unnamed): two children are named 'fc'") }
     }
 }

@@ -83,13 +83,13 @@ import Testing
             try SafeTensors.write([("w", Tensor([1])), ("w", Tensor([2]))], to: path)
         }
         var g = SeededGenerator(seed: 1)
-        let twice = Dense(inputCount: 2, outputCount: 2, generator: &g)
-        let model = Sequential([("x", twice), ("y", ReLU())])
-        twice.path = "y"  // A custom container that named two children alike.
-        let extra = Dense(inputCount: 2, outputCount: 2, generator: &g)
-        model.append("z", extra)
-        extra.path = "y"
-        #expect(throws: ModelStateError.duplicateName(path: path, name: "y.weight")) { try model.save(to: path) }
+        // A container that names two children alike, nested: the error names its real path.
+        let inner = Sequential([("x", Dense(inputCount: 2, outputCount: 2, generator: &g)), ("y", ReLU())])
+        inner.append("x", Dense(inputCount: 2, outputCount: 2, generator: &g))
+        let model = Sequential([("features", inner)])
+        #expect(throws: LayerNamingError.duplicateChild(container: "features (Sequential)", name: "x")) {
+            try model.save(to: path)
+        }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
