@@ -73,7 +73,7 @@ extension Trainer {
         if let sequential = layer as? Sequential {
             var current = shape
             for child in sequential.sublayers {
-                current = try probeOutputShape(child, input: current, context: context)
+                current = try probeOutputShape(child.layer, input: current, context: context)
             }
             return current
         }

@@ -77,8 +77,7 @@ extension Trainer {
 
     /// Whether the model has a convolution, so that the engine running them is worth naming.
     var hasConvolutions: Bool {
-        func walk(_ layer: any Layer) -> Bool { layer is Conv2D || layer.sublayers.contains(where: walk) }
-        return walk(model)
+        model.namedLayers.contains { $0.layer is Conv2D }
     }
 
     /// Prints `lines` and flushes, so a log file or pipe sees them at once.
