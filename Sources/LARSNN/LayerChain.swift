@@ -1,7 +1,7 @@
 /// Runs layers one after another: the one place that decides layer fusion, used by
 /// `Sequential`, `ResidualBlock` and any container a user writes.
 ///
-/// Fusion: when a `BatchNorm` runs on oneDNN (`ExecutionContext.runsNormalizationAndPoolingOnOneDNN`
+/// Fusion: when a `BatchNorm` runs on oneDNN (`ExecutionContext.runsOneDNNNormalizationAndPooling`
 /// and no statistics reducer) and the next layer is a `ReLU`, the two run as one fused oneDNN
 /// primitive (the same result up to rounding, one pass over the activations fewer). The ReLU
 /// then passes its gradient through unchanged and the BatchNorm's backward applies the ReLU's

@@ -22,7 +22,7 @@ final class NormalizedActivation: Layer {
 @Suite(.enabled(if: ConvolutionEngine.isOneDNNAvailable, "oneDNN is not compiled into this build"))
 struct LayerChainTests {
     static let oneDNN = ExecutionContext(threads: 2, convolutionEngine: .onednn, oneDNNNormalizationAndPooling: true)
-    static let reference = ExecutionContext(threads: 2, convolutionEngine: .openblas)
+    static let reference = ExecutionContext(threads: 2, convolutionEngine: .im2col)
 
     @Test func aUsersContainerGetsTheFusedBatchNormAndReLU() {
         var g = SeededGenerator(seed: 3)
