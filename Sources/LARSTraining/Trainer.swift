@@ -193,6 +193,7 @@ public final class Trainer {
             threads: configuration.threads, convolutionEngine: plan.convolutionEngine,
             oneDNNNormalizationAndPooling: plan.oneDNNNormalizationAndPooling)
 
+        try Self.checkClasses(trainSet)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
         let augmentation = configuration.augmentation(forDataset: configuration.dataset?.rawValue ?? "")
