@@ -90,8 +90,12 @@ public struct StudySettings: Sendable, Equatable {
     /// The smallest learning rate a run may get (lars-train takes `--lr` as a `Float`).
     public static let minimumLearningRate = 1e-12
     /// lars-train flags that define a cell or its directory, which lars-study sets for every run:
-    /// in `--extra` they would run every cell alike or point them all at one directory.
-    public static let studyFlags = ["--output", "--resume", "--overwrite", "--opt", "--lr", "--batch-size", "-b", "--seed", "--epochs"]
+    /// in `--extra` they would run every cell alike or point them all at one directory. A run
+    /// stopped at its target ends short of the study's equal epochs, which a cell never does.
+    public static let studyFlags = [
+        "--output", "--resume", "--overwrite", "--opt", "--lr", "--batch-size", "-b", "--seed", "--epochs",
+        "--stop-at-target",
+    ]
 
     /// Throws a readable error when the settings cannot make a study.
     public func validate() throws {

@@ -35,6 +35,11 @@ public struct StudyRunner {
         if let outcome = files.outcome() {
             return (true, nil, ": skipped (\(outcome.state.rawValue))")
         }
+        // Stopped after its last checkpoint but before its outcome.json: lars-train would refuse
+        // to resume a run with nothing left to train; `run()` writes the outcome its files show.
+        if files.hasCheckpoint, unfinishedMetrics(files) == nil {
+            return (true, nil, ": skipped (finished by its metrics; outcome.json was missing)")
+        }
         if files.hasCheckpoint { return (false, files.checkpointPath, ": resuming from its checkpoint") }
         return (false, nil, "")
     }
@@ -80,7 +85,12 @@ public struct StudyRunner {
             say("cell \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
             if p.skip {
                 // Finished (or diverged) by its own outcome: a failure record is stale.
-                try? FileManager.default.removeItem(atPath: RunDirectory(path: command.directory(of: run)).failurePath)
+                let files = RunDirectory(path: command.directory(of: run))
+                try? FileManager.default.removeItem(atPath: files.failurePath)
+                if files.outcome() == nil {
+                    let step = files.metrics().last?.step ?? 0
+                    try RunOutcome(state: .finished, epoch: settings.epochs, step: step, reason: "").write(to: files.outcomePath)
+                }
                 continue
             }
             let directory = command.directory(of: run)
@@ -155,8 +165,14 @@ public struct StudyRunner {
     func unfinished(_ files: RunDirectory) -> String? {
         guard let outcome = files.outcome() else { return "it exited 0 without writing outcome.json" }
         guard outcome.state == .finished else { return "it exited 0 but its outcome.json says \(outcome.state.rawValue)" }
+        return unfinishedMetrics(files).map { "it exited 0 but its " + $0 }
+    }
+
+    /// Why a run's `metrics.csv` does not show it finished, or `nil` when it reaches the last
+    /// epoch with a test accuracy.
+    func unfinishedMetrics(_ files: RunDirectory) -> String? {
         guard let last = files.metrics().last, last.epoch == settings.epochs, last.testAccuracy != nil else {
-            return "it exited 0 but its metrics.csv does not reach epoch \(settings.epochs) with a test accuracy"
+            return "metrics.csv does not reach epoch \(settings.epochs) with a test accuracy"
         }
         return nil
     }

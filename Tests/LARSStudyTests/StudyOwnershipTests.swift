@@ -17,6 +17,7 @@ import Testing
         (["--extra=--output out/shared"], "--extra may not hold --output"),
         (["--extra=--overwrite --smoothing 0.1"], "--extra may not hold --overwrite"),
         (["--extra=--seed=3"], "--extra may not hold --seed=3"),
+        (["--extra=--stop-at-target"], "--extra may not hold --stop-at-target"),
         (["--seeds", "100000000"], "--seeds: a count must be in 1...1000, got 100000000"),
         (["--seeds", "0"], "--seeds: a count must be in 1...1000, got 0"),
         (["--seeds", "1,-2"], "--seeds: seed -2 is negative"),
@@ -61,6 +62,29 @@ import Testing
         let again = try Self.study(StudyExecutableTests.tiny + arguments + ["--optimizers", "lars", "--batches", "16", "--output", output])
         #expect(!again.output.contains("skipped"), "\(again.output)")
         _ = status
+    }
+
+    /// A study stopped after a cell's last checkpoint but before its outcome.json: the rerun
+    /// counts the cell finished by its metrics (lars-train would refuse to train nothing) and
+    /// writes the outcome, instead of failing the cell on every rerun.
+    @Test func aCellWhoseMetricsReachTheEndIsFinishedWithoutItsOutcome() throws {
+        let output = StudyExecutableTests.studyDirectory("no-outcome")
+        let grid = StudyExecutableTests.tiny + ["--optimizers", "lars", "--batches", "16", "--output", output]
+        let first = try Self.study(grid)
+        #expect(first.status == 0, "\(first.output)")
+        let cells = try FileManager.default.contentsOfDirectory(atPath: output + "/cells")
+        try #require(cells.count == 1)
+        let cell = output + "/cells/" + cells[0]
+        let written = try String(contentsOfFile: cell + "/outcome.json", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: cell + "/outcome.json")
+        let again = try Self.study(grid)
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.output.contains("skipped (finished by its metrics; outcome.json was missing)"), "\(again.output)")
+        #expect(!FileManager.default.fileExists(atPath: cell + "/failure.json"))
+        let rewritten = try String(contentsOfFile: cell + "/outcome.json", encoding: .utf8)
+        #expect(rewritten.contains("finished"), "\(rewritten)")
+        #expect(written.contains("finished"), "\(written)")
+        #expect(try StudyExecutableTests.csvRows(output).map { $0["state"] } == ["finished"])
     }
 
     @Test func aSecondStudyIntoALockedDirectoryIsRefusedNamingTheHolder() throws {

@@ -96,3 +96,16 @@ import LARSTraining
         #expect(resumed.completedEpochs == 1 && resumed.plan.microBatches == 4)
     }
 }
+
+/// Resume compares the noise-scale split through the plans' micro-batch counts: asking for the
+/// split again, or not, on a resume that keeps the same count is no difference.
+@Suite struct NoiseScaleSplitResumeTests {
+    @Test func theSplitRequestIsNotPartOfTheFingerprint() {
+        var split = TrainingConfiguration()
+        split.noiseScaleSplit = true
+        #expect(split.trajectoryFingerprint == TrainingConfiguration().trajectoryFingerprint)
+        var other = TrainingConfiguration()
+        other.seed = 7
+        #expect(other.trajectoryFingerprint != TrainingConfiguration().trajectoryFingerprint)
+    }
+}

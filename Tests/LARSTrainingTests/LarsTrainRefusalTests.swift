@@ -116,7 +116,7 @@ import LARSTestSupport
         let second = temporaryDirectory("lars-train-nothing-left")
         let (status, text) = try Self.run(flags + ["--resume", RunFiles(directory: first).checkpoint, "--output", second])
         #expect(status != 0)
-        #expect(text.contains("has trained 1 of 1 epochs: nothing is left to train; pass a larger --epochs to continue it"), "\(text)")
+        #expect(text.contains("has trained 1 of 1 epochs: nothing is left to train; use its files as they are, or start a new run"), "\(text)")
         let written = try FileManager.default.contentsOfDirectory(atPath: second).filter { !$0.hasPrefix(".") }
         #expect(written.isEmpty, "\(written)")
     }

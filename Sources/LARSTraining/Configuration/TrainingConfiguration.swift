@@ -201,6 +201,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // count on another process count); neither does when a run is called diverged.
         copy.microBatches = 1
         copy.microBatchLimit = nil
+        copy.noiseScaleSplit = nil
         copy.divergenceFactor = 0
         return copy
     }

@@ -24,7 +24,7 @@ extension Trainer {
         guard completedEpochs < configuration.epochs else {
             throw TrainingError.invalidConfiguration(
                 "\(checkpoint) has trained \(completedEpochs) of \(configuration.epochs) epochs: nothing is left to train; "
-                    + "pass a larger --epochs to continue it")
+                    + "use its files as they are, or start a new run")
         }
     }
 }
