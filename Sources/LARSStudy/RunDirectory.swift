@@ -124,3 +124,18 @@ func readTable(_ path: String) -> Table {
         .filter { $0.count == header.count }
     return Table(header: header, rows: rows)
 }
+
+/// The outcome in lars-train's message `lars-train: diverged at epoch E, step S: REASON`, or nil.
+func parseDivergence(_ lines: [String]) -> RunOutcome? {
+    for line in lines.reversed() {
+        guard let range = line.range(of: "diverged at epoch ") else { continue }
+        let rest = line[range.upperBound...]
+        let parts = rest.split(separator: ":", maxSplits: 1)
+        let numbers = parts[0].split(separator: ",").map { $0.filter(\.isNumber) }
+        guard let epoch = numbers.first.flatMap({ Int($0) }) else { continue }
+        let step = numbers.count > 1 ? Int(numbers[1]) ?? 0 : 0
+        let reason = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        return RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason)
+    }
+    return nil
+}

@@ -43,8 +43,15 @@ public struct StudySettings: Sendable, Equatable {
     public var threads: Int?
     /// lars-train's `--conv-engine`, or nil for lars-train's default.
     public var convolutionEngine: ConvolutionEngine?
-    /// Runs per cell in the learning-rate search (1: the rule's rate only).
+    /// Runs per cell in the learning-rate search (1: the rule's rate only); in `--search`, the
+    /// rates of every cell's grid.
     public var searchCount: Int = 1
+    /// A study of the grid, or a search of every cell's rate and warm-up (`--search`).
+    public var mode: StudyMode = .study
+    /// The warm-up lengths a search tries per cell (`--search` only).
+    public var warmupGrid = WarmupGrid()
+    /// A search's choices that replace the rules for the cells they cover (`--recipes`).
+    public var recipes: RecipeBook?
     /// Rates that replace a rule's value, per optimizer (`--rates sgd=1e6`).
     public var rateOverrides: [StudyOptimizer: Double] = [:]
     /// Validation accuracies whose first step every run records (lars-train's `--targets`).
@@ -108,8 +115,6 @@ public struct StudySettings: Sendable, Equatable {
         try check(Set(seeds).count == seeds.count, "--seeds names a seed twice")
         try check(seeds.count <= Self.maximumSeeds, "--seeds: at most \(Self.maximumSeeds) seeds, got \(seeds.count)")
         try check(searchCount <= Self.maximumSearchCount, "--lr-search must be in 1...\(Self.maximumSearchCount), got \(searchCount)")
-        let runCount = optimizers.count * batches.count * seeds.count * max(1, searchCount)
-        try check(runCount <= Self.maximumRuns, "the grid holds \(runCount) runs, more than \(Self.maximumRuns)")
         if let flag = extraArguments.first(where: { Self.studyFlags.contains(String($0.split(separator: "=").first ?? "")) }) {
             throw StudyError.invalidSettings(
                 "--extra may not hold \(flag): lars-study sets it for every run (each run has its own directory under \(output)/cells); "
@@ -124,6 +129,11 @@ public struct StudySettings: Sendable, Equatable {
         try check(searchCount >= 1, "--lr-search must be at least 1, got \(searchCount)")
         try check(rateOverrides.values.allSatisfy { $0 > 0 && $0.isFinite }, "override rates must be positive")
         try check(DatasetFacts(name: dataset) != nil, "unknown data set '\(dataset)' (\(DatasetFacts.names.joined(separator: ", ")))")
+        if mode == .search { try validateSearch() } else { try recipes?.validate(for: self) }
+        let runCount = mode == .search
+            ? searchBudget.total * optimizers.count
+            : optimizers.count * batches.count * seeds.count * max(1, searchCount)
+        try check(runCount <= Self.maximumRuns, "the grid holds \(runCount) runs, more than \(Self.maximumRuns)")
         let allowed = Self.minimumLearningRate...TrainingConfiguration.maximumLearningRate
         if let run = runs.first(where: { !allowed.contains($0.learningRate) }) {
             throw StudyError.invalidSettings(
@@ -132,110 +142,34 @@ public struct StudySettings: Sendable, Equatable {
         }
     }
 
-    /// Every run of the study in order: batch (small first), optimizer, seed, then search factor.
+    /// Every run of the study in order: batch (small first), optimizer, seed, then search
+    /// factor; in `--search`, the trials of the search (`searchTrials`).
     public var runs: [StudyRun] {
+        if mode == .search { return searchTrials }
         var out: [StudyRun] = []
         for batch in batches {
             for optimizer in optimizers {
-                let centre = rateOverrides[optimizer] ?? StudyRecipes.learningRate(optimizer, batch: batch)
+                let centre = setting(optimizer, batch: batch)
                 for seed in seeds {
                     for factor in StudyRecipes.searchFactors(count: searchCount) {
                         out.append(StudyRun(
-                            optimizer: optimizer, batch: batch, learningRate: roundedRate(centre * factor),
-                            rateFactor: factor, warmupEpochs: StudyRecipes.warmupEpochs(batch: batch, epochs: epochs),
-                            seed: seed))
+                            optimizer: optimizer, batch: batch, learningRate: roundedRate(centre.learningRate * factor),
+                            rateFactor: factor, warmupEpochs: centre.warmupEpochs, seed: seed, source: centre.source))
                     }
                 }
             }
         }
         return out
     }
-}
 
-/// One lars-train run of a study: a cell of the grid at one learning rate.
-public struct StudyRun: Sendable, Equatable, Hashable {
-    /// The optimizer.
-    public var optimizer: StudyOptimizer
-    /// Images per step.
-    public var batch: Int
-    /// Peak learning rate, rounded to 4 significant digits (the directory names it).
-    public var learningRate: Double
-    /// This run's rate over the rule's (1 unless searching).
-    public var rateFactor: Double
-    /// Linear warm-up, epochs.
-    public var warmupEpochs: Double
-    /// lars-train's seed.
-    public var seed: UInt64
-
-    /// Creates a run description.
-    public init(optimizer: StudyOptimizer, batch: Int, learningRate: Double, rateFactor: Double = 1, warmupEpochs: Double, seed: UInt64) {
-        self.optimizer = optimizer
-        self.batch = batch
-        self.learningRate = learningRate
-        self.rateFactor = rateFactor
-        self.warmupEpochs = warmupEpochs
-        self.seed = seed
-    }
-
-    /// The run directory's name inside `<study>/cells`: `lars-b2048-lr6-s1`.
-    public var directoryName: String {
-        "\(optimizer.rawValue)-b\(batch)-lr\(shortNumber(learningRate))-s\(seed)"
-    }
-
-    /// The cell this run belongs to: the same optimizer, batch and seed (search runs share one).
-    public var cellKey: CellKey { CellKey(optimizer: optimizer, batch: batch, seed: seed) }
-}
-
-/// Identifies a cell of the grid (one seed of it): the runs of a rate search share a key.
-public struct CellKey: Sendable, Hashable, Comparable {
-    /// The optimizer.
-    public var optimizer: StudyOptimizer
-    /// Images per step.
-    public var batch: Int
-    /// The seed.
-    public var seed: UInt64
-
-    /// Orders by batch, optimizer, seed.
-    public static func < (a: CellKey, b: CellKey) -> Bool {
-        (a.batch, a.optimizer.rawValue, a.seed) < (b.batch, b.optimizer.rawValue, b.seed)
-    }
-}
-
-/// A user-causable problem with a study's settings or files, with a message for the terminal.
-public enum StudyError: Error, CustomStringConvertible, Equatable {
-    /// Flags that contradict each other or name unknown choices.
-    case invalidSettings(String)
-    /// lars-train could not be found or started.
-    case cannotRun(String)
-    /// A file of the study could not be written.
-    case io(path: String, problem: String)
-
-    /// The message.
-    public var description: String {
-        switch self {
-        case .invalidSettings(let m): return m
-        case .cannotRun(let m): return m
-        case .io(let path, let problem): return "\(path): \(problem)"
+    /// The centre rate and the warm-up of a cell and where they came from: the `--recipes`
+    /// entry, else the `--rates` override with the rule's warm-up, else the rules.
+    public func setting(_ optimizer: StudyOptimizer, batch: Int) -> (learningRate: Double, warmupEpochs: Double, source: SettingSource) {
+        if let recipe = recipes?.recipe(optimizer, batch: batch) {
+            return (recipe.learningRate, recipe.warmupEpochs, .recipes)
         }
-    }
-}
-
-/// `rate` rounded to 4 significant digits, so that the directory name and `--lr` agree exactly.
-func roundedRate(_ rate: Double) -> Double {
-    Double(shortNumber(rate)) ?? rate
-}
-
-/// A number with at most 4 significant digits and no trailing zeros: 6, 0.05, 4.243, 1e+06.
-public func shortNumber(_ value: Double) -> String {
-    var buffer = [CChar](repeating: 0, count: 64)
-    let length = buffer.withUnsafeMutableBufferPointer { p in
-        withVaList([value]) { Int(vsnprintf(p.baseAddress, 64, "%.4g", $0)) }
-    }
-    return String(decoding: buffer.prefix(max(0, min(length, 63))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-extension Substring {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        let warmup = StudyRecipes.warmupEpochs(batch: batch, epochs: epochs)
+        if let rate = rateOverrides[optimizer] { return (rate, warmup, .override) }
+        return (StudyRecipes.learningRate(optimizer, batch: batch), warmup, .rule)
     }
 }

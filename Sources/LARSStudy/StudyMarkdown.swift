@@ -1,40 +1,6 @@
 import Foundation
 import LARSTraining
 
-/// Describes a study for the headers of its reports.
-public struct StudyHeader: Sendable {
-    /// The settings the study ran with.
-    public var settings: StudySettings
-    /// The machine and BLAS, as `lars-train --blas-info` prints it.
-    public var machine: String
-
-    /// Creates a header.
-    public init(settings: StudySettings, machine: String) {
-        self.settings = settings
-        self.machine = machine
-    }
-
-    /// (key, value) lines: data set, model, epochs, validation, search, machine.
-    public var lines: [(String, String)] {
-        let s = settings
-        var data = s.dataset
-        if let limit = s.trainLimit { data += ", training capped at \(limit) images" }
-        if let limit = s.testLimit { data += ", test capped at \(limit) images" }
-        let trained = DatasetFacts(name: s.dataset)?.imagesPerEpoch(validation: s.validation, limit: s.trainLimit)
-        if let trained { data += "; \(trained) training images per epoch, \(s.validation) more held out for validation" }
-        let chooser = s.searchCount > 1 ? "; the rate search chooses by their accuracy, never the test set's" : "; no search ran"
-        return [
-            ("data set", data),
-            ("model", s.model),
-            ("epochs", "\(s.epochs)"),
-            ("validation", "\(s.validation) training images held out, evaluated every few steps for steps to \(s.targets.map { format($0 * 100, 0) + " %" }.joined(separator: " and "))\(chooser)"),
-            ("divergence", DivergencePolicy.description),
-            ("learning rates", s.searchCount > 1 ? "\(s.searchCount) per cell, factors \(StudyRecipes.searchFactors(count: s.searchCount).map(shortNumber).joined(separator: ", ")) of the rule" : "the rule's (StudyRecipes.swift)"),
-            ("machine", machine),
-        ]
-    }
-}
-
 /// Writes `study.md`: a table shaped like the LARS paper's Tables 1 and 3, one row per batch,
 /// one column per optimizer, the test accuracy of each cell's chosen run.
 public enum StudyMarkdown {
@@ -58,9 +24,28 @@ public enum StudyMarkdown {
         out += s.searchCount > 1
             ? "\nTest accuracy of each cell's run (the rate search's choice by validation accuracy); "
             : "\nTest accuracy of each cell's run at its recipe's rate; "
-        out += "steps: optimizer steps of the whole run. Every run: `cells/<optimizer>-b<batch>-lr<rate>-s<seed>/`.\n"
+        out += "steps: optimizer steps of the whole run. Every run: `cells/<optimizer>-b<batch>-lr<rate>-s<seed>/` "
+        out += "(`-lr<rate>-w<warm-up>-s<seed>` for a cell set by --recipes).\n"
+        out += settingsTable(chosen, settings: s)
         out += StudyScaling.markdown(results, settings: s)
         out += peakLossNote(results)
+        return out
+    }
+
+    /// Which rate and warm-up each cell ran and where they came from (the rule, `--rates`, the
+    /// search's recipes), from its chosen runs.
+    static func settingsTable(_ chosen: [RunResult], settings s: StudySettings) -> String {
+        var out = "\nThe setting of each cell and where it came from:\n\n| batch | optimizer | rate | warm-up (epochs) | from |\n"
+        out += "|---:|---|---|---:|---|\n"
+        for batch in s.batches {
+            for optimizer in s.optimizers {
+                let runs = chosen.filter { $0.run.batch == batch && $0.run.optimizer == optimizer }.map(\.run)
+                let source = runs.first?.source ?? s.setting(optimizer, batch: batch).source
+                let rates = runs.map(\.learningRate).uniqued().sorted().map(shortNumber).joined(separator: "/")
+                let warmups = runs.map(\.warmupEpochs).uniqued().sorted().map(shortNumber).joined(separator: "/")
+                out += "| \(batch) | \(optimizer.rawValue) | \(rates) | \(warmups) | \(source.summary) |\n"
+            }
+        }
         return out
     }
 

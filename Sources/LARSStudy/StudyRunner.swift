@@ -18,15 +18,21 @@ public struct StudyRunner {
         self.command = LarsTrainCommand(executable: larsTrain, settings: settings)
     }
 
-    /// The lines `--dry-run` prints: every run and its command, and whether it would be skipped or resumed.
+    /// The lines `--dry-run` prints: every run and its command, and whether it would be skipped
+    /// or resumed; a search lists its trials and how many reruns follow.
     public func dryRunLines() throws -> [String] {
         try settings.validate()
         let runs = settings.runs
-        return runs.enumerated().flatMap { i, run -> [String] in
+        let label = settings.mode == .search ? "trial" : "cell"
+        var lines = runs.enumerated().flatMap { i, run -> [String] in
             let state = plan(run)
-            return ["cell \(i + 1)/\(runs.count): \(describe(run))\(state.note)",
+            return ["\(label) \(i + 1)/\(runs.count): \(describe(run))\(state.note)",
                     "  " + command.arguments(for: run, resume: state.resume).joined(separator: " ")]
         }
+        if settings.mode == .search {
+            lines.append("then each cell's choice again at seeds \(settings.seeds.dropFirst().map(String.init).joined(separator: ", ")); \(settings.searchBudget.line)")
+        }
+        return lines
     }
 
     /// What to do with a run: skip it (done), resume it from a checkpoint, or start it.
@@ -36,7 +42,7 @@ public struct StudyRunner {
             return (true, nil, ": skipped (\(outcome.state.rawValue))")
         }
         // Stopped after its last checkpoint but before its outcome.json: lars-train would refuse
-        // to resume a run with nothing left to train; `run()` writes the outcome its files show.
+        // to resume a run with nothing left to train; `execute` writes the outcome its files show.
         if files.hasCheckpoint, unfinishedMetrics(files) == nil {
             return (true, nil, ": skipped (finished by its metrics; outcome.json was missing)")
         }
@@ -44,24 +50,38 @@ public struct StudyRunner {
         return (false, nil, "")
     }
 
-    /// `lars b2048 lr 6 seed 1` (with the search factor when searching).
+    /// `lars b2048 lr 6 seed 1` (with a searched warm-up, and the factor when searching rates).
     func describe(_ run: StudyRun) -> String {
-        var text = "\(run.optimizer.rawValue) b\(run.batch) lr \(shortNumber(run.learningRate)) seed \(run.seed)"
+        var text = "\(run.optimizer.rawValue) b\(run.batch) lr \(shortNumber(run.learningRate))"
+        if run.source.namesWarmup { text += " warm-up \(shortNumber(run.warmupEpochs))" }
+        text += " seed \(run.seed)"
         if settings.searchCount > 1 { text += " (x\(shortNumber(run.rateFactor)) of the rule)" }
         return text
     }
 
-    /// Every run's current result, read from disk, with each cell's chosen run marked.
+    /// Every run's current result, read from disk, with each cell's chosen run marked; a
+    /// search's are its trials and the reruns of the choices made so far.
     public func results() -> [RunResult] {
-        let threshold = DatasetFacts(name: settings.dataset)?.collapseThreshold ?? 0
-        return RateSelection.markSelected(settings.runs.map {
-            RunResult.read(run: $0, epochs: settings.epochs, directory: command.directory(of: $0), collapseThreshold: threshold)
-        })
+        switch settings.mode {
+        case .study: return RateSelection.markSelected(read(settings.runs))
+        case .search:
+            let trials = read(settings.searchTrials)
+            let reruns = settings.reruns(of: SearchSelection.choices(trials, settings: settings))
+            return RateSelection.markSelected(trials + read(reruns))
+        }
     }
 
-    /// Runs the study to the end and returns the final results. Throws only for problems with
-    /// the study itself (settings, lars-train missing, reports unwritable); a run that crashes or
-    /// diverges is recorded and the study goes on.
+    /// The results of `runs` as their directories show them (nothing marked selected).
+    func read(_ runs: [StudyRun]) -> [RunResult] {
+        let threshold = DatasetFacts(name: settings.dataset)?.collapseThreshold ?? 0
+        return runs.map {
+            RunResult.read(run: $0, epochs: settings.epochs, directory: command.directory(of: $0), collapseThreshold: threshold)
+        }
+    }
+
+    /// Runs the study (or the search) to the end and returns the final results. Throws only for
+    /// problems with the study itself (settings, lars-train missing, reports unwritable); a run
+    /// that crashes or diverges is recorded and the study goes on.
     @discardableResult
     public func run() throws -> [RunResult] {
         try settings.validate()
@@ -71,10 +91,35 @@ public struct StudyRunner {
         defer { close(lock) }
         if settings.tensorBoard { try writeTensorBoardRecords() }
         let header = StudyHeader(settings: settings, machine: machineLine())
-        let runs = settings.runs
-        let facts = DatasetFacts(name: settings.dataset)!
-        let perEpoch = facts.imagesPerEpoch(validation: settings.validation, limit: settings.trainLimit)
-        var progress = StudyProgress(remainingImages: runs.reduce(0) { total, run in
+        let write = { (results: [RunResult]) throws in
+            switch settings.mode {
+            case .study: try StudyOutputs.write(results, header: header)
+            case .search: try SearchOutputs.write(results, header: header)
+            }
+        }
+        if settings.mode == .search {
+            // The trials first; the reruns follow from their choices.
+            let reruns = settings.searchBudget.reruns * settings.optimizers.count
+            try execute(settings.searchTrials, label: "trial", laterRuns: reruns) { try write(results()) }
+            let choices = SearchSelection.choices(results(), settings: settings)
+            try execute(settings.reruns(of: choices), label: "rerun", laterRuns: 0) { try write(results()) }
+        } else {
+            try execute(settings.runs, label: "cell", laterRuns: 0) { try write(results()) }
+        }
+        let final = results()
+        try write(final)
+        say(settings.mode == .search
+            ? "search: \(settings.output)/search.md, search.csv, recipes.json"
+            : "study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg, steps_vs_batch.svg")
+        return final
+    }
+
+    /// Runs `runs` in order, each as its own lars-train process: skips finished ones, resumes
+    /// interrupted ones, records how each ended and calls `written` after each. `laterRuns`
+    /// more runs of the study's epochs are counted in the time estimate.
+    func execute(_ runs: [StudyRun], label: String, laterRuns: Int, written: () throws -> Void) throws {
+        let perEpoch = DatasetFacts(name: settings.dataset)!.imagesPerEpoch(validation: settings.validation, limit: settings.trainLimit)
+        var progress = StudyProgress(remainingImages: runs.reduce(laterRuns * settings.epochs * perEpoch) { total, run in
             let p = plan(run)
             if p.skip { return total }
             let done = p.resume == nil ? 0 : (RunDirectory(path: command.directory(of: run)).metrics().last?.epoch ?? 0)
@@ -82,10 +127,10 @@ public struct StudyRunner {
         })
         for (i, run) in runs.enumerated() {
             let p = plan(run)
-            say("cell \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
+            say("\(label) \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
+            let files = RunDirectory(path: command.directory(of: run))
             if p.skip {
                 // Finished (or diverged) by its own outcome: a failure record is stale.
-                let files = RunDirectory(path: command.directory(of: run))
                 try? FileManager.default.removeItem(atPath: files.failurePath)
                 if files.outcome() == nil {
                     let step = files.metrics().last?.step ?? 0
@@ -93,9 +138,7 @@ public struct StudyRunner {
                 }
                 continue
             }
-            let directory = command.directory(of: run)
-            try makeDirectories(directory)
-            let files = RunDirectory(path: directory)
+            try makeDirectories(files.path)
             try? FileManager.default.removeItem(atPath: files.failurePath)
             let startEpoch = p.resume == nil ? 0 : (files.metrics().last?.epoch ?? 0)
             var epochsSeen = 0
@@ -112,17 +155,12 @@ public struct StudyRunner {
             }
             progress.drop(images: max(0, settings.epochs - startEpoch - epochsSeen) * perEpoch)
             try record(exit, of: run, in: files)
-            let current = results()
-            if let r = current.first(where: { $0.run == run }) {
+            if let r = read([run]).first {
                 say("  -> " + summary(r))
                 if settings.tensorBoard { try StudyTensorBoard.writeSession(r) }
             }
-            try StudyOutputs.write(current, header: header)
+            try written()
         }
-        let final = results()
-        try StudyOutputs.write(final, header: header)
-        say("study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg, steps_vs_batch.svg")
-        return final
     }
 
     /// The HParams records of a study starting: the experiment into its root, and the session
@@ -197,19 +235,4 @@ public struct StudyRunner {
         let blas = exit?.lastLines.first(where: { $0.hasPrefix("BLAS") }) ?? "BLAS unknown"
         return "\(blas); \(cores) cores"
     }
-}
-
-/// The outcome in lars-train's message `lars-train: diverged at epoch E, step S: REASON`, or nil.
-func parseDivergence(_ lines: [String]) -> RunOutcome? {
-    for line in lines.reversed() {
-        guard let range = line.range(of: "diverged at epoch ") else { continue }
-        let rest = line[range.upperBound...]
-        let parts = rest.split(separator: ":", maxSplits: 1)
-        let numbers = parts[0].split(separator: ",").map { $0.filter(\.isNumber) }
-        guard let epoch = numbers.first.flatMap({ Int($0) }) else { continue }
-        let step = numbers.count > 1 ? Int(numbers[1]) ?? 0 : 0
-        let reason = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        return RunOutcome(state: .diverged, epoch: epoch, step: step, reason: reason)
-    }
-    return nil
 }

@@ -29,7 +29,7 @@ public enum StudyTensorBoard {
             HParams.Parameter(name: "batch_size", displayName: "batch", values: numbers(runs.map { Double($0.batch) })),
             HParams.Parameter(name: "learning_rate", displayName: "rate", values: numbers(runs.map(\.learningRate))),
             HParams.Parameter(name: "warmup_epochs", displayName: "warm-up", values: numbers(runs.map(\.warmupEpochs))),
-            HParams.Parameter(name: "seed", displayName: "seed", values: numbers(runs.map { Double($0.seed) })),
+            HParams.Parameter(name: "seed", displayName: "seed", values: numbers(settings.seeds.map { Double($0) })),
         ]
     }
 

@@ -16,7 +16,9 @@ struct LarsStudyCommand: ParsableCommand {
             Every run is an ordinary lars-train run in <output>/cells/<opt>-b<batch>-lr<rate>-s<seed>/, \
             started as its own process. Running the same study again skips finished runs and resumes \
             interrupted ones. Writes study.csv, study.md, study.html and accuracy_vs_batch.svg into --output. \
-            Learning-rate rules: Sources/LARSStudy/StudyRecipes.swift.
+            Learning-rate rules: Sources/LARSStudy/StudyRecipes.swift. --search tunes every cell's rate and \
+            warm-up on the validation split (the same grid for every optimizer), reruns each choice over the \
+            seeds and writes search.csv, search.md and recipes.json; --recipes runs a study from that file.
             """)
 
     @Option(help: "Optimizers, comma-separated, of \(OptimizerKind.allowedValues) (default: sgd,lars).")
@@ -47,8 +49,16 @@ struct LarsStudyCommand: ParsableCommand {
     var threads: Int?
     @Option(name: .customLong("conv-engine"), help: "Convolution engine of each lars-train run (default: lars-train's).")
     var convolutionEngine: ConvolutionEngine?
-    @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins.")
+    @Option(name: .customLong("lr-search"), help: "Learning rates per cell, a factor 2 apart and centred on the rule (3: x0.5, x1, x2); the best validation accuracy wins (default: 1; --search: 5).")
     var searchCount: Int?
+    @Flag(help: "Tune every (optimizer, batch) cell's rate and warm-up on the validation split, the same grid for every optimizer; rerun each choice over --seeds (default 1,2); write search.csv, search.md and recipes.json.")
+    var search = false
+    @Option(name: .customLong("warmup-search"), help: "With --search: warm-ups per cell, a factor 2 apart up to min(5 epochs, half the run) (default: 3; 1: the rule's).")
+    var warmupCount: Int?
+    @Option(help: "With --search: the warm-up lengths in epochs, comma-separated, instead of --warmup-search (1,2,5); at most half the run.")
+    var warmups: String?
+    @Option(help: "A recipes.json written by --search: its cells run at the searched rate and warm-up, the others at the rule's.")
+    var recipes: String?
     @Option(help: "Validation accuracies whose first step every run records, comma-separated (default: 0.90,0.92).")
     var targets: String?
     @Option(help: "Rates that replace the rule's value, per optimizer: sgd=0.4,lars=6.")
@@ -103,8 +113,30 @@ struct LarsStudyCommand: ParsableCommand {
         s.extraArguments = splitWords(extra ?? "")
         s.launcher = splitWords(launcher ?? "")
         s.tensorBoard = tensorBoard
+        try applySearchFlags(to: &s)
         try s.validate()
         return s
+    }
+
+    /// `--search` and its grid, or `--recipes`; the search's flags without `--search` are refused.
+    func applySearchFlags(to s: inout StudySettings) throws {
+        if search {
+            s.mode = .search
+            s.searchCount = searchCount ?? StudySettings.defaultSearchRates
+            if seeds == nil { s.seeds = StudySettings.defaultSearchSeeds }
+            let lengths = try warmups.map { text in
+                try text.split(separator: ",").map {
+                    guard let value = Double($0.trimmingCharacters(in: .whitespaces)) else {
+                        throw StudyError.invalidSettings("--warmups: '\($0)' is not a number of epochs (1,2,5)")
+                    }
+                    return value
+                }
+            }
+            s.warmupGrid = WarmupGrid(count: warmupCount ?? WarmupGrid.defaultCount, lengths: lengths)
+        } else if warmupCount != nil || warmups != nil {
+            throw StudyError.invalidSettings("--warmup-search and --warmups set a search's warm-ups: give --search too")
+        }
+        if let recipes { s.recipes = try RecipeBook.read(from: recipes) }
     }
 
     func run() throws {
