@@ -86,10 +86,12 @@ public struct SearchBudget: Sendable, Equatable {
     /// Runs per optimizer.
     public var total: Int { trials + reruns }
 
-    /// `every optimizer: 30 trials (2 batches x 5 rates x 3 warm-ups) + 2 reruns (1 more seed)`.
+    /// `every optimizer: 30 trials (2 batches x 5 rates x 3 warm-ups, first seed) + 2 reruns of its choices (1 more seed)`.
     public var line: String {
-        "every optimizer: \(trials) trials (\(batches) batches x \(rates) rates x \(warmups) warm-ups, first seed) + \(reruns) reruns of its choices "
-            + "(\(rerunSeeds) more seed\(rerunSeeds == 1 ? "" : "s"))"
+        func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String { "\(n) " + (n == 1 ? word : plural ?? word + "s") }
+        return "every optimizer: \(count(trials, "trial")) (\(count(batches, "batch", "batches")) x "
+            + "\(count(rates, "rate")) x \(count(warmups, "warm-up")), first seed) + \(count(reruns, "rerun")) of its choices "
+            + "(\(count(rerunSeeds, "more seed")))"
     }
 }
 

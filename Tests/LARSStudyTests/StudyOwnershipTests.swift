@@ -24,6 +24,10 @@ import Testing
         (["--lr-search", "2000"], "--lr-search must be in 1...15, got 2000"),
         (["--rates", "lars=1e7"], "would get learning rate 1e+07, outside [1e-12, 1e+06]"),
         (["--lars-train", "/tmp"], "--lars-train /tmp is not an executable file"),
+        (["--search", "--seeds", "1"], "--search reruns each choice over at least 2 seeds"),
+        (["--search", "--warmups", "1,9"], "--warmups: 9 epochs is outside 0...2"),
+        (["--warmup-search", "2"], "--warmup-search and --warmups set a search's warm-ups: give --search too"),
+        (["--recipes", "/nonexistent/recipes.json"], "--recipes /nonexistent/recipes.json: no such file"),
     ])
     func aStudyThatCannotBeRunIsRefusedBeforeWritingAnything(arguments: [String], message: String) throws {
         let output = StudyExecutableTests.studyDirectory("refused")
