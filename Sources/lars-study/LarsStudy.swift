@@ -25,7 +25,7 @@ struct LarsStudyCommand: ParsableCommand {
     var optimizers: String?
     @Option(help: "Batch sizes, comma-separated (default: 64,256,1024,2048,4096; --quick: 64,256,1024,2048).")
     var batches: String?
-    @Option(help: "Seeds: one number N runs seeds 1...N; a comma-separated list runs those seeds (default: 1).")
+    @Option(help: "Seeds: one number N runs seeds 1...N; a comma-separated list runs those seeds (default: 1; --search: 1,2).")
     var seeds: String?
     @Option(help: "Epochs of every run (default: 4; --quick: 2; --full: 10).")
     var epochs: Int?
