@@ -23,7 +23,7 @@ public enum StudyMarkdown {
         }
         out += s.searchCount > 1
             ? "\nTest accuracy of each cell's run (the rate search's choice by validation accuracy); "
-            : "\nTest accuracy of each cell's run at its recipe's rate; "
+            : "\nTest accuracy of each cell's run at its setting (the table below gives it and where it came from); "
         out += "steps: optimizer steps of the whole run. Every run: `cells/<optimizer>-b<batch>-lr<rate>-s<seed>/` "
         out += "(`-lr<rate>-w<warm-up>-s<seed>` for a cell set by --recipes).\n"
         out += settingsTable(chosen, settings: s)
