@@ -7,7 +7,9 @@ struct CheckpointMetadata {
     /// The configuration of the run that wrote the checkpoint.
     var configuration: TrainingConfiguration
     /// Its plan; for a checkpoint written before plans were stored, recomputed from its
-    /// configuration, which then held the resolved micro-batch count (`TrainingPlan(recordedIn:)`).
+    /// configuration, which then held the resolved micro-batch count (`TrainingPlan(recordedIn:)`),
+    /// and for one written before plans held the data, its data name and augmentation taken
+    /// from its configuration, which then held them resolved.
     var plan: TrainingPlan
     /// Completed epochs (not negative; the caller checks it against its own run).
     var epoch: Int
@@ -78,8 +80,13 @@ struct CheckpointMetadata {
             throw TrainingError.invalidFile(path: path, problem: "generator state '\(generatorText)' is not four words")
         }
         let scalars = try decode([String: Double].self, try required("optimizer_scalars"), key: "optimizer_scalars", path: path)
-        let plan = try metadata["plan"].map { try decode(TrainingPlan.self, $0, key: "plan", path: path) }
+        var plan = try metadata["plan"].map { try decode(TrainingPlan.self, $0, key: "plan", path: path) }
             ?? TrainingPlan(recordedIn: configuration)
+        if plan.dataName == nil, let name = configuration.dataset {
+            // Written before plans held the data: the configuration held the resolved name.
+            plan.dataName = name
+            plan.augmentation = configuration.augmentation(forDataset: name.rawValue)
+        }
         guard plan.microBatches >= 1, plan.processes >= 1, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
             throw TrainingError.invalidFile(
                 path: path, problem: "plan: \(plan.microBatches) micro-batches of \(plan.microBatchSize) images do not make batch \(configuration.batchSize)")
