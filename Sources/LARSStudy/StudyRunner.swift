@@ -72,46 +72,16 @@ public struct StudyRunner {
         if settings.tensorBoard { try writeTensorBoardRecords() }
         let header = StudyHeader(settings: settings, machine: machineLine())
         let runs = settings.runs
-        let facts = DatasetFacts(name: settings.dataset)!
-        let perEpoch = facts.imagesPerEpoch(validation: settings.validation, limit: settings.trainLimit)
-        var progress = StudyProgress(remainingImages: runs.reduce(0) { total, run in
-            let p = plan(run)
-            if p.skip { return total }
-            let done = p.resume == nil ? 0 : (RunDirectory(path: command.directory(of: run)).metrics().last?.epoch ?? 0)
-            return total + max(0, settings.epochs - done) * perEpoch
-        })
+        let perEpoch = DatasetFacts(name: settings.dataset)!.imagesPerEpoch(validation: settings.validation, limit: settings.trainLimit)
+        var progress = StudyProgress(remainingImages: remainingImages(runs, perEpoch: perEpoch))
         for (i, run) in runs.enumerated() {
             let p = plan(run)
             say("cell \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
             if p.skip {
-                // Finished (or diverged) by its own outcome: a failure record is stale.
-                let files = RunDirectory(path: command.directory(of: run))
-                try? FileManager.default.removeItem(atPath: files.failurePath)
-                if files.outcome() == nil {
-                    let step = files.metrics().last?.step ?? 0
-                    try RunOutcome(state: .finished, epoch: settings.epochs, step: step, reason: "").write(to: files.outcomePath)
-                }
+                try closeSkipped(run)
                 continue
             }
-            let directory = command.directory(of: run)
-            try makeDirectories(directory)
-            let files = RunDirectory(path: directory)
-            try? FileManager.default.removeItem(atPath: files.failurePath)
-            let startEpoch = p.resume == nil ? 0 : (files.metrics().last?.epoch ?? 0)
-            var epochsSeen = 0
-            let exit = try ChildProcess.run(
-                command.arguments(for: run, resume: p.resume), environment: ["LARS_TRAIN_DIE_WITH_PARENT": "1"],
-                logPath: files.logPath
-            ) { line in
-                say(line.isEmpty ? "" : "    " + line)
-                if completedEpoch(inLine: line) != nil {
-                    epochsSeen += 1
-                    progress.add(images: perEpoch)
-                    if let eta = progress.line() { say("  " + eta) }
-                }
-            }
-            progress.drop(images: max(0, settings.epochs - startEpoch - epochsSeen) * perEpoch)
-            try record(exit, of: run, in: files)
+            try train(run, resume: p.resume, perEpoch: perEpoch, progress: &progress)
             let current = results()
             if let r = current.first(where: { $0.run == run }) {
                 say("  -> " + summary(r))
@@ -123,6 +93,52 @@ public struct StudyRunner {
         try StudyOutputs.write(final, header: header)
         say("study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg, steps_vs_batch.svg")
         return final
+    }
+
+    /// The images the runs still to train will train: every epoch of a fresh run, the epochs
+    /// past its checkpoint of a resumed one.
+    func remainingImages(_ runs: [StudyRun], perEpoch: Int) -> Int {
+        runs.reduce(0) { total, run in
+            let p = plan(run)
+            if p.skip { return total }
+            let done = p.resume == nil ? 0 : (RunDirectory(path: command.directory(of: run)).metrics().last?.epoch ?? 0)
+            return total + max(0, settings.epochs - done) * perEpoch
+        }
+    }
+
+    /// A cell finished (or diverged) by its own outcome: a failure record is stale, and one that
+    /// stopped before writing its outcome gets it.
+    func closeSkipped(_ run: StudyRun) throws {
+        let files = RunDirectory(path: command.directory(of: run))
+        try? FileManager.default.removeItem(atPath: files.failurePath)
+        if files.outcome() == nil {
+            let step = files.metrics().last?.step ?? 0
+            try RunOutcome(state: .finished, epoch: settings.epochs, step: step, reason: "").write(to: files.outcomePath)
+        }
+    }
+
+    /// Runs lars-train for `run` (from `resume` when given), echoing its lines, counting its
+    /// epochs into `progress`, and records how it ended.
+    func train(_ run: StudyRun, resume: String?, perEpoch: Int, progress: inout StudyProgress) throws {
+        let directory = command.directory(of: run)
+        try makeDirectories(directory)
+        let files = RunDirectory(path: directory)
+        try? FileManager.default.removeItem(atPath: files.failurePath)
+        let startEpoch = resume == nil ? 0 : (files.metrics().last?.epoch ?? 0)
+        var epochsSeen = 0
+        let exit = try ChildProcess.run(
+            command.arguments(for: run, resume: resume), environment: ["LARS_TRAIN_DIE_WITH_PARENT": "1"],
+            logPath: files.logPath
+        ) { line in
+            say(line.isEmpty ? "" : "    " + line)
+            if completedEpoch(inLine: line) != nil {
+                epochsSeen += 1
+                progress.add(images: perEpoch)
+                if let eta = progress.line() { say("  " + eta) }
+            }
+        }
+        progress.drop(images: max(0, settings.epochs - startEpoch - epochsSeen) * perEpoch)
+        try record(exit, of: run, in: files)
     }
 
     /// The HParams records of a study starting: the experiment into its root, and the session
