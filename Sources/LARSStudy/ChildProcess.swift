@@ -21,25 +21,11 @@ public enum ChildProcess {
         _ command: [String], environment: [String: String], logPath: String?, onLine: (String) -> Void
     ) throws -> ChildExit {
         guard let first = command.first else { throw StudyError.cannotRun("empty command") }
-        let process = Process()
-        if first.contains("/") {
-            process.executableURL = URL(fileURLWithPath: first)
-            process.arguments = Array(command.dropFirst())
-        } else {
-            // env looks the launcher (mpirun) up on PATH and execs it: the child keeps env's pid.
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = command
-        }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let process = makeProcess(command, environment: environment)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        let log = logPath.flatMap { path -> FileHandle? in
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-            let handle = FileHandle(forWritingAtPath: path)
-            _ = try? handle?.seekToEnd()
-            return handle
-        }
+        let log = logPath.flatMap(openForAppending)
         defer { try? log?.close() }
         do {
             try process.run()
@@ -48,10 +34,8 @@ public enum ChildProcess {
         }
         // Our copy of the write end must close, or the read below never sees end-of-file.
         try? pipe.fileHandleForWriting.close()
-        var pending = Data()
         var last: [String] = []
-        let reader = pipe.fileHandleForReading
-        func emit(_ bytes: Data) {
+        readLines(from: pipe.fileHandleForReading) { bytes in
             // A progress bar redrawn with \r counts as separate lines.
             let line = String(decoding: bytes, as: UTF8.self).split(separator: "\r").last.map(String.init) ?? ""
             log?.write(bytes + Data([0x0A]))
@@ -59,6 +43,40 @@ public enum ChildProcess {
             if last.count > keptLines { last.removeFirst() }
             onLine(line)
         }
+        process.waitUntilExit()
+        let status = process.terminationStatus
+        let code = process.terminationReason == .uncaughtSignal ? 128 + status : status
+        return ChildExit(code: code, lastLines: last)
+    }
+
+    /// A process for `command` (its first word looked up on PATH when it has no slash) with this
+    /// process's environment plus `environment`.
+    static func makeProcess(_ command: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        if command[0].contains("/") {
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+        } else {
+            // env looks the launcher (mpirun) up on PATH and execs it: the child keeps env's pid.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = command
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return process
+    }
+
+    /// The file at `path` opened for writing at its end (created when absent), or nil.
+    static func openForAppending(_ path: String) -> FileHandle? {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = FileHandle(forWritingAtPath: path)
+        _ = try? handle?.seekToEnd()
+        return handle
+    }
+
+    /// Reads `reader` to its end, passing each line's bytes (without the newline, the last one
+    /// even without one) to `emit`.
+    static func readLines(from reader: FileHandle, _ emit: (Data) -> Void) {
+        var pending = Data()
         while true {
             let chunk = reader.availableData
             if chunk.isEmpty { break }
@@ -69,9 +87,5 @@ public enum ChildProcess {
             }
         }
         if !pending.isEmpty { emit(pending) }
-        process.waitUntilExit()
-        let status = process.terminationStatus
-        let code = process.terminationReason == .uncaughtSignal ? 128 + status : status
-        return ChildExit(code: code, lastLines: last)
     }
 }

@@ -41,11 +41,13 @@ public struct RunDirectory: Sendable {
     /// A run directory at `path`.
     public init(path: String) { self.path = path }
 
+    /// The files lars-train writes there (LARSTraining's names for them).
+    public var runFiles: RunFiles { RunFiles(directory: path) }
     /// `outcome.json`: present once lars-train ended on its own (finished or diverged).
-    public var outcomePath: String { path + "/outcome.json" }
+    public var outcomePath: String { runFiles.outcome }
     /// The checkpoint lars-train writes after every epoch.
-    public var checkpointPath: String { path + "/checkpoint.safetensors" }
-    /// Everything the study saw the run print, appended over restarts.
+    public var checkpointPath: String { runFiles.checkpoint }
+    /// Everything the study saw the run print, appended over restarts (the study's own file).
     public var logPath: String { path + "/lars-train.log" }
     /// Written by the study when lars-train failed (neither finished nor diverged).
     public var failurePath: String { path + "/failure.json" }
@@ -67,7 +69,7 @@ public struct RunDirectory: Sendable {
 
     /// The rows of `metrics.csv` (empty when there is none yet).
     public func metrics() -> [MetricsRow] {
-        let table = readTable(path + "/metrics.csv")
+        let table = readTable(runFiles.metrics)
         return table.rows.compactMap { row in
             guard let epoch = table.int(row, "epoch"), let step = table.int(row, "step") else { return nil }
             return MetricsRow(
@@ -81,7 +83,7 @@ public struct RunDirectory: Sendable {
 
     /// The rows of `trust_ratios.csv` (empty for optimizers without trust ratios).
     public func trustRatios() -> [TrustRow] {
-        let table = readTable(path + "/trust_ratios.csv")
+        let table = readTable(runFiles.trustRatios)
         return table.rows.compactMap { row in
             guard let step = table.int(row, "step"), let p = table.string(row, "parameter") else { return nil }
             return TrustRow(

@@ -22,16 +22,17 @@ public struct RunMeasurements: Sendable, Equatable {
 
     /// Reads the measurements of the run in `directory` (missing files read as nothing).
     public init(directory: String) {
-        let targetTable = readTable(directory + "/targets.csv")
+        let files = RunFiles(directory: directory)
+        let targetTable = readTable(files.targets)
         targets = targetTable.rows.compactMap { row in
             guard let target = targetTable.double(row, "target") else { return nil }
             return TargetReached(
                 target: target, step: targetTable.int(row, "step"), epoch: targetTable.int(row, "epoch"),
                 accuracy: targetTable.double(row, "validation_accuracy"))
         }
-        let metrics = readTable(directory + "/metrics.csv")
+        let metrics = readTable(files.metrics)
         noiseScale = metrics.rows.compactMap { metrics.double($0, "noise_scale") }.last
-        let steps = readTable(directory + "/steps.csv")
+        let steps = readTable(files.steps)
         for row in steps.rows {
             guard let step = steps.int(row, "step"), let loss = steps.double(row, "loss") else { continue }
             if let peak = peakStepLoss, !peak.loss.isFinite { break }  // a non-finite loss ended the run

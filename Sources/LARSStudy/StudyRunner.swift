@@ -119,42 +119,15 @@ public struct StudyRunner {
     /// more runs of the study's epochs are counted in the time estimate.
     func execute(_ runs: [StudyRun], label: String, laterRuns: Int, written: () throws -> Void) throws {
         let perEpoch = DatasetFacts(name: settings.dataset)!.imagesPerEpoch(validation: settings.validation, limit: settings.trainLimit)
-        var progress = StudyProgress(remainingImages: runs.reduce(laterRuns * settings.epochs * perEpoch) { total, run in
-            let p = plan(run)
-            if p.skip { return total }
-            let done = p.resume == nil ? 0 : (RunDirectory(path: command.directory(of: run)).metrics().last?.epoch ?? 0)
-            return total + max(0, settings.epochs - done) * perEpoch
-        })
+        var progress = StudyProgress(remainingImages: remainingImages(runs, perEpoch: perEpoch) + laterRuns * settings.epochs * perEpoch)
         for (i, run) in runs.enumerated() {
             let p = plan(run)
             say("\(label) \(i + 1)/\(runs.count): \(describe(run))\(p.skip ? p.note : p.resume != nil ? ": resuming from its checkpoint" : " ...")")
-            let files = RunDirectory(path: command.directory(of: run))
             if p.skip {
-                // Finished (or diverged) by its own outcome: a failure record is stale.
-                try? FileManager.default.removeItem(atPath: files.failurePath)
-                if files.outcome() == nil {
-                    let step = files.metrics().last?.step ?? 0
-                    try RunOutcome(state: .finished, epoch: settings.epochs, step: step, reason: "").write(to: files.outcomePath)
-                }
+                try closeSkipped(run)
                 continue
             }
-            try makeDirectories(files.path)
-            try? FileManager.default.removeItem(atPath: files.failurePath)
-            let startEpoch = p.resume == nil ? 0 : (files.metrics().last?.epoch ?? 0)
-            var epochsSeen = 0
-            let exit = try ChildProcess.run(
-                command.arguments(for: run, resume: p.resume), environment: ["LARS_TRAIN_DIE_WITH_PARENT": "1"],
-                logPath: files.logPath
-            ) { line in
-                say(line.isEmpty ? "" : "    " + line)
-                if completedEpoch(inLine: line) != nil {
-                    epochsSeen += 1
-                    progress.add(images: perEpoch)
-                    if let eta = progress.line() { say("  " + eta) }
-                }
-            }
-            progress.drop(images: max(0, settings.epochs - startEpoch - epochsSeen) * perEpoch)
-            try record(exit, of: run, in: files)
+            try train(run, resume: p.resume, perEpoch: perEpoch, progress: &progress)
             if let r = read([run]).first {
                 say("  -> " + summary(r))
                 if settings.tensorBoard { try StudyTensorBoard.writeSession(r) }

@@ -15,6 +15,30 @@ extension LarsTrain {
         c.cropPadding = cropPadding ?? RecipeDefaults.cropPadding(.builtIn(dataset))
         c.dropLast = !keepLast
         c.model = .builtIn(model)
+        setOptimizerAndSchedule(&c)
+        c.batchSize = batchSize
+        c.microBatches = microBatches
+        c.microBatchLimit = microBatchLimit
+        c.validationCount = validationCount
+        c.divergenceFactor = divergenceFactor
+        c.syncBatchNorm = syncBatchNorm
+        c.epochs = epochs ?? RecipeDefaults.epochs
+        c.labelSmoothing = labelSmoothing
+        c.seed = seed
+        c.threads = resolvedThreads
+        c.replicas = replicas
+        c.backend = backend
+        c.convolutionEngine = convolutionEngine
+        c.oneDNNNormalizationAndPooling = oneDNNNormalizationAndPooling
+        c.evalEvery = evalEvery
+        c.outputDirectory = outputDirectory
+        c.tensorBoard = tensorBoard
+        return c
+    }
+
+    /// The optimizer, its variants and the learning-rate schedule from the flags, with the
+    /// recipe's defaults where a flag is unset.
+    func setOptimizerAndSchedule(_ c: inout TrainingConfiguration) {
         c.optimizer = optimizer
         c.learningRate = learningRate ?? Float(RecipeDefaults.learningRate(optimizer))
         c.scaleLearningRate = scaleLearningRate
@@ -34,23 +58,5 @@ extension LarsTrain {
         c.minLearningRate = minLearningRate
         c.decayEpochs = decayEpochs
         c.decayRate = decayRate
-        c.batchSize = batchSize
-        c.microBatches = microBatches
-        c.microBatchLimit = microBatchLimit
-        c.validationCount = validationCount
-        c.divergenceFactor = divergenceFactor
-        c.syncBatchNorm = syncBatchNorm
-        c.epochs = epochs ?? RecipeDefaults.epochs
-        c.labelSmoothing = labelSmoothing
-        c.seed = seed
-        c.threads = resolvedThreads
-        c.replicas = replicas
-        c.backend = backend
-        c.convolutionEngine = convolutionEngine
-        c.oneDNNNormalizationAndPooling = oneDNNNormalizationAndPooling
-        c.evalEvery = evalEvery
-        c.outputDirectory = outputDirectory
-        c.tensorBoard = tensorBoard
-        return c
     }
 }

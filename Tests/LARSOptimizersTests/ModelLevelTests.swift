@@ -76,6 +76,8 @@ import Testing
         #expect(lars.state().tensors.values.map(\.scalars).sorted { $0.count < $1.count }.count == a.count)
     }
 
+    /// Four micro-batches of two, each loss gradient scaled by the accumulator, leave the
+    /// gradient of one batch of eight (a model without BatchNorm), and LARS takes the same step.
     @Test func gradientAccumulationEqualsOneLargeBatch() throws {
         func model() -> Sequential {
             var generator = SeededGenerator(seed: 3)
@@ -87,23 +89,26 @@ import Testing
         }
         var generator = SeededGenerator(seed: 11)
         let inputs = Tensor(normal: [8, 5], generator: &generator)
-        let targets = Tensor(normal: [8, 3], generator: &generator)
+        let labels = [0, 2, 1, 1, 0, 2, 2, 1]
         let context = ExecutionContext()
 
-        /// Backward of the mean squared error 0.5 * mean over rows of ‖y - t‖².
-        func backward(_ net: Sequential, _ range: Range<Int>) {
-            let y = net.forward(inputs.batch(range), context: context)
-            _ = net.backward((y - targets.batch(range)) * (1 / Float(range.count)), context: context)
+        /// The mean cross-entropy's gradient of rows `range`, as the caller's loop computes it.
+        func lossGradient(_ net: Sequential, _ range: Range<Int>) -> Tensor {
+            let logits = net.forward(inputs.batch(range), context: context)
+            return softmaxCrossEntropy(logits: logits, labels: Array(labels[range])).gradient
         }
 
         let big = model()
-        backward(big, 0..<8)
+        _ = big.backward(lossGradient(big, 0..<8), context: context)
         let small = model()
         var accumulator = GradientAccumulator(microBatchesPerStep: 4)
         var ready: [Bool] = []
         for k in 0..<4 {
-            backward(small, (2 * k)..<(2 * k + 2))
-            ready.append(accumulator.microBatchFinished(small.namedParameters, context: context))
+            var dy = lossGradient(small, (2 * k)..<(2 * k + 2))
+            let scale = accumulator.scale(lossGradient: &dy)
+            #expect(scale == 0.25)
+            _ = small.backward(dy, context: context)
+            ready.append(accumulator.microBatchFinished())
         }
         #expect(ready == [false, false, false, true])
         #expect(accumulator.pending == 0)
@@ -118,5 +123,20 @@ import Testing
         for (x, y) in zip(big.namedParameters, small.namedParameters) {
             #expect(maxRelativeError(x.parameter.value.scalars, y.parameter.value.scalars, floor: 1e-4) < 1e-5, "\(x.name)")
         }
+    }
+
+    /// A process's share of a micro-batch weighs by its images over the micro-batch's, over k;
+    /// the loss gradient is scaled element by element, and `reset` forgets a started step.
+    @Test func theLossGradientScaleIsTheShareOfTheStep() {
+        var accumulator = GradientAccumulator(microBatchesPerStep: 2)
+        #expect(accumulator.lossGradientScale(images: 3, of: 8) == Float(3) / 8 / 2)
+        #expect(accumulator.lossGradientScale(images: 0, of: 0) == 0)
+        var dy = Tensor(shape: [2, 2], scalars: [1, -2, 4, 8])
+        let scale = accumulator.scale(lossGradient: &dy, images: 4, of: 8)
+        #expect(scale == 0.25 && dy.scalars == [0.25, -0.5, 1, 2])
+        var finished = [accumulator.microBatchFinished()]
+        accumulator.reset()
+        finished += [accumulator.microBatchFinished(), accumulator.microBatchFinished()]
+        #expect(finished == [false, false, true])
     }
 }

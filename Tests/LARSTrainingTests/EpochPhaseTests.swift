@@ -29,8 +29,7 @@ import Testing
         clock.mark(.data)
         clock.mark(.optimizer)
         usleep(2_000)
-        clock.mark(.forwardBackward)
-        clock.move(0.001, from: .forwardBackward, to: .reduction)
+        clock.markPass(replicaSumSeconds: 0.001)
         let times = clock.times
         #expect(times[.data] >= 0.002)
         #expect(times[.forwardBackward] >= 0.001)

@@ -32,19 +32,55 @@ import LARSTestSupport
     @Test func aCallersDataIsNamedAfterItselfInTheReportAndTheCheckpoint() throws {
         let t = try trainer(userConfiguration(temporaryDirectory("care-name")))
         try t.run()
-        #expect(t.configuration.dataset == "synthetic-31")
+        #expect(t.plan.dataName == "synthetic-31")
+        #expect(t.configuration.dataset == nil)  // the request is not patched
         let report = try String(contentsOfFile: t.files.report, encoding: .utf8)
         #expect(report.contains("<td>data set</td><td>synthetic-31 ("), "\(report.prefix(800))")
         #expect(!report.contains("fashion-mnist"))
-        #expect(try Trainer.savedConfiguration(at: t.files.checkpoint).dataset == "synthetic-31")
+        #expect(try Trainer.savedPlan(at: t.files.checkpoint).dataName == "synthetic-31")
+        #expect(try Trainer.savedConfiguration(at: t.files.checkpoint).dataset == nil)
         // A loader's name names its data set, not the split.
         let named = ImageDataset(name: "cifar10/train[:64]", images: [UInt8](repeating: 0, count: 64), labels: [0, 1, 0, 1], channels: 1, height: 4, width: 4, classCount: 2)
         #expect(TrainingConfiguration.dataName(of: named) == "cifar10")
     }
 
+    /// Checkpoints written before plans held the data kept its resolved name and augmentation
+    /// in the configuration: they resume in a run that asks for neither, and other data is
+    /// still refused.
+    @Test func aCheckpointWhoseConfigurationHeldTheResolvedDataResumes() throws {
+        let directory = temporaryDirectory("care-old-data")
+        let writer = try trainer(userConfiguration(directory, epochs: 2))
+        try writer.trainEpoch()
+        func rewritten(dataset: String) throws -> String {
+            let file = try SafeTensors.read(writer.files.checkpoint)
+            var metadata = file.metadata
+            var configuration = try JSONSerialization.jsonObject(with: Data(metadata["configuration"]!.utf8)) as! [String: Any]
+            (configuration["dataset"], configuration["randomCrop"], configuration["horizontalFlip"]) = (dataset, false, false)
+            var plan = try JSONSerialization.jsonObject(with: Data(metadata["plan"]!.utf8)) as! [String: Any]
+            #expect(plan["dataName"] as? String == "synthetic-31" && plan["augmentation"] != nil)
+            (plan["dataName"], plan["augmentation"]) = (nil, nil)
+            metadata["configuration"] = String(decoding: try JSONSerialization.data(withJSONObject: configuration), as: UTF8.self)
+            metadata["plan"] = String(decoding: try JSONSerialization.data(withJSONObject: plan), as: UTF8.self)
+            let path = directory + "/old-\(dataset).safetensors"
+            try SafeTensors.write(file.names.map { ($0, file.tensors[$0]!) }, metadata: metadata, to: path)
+            return path
+        }
+        let old = try rewritten(dataset: "synthetic-31")
+        #expect(try Trainer.savedPlan(at: old).dataName == "synthetic-31")
+        #expect(try Trainer.savedPlan(at: old).augmentation == Augmentation.none)
+        let resumed = try trainer(userConfiguration(directory, epochs: 2))
+        try resumed.loadCheckpoint(from: old)
+        #expect(resumed.completedEpochs == 1)
+        let other = try rewritten(dataset: "cifar10")
+        #expect { try trainer(userConfiguration(directory, epochs: 2)).loadCheckpoint(from: other) } throws: {
+            "\($0)".contains("dataset was cifar10, now synthetic-31")
+        }
+    }
+
     @Test func aCallersDataIsNotAugmentedByDefaultAndKnownDataGetsItsStandard() throws {
         let t = try trainer(userConfiguration(temporaryDirectory("care-augment")))
-        #expect(t.configuration.randomCrop == false && t.configuration.horizontalFlip == false)
+        #expect(t.plan.augmentation == Augmentation.none)
+        #expect(t.configuration.randomCrop == nil && t.configuration.horizontalFlip == nil)
         #expect(t.trainLoader.options.augmentation.isIdentity)
         let c = TrainingConfiguration()
         #expect(c.augmentation(forDataset: "folder") == .none)

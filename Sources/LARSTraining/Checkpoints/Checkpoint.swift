@@ -52,7 +52,32 @@ extension Trainer {
     public func loadCheckpoint(from path: String) throws {
         let file = try SafeTensors.read(path)
         let saved = try CheckpointMetadata.parse(file.metadata, path: path)
-        let differences = Self.differences(saved.configuration.trajectoryFingerprint, configuration.trajectoryFingerprint)
+        try checkSameTrajectory(saved, path: path)
+        try checkResumeConsistency(saved, path: path)
+        let state = try checkedState(in: file, saved, path: path)
+        do {
+            try optimizer.restore(OptimizerState(tensors: state.optimizer, scalars: saved.optimizerScalars))
+        } catch {
+            throw TrainingError.checkpointMismatch(path: path, problem: "optimizer state: \(error)")
+        }
+        for (p, v) in zip(parameters, state.parameters) { p.parameter.value = v }
+        for (b, v) in zip(model.namedBuffers, state.buffers) { b.buffer.value = v }
+        generator = SeededGenerator(state: saved.generatorWords)
+        completedEpochs = saved.epoch
+        bestScore = saved.bestScore
+        resumed = (path, saved.epoch)
+    }
+
+    /// Refuses a checkpoint written with settings that change the trajectory (configurations
+    /// compared with their data named as each plan resolved it), another micro-batch split, or
+    /// more epochs than this run has.
+    func checkSameTrajectory(_ saved: CheckpointMetadata, path: String) throws {
+        func compared(_ c: TrainingConfiguration, _ plan: TrainingPlan) -> TrainingConfiguration {
+            var named = c
+            named.dataset = c.dataset ?? plan.dataName
+            return named.trajectoryFingerprint
+        }
+        let differences = Self.differences(compared(saved.configuration, saved.plan), compared(configuration, plan))
             + plan.trajectoryDifferences(from: saved.plan)
         guard differences.isEmpty else {
             throw TrainingError.checkpointMismatch(
@@ -61,11 +86,14 @@ extension Trainer {
         guard saved.epoch <= configuration.epochs else {
             throw TrainingError.invalidFile(path: path, problem: "epoch '\(saved.epoch)' is not an epoch of this run")
         }
-        try checkResumeConsistency(saved, path: path)
-        let words = saved.generatorWords
-        let scalars = saved.optimizerScalars
+    }
 
-        // Check everything before changing anything.
+    /// The checkpoint's parameter, buffer and optimizer tensors, all checked before anything is
+    /// changed: present, of the model's shapes, finite, matching the recorded hash, and none
+    /// that is not the model's.
+    func checkedState(
+        in file: SafeTensorsFile, _ saved: CheckpointMetadata, path: String
+    ) throws -> (parameters: [Tensor], buffers: [Tensor], optimizer: [String: Tensor]) {
         func value(_ name: String, shape: [Int]) throws -> Tensor {
             guard let t = file.tensors[name] else {
                 throw TrainingError.checkpointMismatch(path: path, problem: "it has no tensor '\(name)'")
@@ -98,17 +126,7 @@ extension Trainer {
         if let stray = file.tensors.keys.sorted().first(where: { !$0.hasPrefix("optimizer/") && !known.contains($0) }) {
             throw TrainingError.checkpointMismatch(path: path, problem: "tensor '\(stray)' is not part of the model")
         }
-        do {
-            try optimizer.restore(OptimizerState(tensors: optimizerTensors, scalars: scalars))
-        } catch {
-            throw TrainingError.checkpointMismatch(path: path, problem: "optimizer state: \(error)")
-        }
-        for (p, v) in zip(parameters, parameterValues) { p.parameter.value = v }
-        for (b, v) in zip(buffers, bufferValues) { b.buffer.value = v }
-        generator = SeededGenerator(state: words)
-        completedEpochs = saved.epoch
-        bestScore = saved.bestScore
-        resumed = (path, saved.epoch)
+        return (parameterValues, bufferValues, optimizerTensors)
     }
 
     /// The configuration a checkpoint was written with, read from its metadata. (Checkpoints

@@ -7,7 +7,9 @@ struct CheckpointMetadata {
     /// The configuration of the run that wrote the checkpoint.
     var configuration: TrainingConfiguration
     /// Its plan; for a checkpoint written before plans were stored, recomputed from its
-    /// configuration, which then held the resolved micro-batch count (`TrainingPlan(recordedIn:)`).
+    /// configuration, which then held the resolved micro-batch count (`TrainingPlan(recordedIn:)`),
+    /// and for one written before plans held the data, its data name and augmentation taken
+    /// from its configuration, which then held them resolved.
     var plan: TrainingPlan
     /// Completed epochs (not negative; the caller checks it against its own run).
     var epoch: Int
@@ -42,32 +44,9 @@ struct CheckpointMetadata {
     /// - Throws: `TrainingError.invalidFile` for a missing entry, a wrong format, or an entry
     ///   that does not parse (configuration, epoch, generator, optimizer scalars).
     static func parse(_ metadata: [String: String], path: String) throws -> CheckpointMetadata {
-        func required(_ key: String) throws -> String {
-            guard let value = metadata[key] else {
-                throw TrainingError.invalidFile(path: path, problem: "metadata has no '\(key)' entry; not a swift-lars checkpoint")
-            }
-            return value
-        }
-        let format = try required("format")
-        let isCurrent = format == Trainer.checkpointFormat
-        guard isCurrent || olderFormats.contains(format) else {
-            throw TrainingError.invalidFile(path: path, problem: "format '\(format)', expected '\(Trainer.checkpointFormat)'")
-        }
-        if isCurrent, let missing = integrityEntries.first(where: { metadata[$0] == nil }) {
-            throw TrainingError.invalidFile(
-                path: path, problem: "metadata has no '\(missing)' entry, which every \(format) checkpoint holds: the file was edited or damaged")
-        }
-        let configurationText = try required("configuration")
-        let configuration: TrainingConfiguration
-        do {
-            // Fields added since the checkpoint was written take today's defaults.
-            configuration = try Trainer.decodeConfiguration(
-                configurationText, path: path, requiredFields: isCurrent ? identityFields : [])
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(jsonProblem(error))")
-        }
+        func required(_ key: String) throws -> String { try requiredEntry(key, in: metadata, path: path) }
+        let format = try checkedFormat(metadata, path: path)
+        let configuration = try Self.configuration(in: metadata, isCurrent: format == Trainer.checkpointFormat, path: path)
         let epochText = try required("epoch")
         guard let epoch = Int(epochText), epoch >= 0 else {
             throw TrainingError.invalidFile(path: path, problem: "epoch '\(epochText)' is not an epoch count")
@@ -78,12 +57,7 @@ struct CheckpointMetadata {
             throw TrainingError.invalidFile(path: path, problem: "generator state '\(generatorText)' is not four words")
         }
         let scalars = try decode([String: Double].self, try required("optimizer_scalars"), key: "optimizer_scalars", path: path)
-        let plan = try metadata["plan"].map { try decode(TrainingPlan.self, $0, key: "plan", path: path) }
-            ?? TrainingPlan(recordedIn: configuration)
-        guard plan.microBatches >= 1, plan.processes >= 1, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
-            throw TrainingError.invalidFile(
-                path: path, problem: "plan: \(plan.microBatches) micro-batches of \(plan.microBatchSize) images do not make batch \(configuration.batchSize)")
-        }
+        let plan = try Self.plan(in: metadata, configuration: configuration, path: path)
         var parsed = CheckpointMetadata(
             configuration: configuration, plan: plan, epoch: epoch, generatorWords: words, optimizerScalars: scalars, format: format)
         if let text = metadata["step"] {
@@ -102,6 +76,59 @@ struct CheckpointMetadata {
         parsed.dataFingerprint = metadata["data"]
         parsed.tensorsHash = metadata["tensors_hash"]
         return parsed
+    }
+
+    /// The entry `key`, which every swift-lars checkpoint holds.
+    private static func requiredEntry(_ key: String, in metadata: [String: String], path: String) throws -> String {
+        guard let value = metadata[key] else {
+            throw TrainingError.invalidFile(path: path, problem: "metadata has no '\(key)' entry; not a swift-lars checkpoint")
+        }
+        return value
+    }
+
+    /// The format version, one this version reads; a current-format file must hold every
+    /// integrity entry.
+    private static func checkedFormat(_ metadata: [String: String], path: String) throws -> String {
+        let format = try requiredEntry("format", in: metadata, path: path)
+        let isCurrent = format == Trainer.checkpointFormat
+        guard isCurrent || olderFormats.contains(format) else {
+            throw TrainingError.invalidFile(path: path, problem: "format '\(format)', expected '\(Trainer.checkpointFormat)'")
+        }
+        if isCurrent, let missing = integrityEntries.first(where: { metadata[$0] == nil }) {
+            throw TrainingError.invalidFile(
+                path: path, problem: "metadata has no '\(missing)' entry, which every \(format) checkpoint holds: the file was edited or damaged")
+        }
+        return format
+    }
+
+    /// The run's configuration; fields added since the checkpoint was written take today's
+    /// defaults, except the identity fields in a current-format file.
+    private static func configuration(in metadata: [String: String], isCurrent: Bool, path: String) throws -> TrainingConfiguration {
+        let text = try requiredEntry("configuration", in: metadata, path: path)
+        do {
+            return try Trainer.decodeConfiguration(text, path: path, requiredFields: isCurrent ? identityFields : [])
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError.invalidFile(path: path, problem: "configuration metadata is not valid: \(jsonProblem(error))")
+        }
+    }
+
+    /// The run's plan, completed for older checkpoints (see `plan`), and checked to cut
+    /// `configuration`'s batch.
+    private static func plan(in metadata: [String: String], configuration: TrainingConfiguration, path: String) throws -> TrainingPlan {
+        var plan = try metadata["plan"].map { try decode(TrainingPlan.self, $0, key: "plan", path: path) }
+            ?? TrainingPlan(recordedIn: configuration)
+        if plan.dataName == nil, let name = configuration.dataset {
+            // Written before plans held the data: the configuration held the resolved name.
+            plan.dataName = name
+            plan.augmentation = configuration.augmentation(forDataset: name.rawValue)
+        }
+        guard plan.microBatches >= 1, plan.processes >= 1, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
+            throw TrainingError.invalidFile(
+                path: path, problem: "plan: \(plan.microBatches) micro-batches of \(plan.microBatchSize) images do not make batch \(configuration.batchSize)")
+        }
+        return plan
     }
 
     /// The JSON `text` of metadata entry `key` decoded as `type`.

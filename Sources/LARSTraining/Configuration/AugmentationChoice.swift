@@ -1,5 +1,6 @@
-/// Which data a run names and which augmentation it trains with: chosen here, once, for the
-/// `Trainer` and everything that reads its configuration.
+/// Which data a run names and which augmentation it trains with: chosen here, once, and
+/// recorded in the run's `TrainingPlan` (`dataName`, `augmentation`), not in the configuration,
+/// which keeps what was asked for.
 ///
 /// Augmentation is chosen per data kind, explicitly: a field left `nil` takes the kind's
 /// standard (`DatasetKind.standardAugmentation`), and data the library does not know (a
@@ -27,24 +28,26 @@ extension TrainingConfiguration {
         return Augmentation(randomCrop: crop, padding: padding, horizontalFlip: horizontalFlip ?? standard.horizontalFlip)
     }
 
-    /// This configuration with the data's name and the augmentation made explicit: `dataset`
-    /// from `data` when `nil`, and `randomCrop` and `horizontalFlip` as `augmentation(forDataset:)`
-    /// chooses them. A `Trainer` keeps (and checkpoints record) the resolved values.
-    /// - Parameter data: the training images; its `name` up to the first `/` names the data.
-    public func resolvingData(_ data: ImageDataset) -> TrainingConfiguration {
-        var resolved = self
-        let name = dataset ?? DatasetName(rawValue: Self.dataName(of: data))
-        let augmentation = augmentation(forDataset: name.rawValue)
-        resolved.dataset = name
-        resolved.randomCrop = augmentation.randomCrop
-        resolved.horizontalFlip = augmentation.horizontalFlip
-        return resolved
-    }
-
     /// The name of the data a data set comes from: `"fashion-mnist"` for
     /// `"fashion-mnist/train[:1000]"`, the whole name when it has no `/`, `"data"` when empty.
     public static func dataName(of data: ImageDataset) -> String {
         let name = data.name.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
         return name.isEmpty ? "data" : name
+    }
+}
+
+extension TrainingPlan {
+    /// This plan with the data resolved: `dataName` is `configuration.dataset`, or named after
+    /// `data` (`TrainingConfiguration.dataName(of:)`) when that is `nil`, and `augmentation`
+    /// is what `configuration.augmentation(forDataset:)` chooses for that name.
+    /// - Parameters:
+    ///   - data: the training images (before the validation split is held out).
+    ///   - configuration: the run's configuration.
+    public func resolvingData(_ data: ImageDataset, for configuration: TrainingConfiguration) -> TrainingPlan {
+        var resolved = self
+        let name = configuration.dataset ?? DatasetName(rawValue: TrainingConfiguration.dataName(of: data))
+        resolved.dataName = name
+        resolved.augmentation = configuration.augmentation(forDataset: name.rawValue)
+        return resolved
     }
 }

@@ -1,13 +1,14 @@
 /// Everything that defines a training run, as asked for: data, model, optimizer and its
 /// variants, schedule, batch sizes, seed and where to write. `lars-train` fills it from its
 /// flags; the trainer saves it in every checkpoint and compares it on resume. What a run makes
-/// of it on its processes (micro-batch count, engine, threads per replica, the scaled rate) is
-/// its `TrainingPlan`, resolved once and never written back here.
+/// of it on its processes and data (micro-batch count, engine, threads per replica, the scaled
+/// rate, the data's name and augmentation) is its `TrainingPlan`, resolved once and never
+/// written back here.
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     // Data
     /// The data set: one the loaders know (`DatasetKind`), or any name for a caller's own data.
     /// `nil`: a `Trainer` names it after its training data (`ImageDataset.name` up to the first
-    /// `/`), and records that name in its configuration, report and checkpoints.
+    /// `/`), and records that name in its plan (`TrainingPlan.dataName`), report and checkpoints.
     public var dataset: DatasetName?
     /// Directory holding the data set files; `nil` for the data set's standard location.
     public var dataDirectory: String?

@@ -2,7 +2,8 @@
 /// into micro-batches, the replicas and their threads, the convolution engine and the peak rate
 /// after the linear scaling rule. Resolved once (`init(resolving:processes:resuming:)`), printed
 /// in the run header, stored in every checkpoint beside the configuration, and compared on
-/// resume; the configuration keeps what the user asked for.
+/// resume; the configuration keeps what the user asked for. The `Trainer` adds what it resolves
+/// from the data: its name and augmentation.
 ///
 /// A step's micro-batches each run one forward/backward pass, their gradients summed before the
 /// single optimizer step (Caffe's `iter_size`, which the LARS paper used for its 16K and 32K
@@ -26,6 +27,12 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
     public var oneDNNNormalizationAndPooling: Bool
     /// The learning rate at the top of the schedule, after the linear scaling rule.
     public var peakLearningRate: Float
+    /// The data's name: `TrainingConfiguration.dataset`, or the training set's name when that
+    /// is `nil` (`resolvingData(_:for:)`, which the `Trainer` applies). `nil` in a plan
+    /// resolved before the data was read.
+    public var dataName: DatasetName?
+    /// The augmentation the run trains with, resolved with `dataName`; `nil` as it is.
+    public var augmentation: Augmentation?
 
     /// Images per micro-batch on one process (shared among its replicas).
     public var microBatchSizePerProcess: Int { microBatchSize / processes }

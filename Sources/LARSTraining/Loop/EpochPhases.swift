@@ -91,9 +91,16 @@ public struct EpochPhaseTimes: Sendable, Equatable {
 struct PhaseClock {
     private(set) var times = EpochPhaseTimes()
     private var last: Double
+    /// The replicas' running total of gradient-sum seconds (`DataParallel.gradientSumSeconds`)
+    /// at the end of the previous pass.
+    private var replicaSumSeconds: Double
 
-    /// Starts timing now.
-    init() { last = monotonicSeconds() }
+    /// Starts timing now; `replicaSumSeconds` is the replicas' running total so far (0 without
+    /// replicas).
+    init(replicaSumSeconds: Double = 0) {
+        last = monotonicSeconds()
+        self.replicaSumSeconds = replicaSumSeconds
+    }
 
     /// Charges the time since the previous mark to `phase`.
     @inline(__always)
@@ -101,6 +108,15 @@ struct PhaseClock {
         let now = monotonicSeconds()
         times[phase] += now - last
         last = now
+    }
+
+    /// After a forward/backward pass: charges the time since the previous mark to it, less the
+    /// time the replicas spent summing their gradients during it, which goes to reduction.
+    /// - Parameter total: the replicas' running total of gradient-sum seconds now.
+    mutating func markPass(replicaSumSeconds total: Double) {
+        mark(.forwardBackward)
+        move(total - replicaSumSeconds, from: .forwardBackward, to: .reduction)
+        replicaSumSeconds = total
     }
 
     /// Moves `seconds` already charged to `from` over to `to` (time a layer measured itself).

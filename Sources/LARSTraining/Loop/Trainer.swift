@@ -95,6 +95,8 @@ public final class Trainer {
     var stepwise = StepwiseValidationState()
     /// Measures each step's micro-batch gradients; `nil` when a step is one pass on one process.
     var noiseProbe: NoiseScaleProbe?
+    /// The current epoch's phase times (`EpochMetrics.phases`).
+    var phases = PhaseClock()
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainLoader, plan) }
@@ -105,32 +107,6 @@ public final class Trainer {
     /// Optimizer steps in an epoch of `loader`'s micro-batches, at least one.
     static func stepsPerEpoch(_ loader: BatchLoader, _ plan: TrainingPlan) -> Int {
         max(1, loader.batchesPerEpoch / plan.microBatches)
-    }
-
-    /// Sets up a run of the built-in model `configuration.model` (`ModelFactory`): see
-    /// `init(configuration:model:trainSet:testSet:group:)`.
-    /// - Parameters:
-    ///   - configuration: the run's settings; `model` names a built-in model (`ModelKind`).
-    ///   - trainSet: the training images (square), of which the validation split is held out.
-    ///   - testSet: the held-out images the run evaluates, of the same size.
-    ///   - group: the processes of the run; one process unless under MPI.
-    ///   - plan: the run's plan when the caller resolved it first; `nil`: resolved here.
-    /// - Throws: `TrainingError.invalidConfiguration` for images that are not square, and as the
-    ///   designated initializer does.
-    public convenience init(
-        configuration: TrainingConfiguration, trainSet: ImageDataset, testSet: ImageDataset,
-        group: any ProcessGroup = SingleProcessGroup(), plan: TrainingPlan? = nil
-    ) throws {
-        guard trainSet.height == trainSet.width else {
-            throw TrainingError.invalidConfiguration("the built-in models take square images, got \(trainSet.height)x\(trainSet.width)")
-        }
-        try self.init(
-            configuration: configuration,
-            model: { generator in
-                try ModelFactory.make(
-                    configuration, channels: trainSet.channels, imageSize: trainSet.height, classes: trainSet.classCount,
-                    generator: &generator)
-            }, trainSet: trainSet, testSet: testSet, group: group, plan: plan)
     }
 
     /// Sets up a run of any model: cuts steps into micro-batches, holds out the validation
@@ -169,62 +145,26 @@ public final class Trainer {
         trainSet fullTrainSet: ImageDataset, testSet: ImageDataset, group: any ProcessGroup = SingleProcessGroup(),
         plan: TrainingPlan? = nil
     ) throws {
-        let plan = try plan ?? TrainingPlan(resolving: configuration, processes: group.size)
-        guard plan.processes == group.size, plan.microBatches * plan.microBatchSize == configuration.batchSize else {
-            throw TrainingError.invalidConfiguration(
-                "the plan (\(plan.microBatches) x \(plan.microBatchSize) images on \(plan.processes) process(es)) is not one of batch \(configuration.batchSize) on \(group.size)")
-        }
-        let configuration = configuration.resolvingData(fullTrainSet)
-        let (trainSet, validationSet) = try fullTrainSet.holdingOut(last: configuration.validationCount)
-        guard trainSet.channels == testSet.channels, trainSet.height == testSet.height, trainSet.width == testSet.width else {
-            throw TrainingError.invalidConfiguration(
-                "training images are \(trainSet.channels)x\(trainSet.height)x\(trainSet.width), test images \(testSet.channels)x\(testSet.height)x\(testSet.width)")
-        }
+        let plan = try Self.checkedPlan(plan, configuration, group: group).resolvingData(fullTrainSet, for: configuration)
+        let (trainSet, validationSet) = try Self.splitData(fullTrainSet, testSet: testSet, configuration)
+        (self.trainSet, self.validationSet) = (trainSet, validationSet)
         self.configuration = configuration
         self.plan = plan
         if BLASRuntime.threads != plan.threadsPerReplica { BLASRuntime.setThreads(plan.threadsPerReplica) }
         self.group = group
-        self.trainSet = trainSet
-        self.validationSet = validationSet
         self.testSet = testSet
         self.files = RunFiles(directory: configuration.outputDirectory)
-        self.context = ExecutionContext(
-            backend: ModelFactory.backend(configuration.backend, threads: plan.threadsPerReplica), isTraining: true,
-            threads: configuration.threads, convolutionEngine: plan.convolutionEngine,
-            oneDNNNormalizationAndPooling: plan.oneDNNNormalizationAndPooling)
+        self.context = Self.makeContext(configuration, plan)
 
         try Self.checkClasses(trainSet)
         let limit = configuration.trainLimit.map { min($0, trainSet.count) } ?? trainSet.count
         normalization = Normalization(computedFrom: trainSet, limit: limit)
-        let augmentation = configuration.augmentation(forDataset: configuration.dataset?.rawValue ?? "")
-        trainLoader = BatchLoader(
-            dataset: trainSet,
-            options: BatchOptions(
-                batchSize: plan.microBatchSize, shuffle: true, seed: configuration.seed,
-                dropLast: configuration.dropLast, augmentation: augmentation, normalization: normalization,
-                limit: configuration.trainLimit, rank: group.rank, worldSize: group.size, prefetch: true,
-                threads: 1))
-        guard trainLoader.batchesPerEpoch >= plan.microBatches else {
-            throw TrainingError.invalidConfiguration(
-                "an epoch of \(trainLoader.sampleCount) images holds fewer than one step of \(configuration.batchSize) images")
-        }
+        trainLoader = try Self.makeLoader(trainSet, configuration, plan, normalization: normalization, group: group)
         // Only after the cheap checks of the data: the estimate builds a model.
         memoryEstimate = try Self.estimateMemory(plan, trainSet: trainSet, context: context, makeModel: makeModel)
 
         generator = SeededGenerator(seed: configuration.seed)
-        let initialGenerator = generator
-        model = try makeModel(&generator)
-        parameterStore = model.bindParameters()  // the built-in models are bound already
-        if plan.replicas > 1 {
-            var replicas: [any Layer] = [model]
-            for _ in 1..<plan.replicas {
-                var replicaGenerator = initialGenerator
-                replicas.append(try makeModel(&replicaGenerator))
-            }
-            network = DataParallel(replicas: replicas)
-        } else {
-            network = model
-        }
+        (model, parameterStore, network) = try Self.makeNetwork(plan, makeModel, generator: &generator)
         parameters = model.namedParameters
         if configuration.syncBatchNorm && group.size > 1 {
             network.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))

@@ -27,3 +27,13 @@ extension Trainer {
         try group.allReduceSum(parameterStore.gradientBuffer)
     }
 }
+
+extension Trainer {
+    /// `values` summed element-wise over the ranks (one all-reduce; `values` itself on one
+    /// process).
+    func sumOverProcesses(_ values: [Double]) throws -> [Double] {
+        var sums = values
+        try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+        return sums
+    }
+}

@@ -72,8 +72,8 @@ extension Trainer {
         return lines
     }
 
-    /// The data's name as the run records it (`configuration.dataset`, resolved from the data).
-    var dataName: String { configuration.dataset?.rawValue ?? TrainingConfiguration.dataName(of: trainSet) }
+    /// The data's name as the run records it (`plan.dataName`, resolved from the data).
+    var dataName: String { plan.dataName?.rawValue ?? TrainingConfiguration.dataName(of: trainSet) }
 
     /// Whether the model has a convolution, so that the engine running them is worth naming.
     var hasConvolutions: Bool {

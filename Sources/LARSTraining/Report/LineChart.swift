@@ -66,65 +66,61 @@ public struct LineChart {
 
     /// The chart as an `<svg>` element.
     public func svg() -> String {
-        let left = 64.0, right = 150.0, top = 34.0, bottom = categories == nil ? 44.0 : 100.0
-        let plotW = width - left - right, plotH = height - top - bottom
-        let transformY: (Double) -> Double = { logarithmicY ? log10Safe($0) : $0 }
-        let transformX: (Double) -> Double = { logarithmicX ? log2(max($0, .leastNormalMagnitude)) : $0 }
-        let isDrawable: ((x: Double, y: Double)) -> Bool = {
-            $0.x.isFinite && $0.y.isFinite && (!logarithmicY || $0.y > 0) && (!logarithmicX || $0.x > 0)
-        }
-        let valid = series.flatMap(\.points).filter(isDrawable)
+        let frame = ChartFrame(self)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" "
         out += "viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(fmt(left))\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(escapeXML(title))</text>\n"
+        out += "<text x=\"\(fmt(frame.left))\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(escapeXML(title))</text>\n"
+        let valid = series.flatMap(\.points).filter(frame.isDrawable)
         guard !valid.isEmpty else {
-            out += "<text x=\"\(fmt(left + 10))\" y=\"\(fmt(top + plotH / 2))\" fill=\"#888\">no data yet</text>\n</svg>"
+            out += "<text x=\"\(fmt(frame.left + 10))\" y=\"\(fmt(frame.top + frame.plotH / 2))\" fill=\"#888\">no data yet</text>\n</svg>"
             return out
         }
-        var xs = (valid.map { transformX($0.x) }.min()!, valid.map { transformX($0.x) }.max()!)
-        let yValues = valid.map { transformY($0.y) } + yAxisIncludes.map(transformY).filter(\.isFinite)
-        var ys = (yValues.min()!, yValues.max()!)
-        if ys.0 < ys.1 { ys.1 += yHeadroom * (ys.1 - ys.0) }
-        if categories != nil { xs = (0.5, Double(max(categories!.count, 1)) + 0.5) }
-        if xs.0 == xs.1 { xs = (xs.0 - 0.5, xs.1 + 0.5) }
-        if ys.0 == ys.1 { ys = (ys.0 - (logarithmicY ? 0.5 : max(abs(ys.0) * 0.1, 0.5)), ys.1 + (logarithmicY ? 0.5 : max(abs(ys.1) * 0.1, 0.5))) }
-        let xTicks = categories.map { names in names.indices.map { Double($0 + 1) } }
-            ?? (logarithmicX ? powerOfTwoTicks(xs.0, xs.1) : niceTicks(xs.0, xs.1))
-        let yTicks = logarithmicY ? decadeTicks(ys.0, ys.1) : niceTicks(ys.0, ys.1)
-        let px: (Double) -> Double = { left + (transformX($0) - xs.0) / (xs.1 - xs.0) * plotW }
-        let py: (Double) -> Double = { top + plotH - ($0 - ys.0) / (ys.1 - ys.0) * plotH }
+        let scales = ChartScales(frame, valid: valid, chart: self)
+        out += axesSVG(frame, scales) + linesSVG(frame, scales) + "</svg>"
+        return out
+    }
 
-        out += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
-        for t in xTicks where t >= xs.0 && t <= xs.1 {
+    /// The plot's border, grid, tick labels, failure marks and axis labels.
+    private func axesSVG(_ frame: ChartFrame, _ scales: ChartScales) -> String {
+        let (left, top, plotW, plotH) = (frame.left, frame.top, frame.plotW, frame.plotH)
+        var out = "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
+        for t in scales.xTicks where t >= scales.xs.0 && t <= scales.xs.1 {
             // Ticks are in axis space (log2 of the value on a logarithmic axis).
             let value = logarithmicX ? pow(2, t) : t
-            out += "<line x1=\"\(fmt(px(value)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(px(value)))\" y2=\"\(fmt(top + plotH))\" stroke=\"#eee\"/>"
+            let x = scales.px(value)
+            out += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(top))\" x2=\"\(fmt(x))\" y2=\"\(fmt(top + plotH))\" stroke=\"#eee\"/>"
             if let names = categories {
                 let name = escapeXML(shorten(names[Int(value) - 1]))
-                out += "<text x=\"\(fmt(px(value)))\" y=\"\(fmt(top + plotH + 10))\" text-anchor=\"end\" font-size=\"9\" transform=\"rotate(-30 \(fmt(px(value))) \(fmt(top + plotH + 10)))\">\(name)</text>\n"
+                out += "<text x=\"\(fmt(x))\" y=\"\(fmt(top + plotH + 10))\" text-anchor=\"end\" font-size=\"9\" transform=\"rotate(-30 \(fmt(x)) \(fmt(top + plotH + 10)))\">\(name)</text>\n"
             } else {
-                out += "<text x=\"\(fmt(px(value)))\" y=\"\(fmt(top + plotH + 14))\" text-anchor=\"middle\">\(tickLabel(value))</text>\n"
+                out += "<text x=\"\(fmt(x))\" y=\"\(fmt(top + plotH + 14))\" text-anchor=\"middle\">\(tickLabel(value))</text>\n"
             }
         }
         for mark in failures {
-            let color = Self.palette[mark.series % Self.palette.count], x = px(mark.x), y = top + plotH - 8
+            let color = Self.palette[mark.series % Self.palette.count], x = scales.px(mark.x), y = top + plotH - 8
             out += "<path d=\"M\(fmt(x - 5)),\(fmt(y - 5)) l10,10 m0,-10 l-10,10\" stroke=\"\(color)\" stroke-width=\"2.5\"><title>\(escapeXML(mark.label))</title></path>\n"
         }
-        for t in yTicks where t >= ys.0 - 1e-12 && t <= ys.1 + 1e-12 {
+        for t in scales.yTicks where t >= scales.ys.0 - 1e-12 && t <= scales.ys.1 + 1e-12 {
             let label = logarithmicY ? tickLabel(pow10(t)) : tickLabel(t)
-            out += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(py(t)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(py(t)))\" stroke=\"#eee\"/>"
-            out += "<text x=\"\(fmt(left - 5))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\">\(label)</text>\n"
+            out += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(scales.py(t)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(scales.py(t)))\" stroke=\"#eee\"/>"
+            out += "<text x=\"\(fmt(left - 5))\" y=\"\(fmt(scales.py(t) + 4))\" text-anchor=\"end\">\(label)</text>\n"
         }
         out += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n"
         out += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n"
+        return out
+    }
 
+    /// Each series' polylines (a dot for a lone point) and its legend entry.
+    private func linesSVG(_ frame: ChartFrame, _ scales: ChartScales) -> String {
+        var out = ""
+        func point(_ p: (x: Double, y: Double)) -> String { "\(fmt(scales.px(p.x))),\(fmt(scales.py(frame.transformY(p.y))))" }
         for (i, s) in series.enumerated() {
             let color = Self.palette[i % Self.palette.count]
             let dash = i >= Self.palette.count ? " stroke-dasharray=\"4 3\"" : ""
             var pieces: [[(x: Double, y: Double)]] = [[]]
             for p in s.points {
-                if isDrawable(p) {
+                if frame.isDrawable(p) {
                     pieces[pieces.count - 1].append(p)
                 } else if gapsAtNonFinite && !pieces[pieces.count - 1].isEmpty {
                     pieces.append([])
@@ -132,93 +128,71 @@ public struct LineChart {
             }
             for pts in pieces {
                 if pts.count == 1 {
-                    out += "<circle cx=\"\(fmt(px(pts[0].x)))\" cy=\"\(fmt(py(transformY(pts[0].y))))\" r=\"3\" fill=\"\(color)\"/>\n"
+                    out += "<circle cx=\"\(fmt(scales.px(pts[0].x)))\" cy=\"\(fmt(scales.py(frame.transformY(pts[0].y))))\" r=\"3\" fill=\"\(color)\"/>\n"
                 } else if pts.count > 1 {
-                    let coords = pts.map { "\(fmt(px($0.x))),\(fmt(py(transformY($0.y))))" }.joined(separator: " ")
-                    out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(coords)\"/>\n"
+                    out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(pts.map(point).joined(separator: " "))\"/>\n"
                 }
             }
-            let ly = top + 6 + Double(i) * 13
+            let ly = frame.top + 6 + Double(i) * 13, lx = frame.left + frame.plotW
             if ly < height - 10 {
-                out += "<line x1=\"\(fmt(left + plotW + 8))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + plotW + 22))\" y2=\"\(fmt(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
-                out += "<text x=\"\(fmt(left + plotW + 26))\" y=\"\(fmt(ly + 4))\" font-size=\"9\">\(escapeXML(shorten(s.name)))</text>\n"
+                out += "<line x1=\"\(fmt(lx + 8))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(lx + 22))\" y2=\"\(fmt(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
+                out += "<text x=\"\(fmt(lx + 26))\" y=\"\(fmt(ly + 4))\" font-size=\"9\">\(escapeXML(shorten(s.name)))</text>\n"
             }
         }
-        out += "</svg>"
         return out
     }
 }
 
+/// A chart's plot area inside its margins (room for the title, the tick labels and the legend),
+/// and how a value maps onto each axis's scale (log10 on a logarithmic y axis, log2 on x).
+struct ChartFrame {
+    let left = 64.0, top = 34.0
+    let plotW: Double, plotH: Double
+    let logarithmicX: Bool, logarithmicY: Bool
+
+    init(_ chart: LineChart) {
+        let right = 150.0, bottom = chart.categories == nil ? 44.0 : 100.0
+        plotW = chart.width - left - right
+        plotH = chart.height - top - bottom
+        (logarithmicX, logarithmicY) = (chart.logarithmicX, chart.logarithmicY)
+    }
+
+    func transformY(_ y: Double) -> Double { logarithmicY ? log10Safe(y) : y }
+    func transformX(_ x: Double) -> Double { logarithmicX ? log2(max(x, .leastNormalMagnitude)) : x }
+    /// Whether a point can be drawn: finite, and positive on a logarithmic axis.
+    func isDrawable(_ p: (x: Double, y: Double)) -> Bool {
+        p.x.isFinite && p.y.isFinite && (!logarithmicY || p.y > 0) && (!logarithmicX || p.x > 0)
+    }
+}
+
+/// The axes' ranges (in axis space, with the chart's headroom and fixed values) and ticks for
+/// a chart's drawable points, and the pixel positions they give.
+struct ChartScales {
+    var xs: (Double, Double), ys: (Double, Double)
+    var xTicks: [Double], yTicks: [Double]
+    let frame: ChartFrame
+
+    init(_ frame: ChartFrame, valid: [(x: Double, y: Double)], chart: LineChart) {
+        self.frame = frame
+        xs = (valid.map { frame.transformX($0.x) }.min()!, valid.map { frame.transformX($0.x) }.max()!)
+        let yValues = valid.map { frame.transformY($0.y) } + chart.yAxisIncludes.map(frame.transformY).filter(\.isFinite)
+        ys = (yValues.min()!, yValues.max()!)
+        if ys.0 < ys.1 { ys.1 += chart.yHeadroom * (ys.1 - ys.0) }
+        if let categories = chart.categories { xs = (0.5, Double(max(categories.count, 1)) + 0.5) }
+        if xs.0 == xs.1 { xs = (xs.0 - 0.5, xs.1 + 0.5) }
+        let log = frame.logarithmicY
+        if ys.0 == ys.1 { ys = (ys.0 - (log ? 0.5 : max(abs(ys.0) * 0.1, 0.5)), ys.1 + (log ? 0.5 : max(abs(ys.1) * 0.1, 0.5))) }
+        xTicks = chart.categories.map { names in names.indices.map { Double($0 + 1) } }
+            ?? (frame.logarithmicX ? powerOfTwoTicks(xs.0, xs.1) : niceTicks(xs.0, xs.1))
+        yTicks = log ? decadeTicks(ys.0, ys.1) : niceTicks(ys.0, ys.1)
+    }
+
+    /// The pixel column of data value `x`.
+    func px(_ x: Double) -> Double { frame.left + (frame.transformX(x) - xs.0) / (xs.1 - xs.0) * frame.plotW }
+    /// The pixel row of axis-space value `y`.
+    func py(_ y: Double) -> Double { frame.top + frame.plotH - (y - ys.0) / (ys.1 - ys.0) * frame.plotH }
+}
+
 private func shorten(_ name: String) -> String {
     name.count <= 24 ? name : "…" + name.suffix(23)
-}
-
-private func log10Safe(_ x: Double) -> Double { log10(x) }
-private func pow10(_ x: Double) -> Double { pow(10, x) }
-
-/// Round-number ticks (1, 2 or 5 times a power of ten) covering `[low, high]`.
-func niceTicks(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
-    let span = high - low
-    guard span > 0, span.isFinite else { return [low] }
-    let raw = span / Double(count)
-    let magnitude = pow10(floor(log10Safe(raw)))
-    let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-    var ticks: [Double] = []
-    var t = (low / step).rounded(.up) * step
-    while t <= high + step * 1e-9 {
-        ticks.append(abs(t) < step * 1e-9 ? 0 : t)
-        t += step
-    }
-    return ticks
-}
-
-/// Ticks in log2 space: every whole power of two in `[low, high]`, thinned to at most about 8.
-func powerOfTwoTicks(_ low: Double, _ high: Double) -> [Double] {
-    let first = Int(low.rounded(.up)), last = Int(high.rounded(.down))
-    guard first <= last else { return [] }
-    let stride = max(1, (last - first + 7) / 8)
-    return Swift.stride(from: first, through: last, by: stride).map(Double.init)
-}
-
-/// Ticks in log10 space: whole decades, plus 2x and 5x marks when the range spans few decades.
-func decadeTicks(_ low: Double, _ high: Double) -> [Double] {
-    let first = Int(low.rounded(.down)), last = Int(high.rounded(.up))
-    let stride = max(1, (last - first) / 6)
-    var ticks = Swift.stride(from: first, through: last, by: stride).map(Double.init)
-    if last - first <= 3 {
-        for decade in first...last { ticks += [Double(decade) + log10(2), Double(decade) + log10(5)] }
-    }
-    return ticks.sorted()
-}
-
-func tickLabel(_ value: Double) -> String {
-    let a = abs(value)
-    if a == 0 { return "0" }
-    if a >= 1e4 || a < 1e-3 {
-        let exponent = Int(floor(log10Safe(a)))
-        let mantissa = value / pow10(Double(exponent))
-        return (abs(mantissa - mantissa.rounded()) < 1e-6 ? "\(Int(mantissa.rounded()))" : format(mantissa, 1)) + "e\(exponent)"
-    }
-    if abs(a - a.rounded()) < 1e-9 * max(1, a) { return "\(Int(value.rounded()))" }
-    var text = a >= 1 ? format(value, 2) : format(value, 4)
-    while text.hasSuffix("0") { text.removeLast() }
-    return text
-}
-
-func fmt(_ x: Double) -> String { format(x, 1) }
-
-/// Escapes the five XML special characters.
-public func escapeXML(_ text: String) -> String {
-    var out = ""
-    for ch in text {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        default: out.append(ch)
-        }
-    }
-    return out
 }
