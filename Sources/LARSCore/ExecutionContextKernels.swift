@@ -1,0 +1,12 @@
+// The per-operation kernels a context selects: each layer asks its context for the kernels of
+// its operation and calls them, so no layer branches on the engine.
+
+extension ExecutionContext {
+    /// `Conv2D`'s arithmetic on `convolutionEngine`, with this context's backend and threads;
+    /// a oneDNN forward hands its output on blocked when `runsOneDNNNormalizationAndPooling`.
+    public var convolutionKernels: ConvolutionKernels {
+        ConvolutionKernels(
+            engine: convolutionEngine, backend: backend, threads: threads,
+            blocksOutput: runsOneDNNNormalizationAndPooling)
+    }
+}
