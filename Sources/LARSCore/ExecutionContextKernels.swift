@@ -10,3 +10,11 @@ extension ExecutionContext {
             blocksOutput: runsOneDNNNormalizationAndPooling)
     }
 }
+
+extension ExecutionContext {
+    /// `MaxPool2D`'s and `AvgPool2D`'s arithmetic: oneDNN's primitives when
+    /// `runsOneDNNNormalizationAndPooling`, the Swift loops otherwise, on `threadPool`.
+    public var poolingKernels: PoolingKernels {
+        PoolingKernels(usesOneDNN: runsOneDNNNormalizationAndPooling, threads: threads, pool: threadPool)
+    }
+}

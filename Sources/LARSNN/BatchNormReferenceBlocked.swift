@@ -175,11 +175,3 @@ private func blockedChannelReduction(
         }
     }
 }
-
-/// Stops unless `block` is a whole number of 8-float SIMD registers, which every blocked walk
-/// steps by (`TensorLayout.fits` admits only 8 and 16, so this guards the walks' own callers).
-func requireWholeSIMDLanes(_ block: Int) {
-    if block <= 0 || block % 8 != 0 {
-        fatalError("channel-blocked walk: block \(block) is not a multiple of 8")
-    }
-}

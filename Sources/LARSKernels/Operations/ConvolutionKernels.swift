@@ -20,6 +20,14 @@ public struct ConvolutionForwardRecord: Sendable, Equatable {
     /// Whether the forward asked oneDNN for a blocked output (part of its primitives' key).
     public var blockedOutput: Bool
 
+    /// A record of a forward on `engine` that wrote `outputLayout`, having asked for a blocked
+    /// output or not.
+    public init(engine: ConvolutionEngine, outputLayout: TensorLayout, blockedOutput: Bool) {
+        self.engine = engine
+        self.outputLayout = outputLayout
+        self.blockedOutput = blockedOutput
+    }
+
     /// The record of a forward that has not run: NCHW, on im2col.
     public static let none = ConvolutionForwardRecord(engine: .im2col, outputLayout: .plain, blockedOutput: false)
 }
