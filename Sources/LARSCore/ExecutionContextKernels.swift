@@ -18,3 +18,13 @@ extension ExecutionContext {
         PoolingKernels(usesOneDNN: runsOneDNNNormalizationAndPooling, threads: threads, pool: threadPool)
     }
 }
+
+extension ExecutionContext {
+    /// `BatchNorm`'s arithmetic for a layer whose statistics `statistics` sums over replicas or
+    /// processes (`nil`: its own batch): oneDNN's primitives when
+    /// `runsOneDNNNormalizationAndPooling` and no reducer, the Swift loops otherwise.
+    public func batchNormKernels(statistics: (any BatchStatisticsReducer)?) -> BatchNormKernels {
+        BatchNormKernels(
+            oneDNN: runsOneDNNNormalizationAndPooling, statistics: statistics, threads: threads, pool: threadPool)
+    }
+}

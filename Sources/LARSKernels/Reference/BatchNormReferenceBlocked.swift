@@ -9,17 +9,17 @@
 // per-channel vectors are `[channels]`; `block` is a multiple of 8 dividing `channels`.
 
 /// `batchNormReferenceStatistics` on blocked input: the batch mean, biased variance and
-/// `1 / sqrt(variance + epsilon)` per channel (over all processes with `reducer`), two passes.
+/// `1 / sqrt(variance + epsilon)` per channel (over all parts `statistics` sums), two passes.
 /// Returns the value count per channel.
 func batchNormBlockedStatistics(
     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
     input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, epsilon: Float,
-    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) -> Double {
     requireWholeSIMDLanes(block)
-    return batchNormTwoPassStatistics(
+    return statistics.meanAndVariance(
         mean: mean, variance: variance, inverseStd: inverseStd, channels: c, valuesPerChannel: n * pixels,
-        epsilon: epsilon, reducer: reducer,
+        epsilon: epsilon,
         sumValues: { sums in
             blockedChannelReduction(
                 x, into: &sums, batch: n, channels: c, pixels: pixels, block: block, threads: threads, pool: pool
@@ -73,13 +73,13 @@ func batchNormBlockedNormalize(
 
 /// `batchNormReferenceBackward` on blocked tensors:
 /// `dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat))` written, `dgamma += sum(dy * xhat)`,
-/// `dbeta += sum(dy)` (this process's own sums); `reducer` sums the means' sums over processes.
+/// `dbeta += sum(dy)` (this part's own sums); `statistics` sums the means' sums over the parts.
 func batchNormBlockedBackward(
     inputGradient dx: UnsafeMutablePointer<Float>, scaleGradient dgamma: UnsafeMutablePointer<Float>,
     shiftGradient dbeta: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
     inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, count: Double,
-    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) {
     requireWholeSIMDLanes(block)
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
@@ -114,11 +114,7 @@ func batchNormBlockedBackward(
             }
         }
     }
-    for ch in 0..<c {
-        dbeta[ch] += Float(sums[ch])
-        dgamma[ch] += Float(sums[c + ch])
-    }
-    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+    statistics.reduceGradientSums(&sums, channels: c, scaleGradient: dgamma, shiftGradient: dbeta)
     let m = Float(count)
     var factors = [Float](repeating: 0, count: 4 * c)  // k, mean of dy, slope, mean per channel
     for ch in 0..<c {
