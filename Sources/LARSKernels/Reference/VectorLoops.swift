@@ -2,18 +2,18 @@
 // LLVM will not reorder a Float reduction on its own (it would change the rounding), and a
 // data-dependent branch such as ReLU's costs a misprediction on half of the elements.
 
-package typealias Float8 = SIMD8<Float>
+typealias Float8 = SIMD8<Float>
 
-@inline(__always) package
+@inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> Float8 { UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
 
-@inline(__always) package
+@inline(__always)
 func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self) }
 
-package enum VectorLoops {
+enum VectorLoops {
     /// `sum(x[0..<n])`, eight lanes then horizontally.
     @inline(__always)
-    package static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = Float8()
         var i = 0
         while i + 8 <= n { acc += load8(x + i); i += 8 }
@@ -24,7 +24,7 @@ package enum VectorLoops {
 
     /// `sum((x - mean)^2)` over `n` elements.
     @inline(__always)
-    package static func squaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
+    static func squaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
         var acc = Float8()
         let m = Float8(repeating: mean)
         var i = 0
@@ -36,7 +36,7 @@ package enum VectorLoops {
 
     /// `(sum(g), sum(g * (x - mean)))` over `n` elements.
     @inline(__always)
-    package static func sumAndCentredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, mean: Float) -> (Float, Float) {
+    static func sumAndCentredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, mean: Float) -> (Float, Float) {
         var s = Float8()
         var d = Float8()
         let m = Float8(repeating: mean)
@@ -55,7 +55,7 @@ package enum VectorLoops {
 
     /// `y = x * a + b` over `n` elements.
     @inline(__always)
-    package static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, a: Float, b: Float) {
+    static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, a: Float, b: Float) {
         let av = Float8(repeating: a)
         let bv = Float8(repeating: b)
         var i = 0
@@ -65,7 +65,7 @@ package enum VectorLoops {
 
     /// `dx = k * (g - meanG - (x - mean) * slope)` over `n` elements (BatchNorm's input gradient).
     @inline(__always)
-    package static func batchNormInputGradient(
+    static func batchNormInputGradient(
         _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ n: Int,
         k: Float, meanG: Float, mean: Float, slope: Float
     ) {
@@ -80,7 +80,7 @@ package enum VectorLoops {
 
     /// `y = max(x, 0)` over `n` elements.
     @inline(__always)
-    package static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         let zero = Float8()
         var i = 0
         while i + 8 <= n {
@@ -94,7 +94,7 @@ package enum VectorLoops {
 
     /// `dx = y > 0 ? g : 0` over `n` elements.
     @inline(__always)
-    package static func reluBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func reluBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ n: Int) {
         let zero = Float8()
         var i = 0
         while i + 8 <= n {
@@ -107,7 +107,7 @@ package enum VectorLoops {
 
 /// Stops unless `block` is a whole number of 8-float SIMD registers, which every blocked walk
 /// steps by (`TensorLayout.fits` admits only 8 and 16, so this guards the walks' own callers).
-package func requireWholeSIMDLanes(_ block: Int) {
+func requireWholeSIMDLanes(_ block: Int) {
     if block <= 0 || block % 8 != 0 {
         fatalError("channel-blocked walk: block \(block) is not a multiple of 8")
     }

@@ -2,13 +2,13 @@
 
 /// Splits `count` items into at most `threads` contiguous ranges for `Parallel.forEach`.
 @inlinable
-package func chunkRange(_ index: Int, of chunks: Int, count: Int) -> Range<Int> {
+func chunkRange(_ index: Int, of chunks: Int, count: Int) -> Range<Int> {
     (count * index / chunks)..<(count * (index + 1) / chunks)
 }
 
 /// How many chunks to cut `count` elements into for element-wise work: one per thread, but
 /// none smaller than a few thousand elements, where threading costs more than it saves.
 @inlinable
-package func elementwiseChunks(_ count: Int, threads: Int) -> Int {
+func elementwiseChunks(_ count: Int, threads: Int) -> Int {
     max(1, min(threads, count / 16_384))
 }
