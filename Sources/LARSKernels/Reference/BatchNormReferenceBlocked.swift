@@ -82,10 +82,51 @@ func batchNormBlockedBackward(
     statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) {
     requireWholeSIMDLanes(block)
+    var sums = blockedGradientSums(
+        input: x, outputGradient: dy, mean: mean, inverseStd: inverseStd, batch: n, channels: c, pixels: pixels,
+        block: block, threads: threads, pool: pool)
+    statistics.reduceGradientSums(&sums, channels: c, scaleGradient: dgamma, shiftGradient: dbeta)
+    let m = Float(count)
+    var factors = [Float](repeating: 0, count: 4 * c)  // k, mean of dy, slope, mean per channel
+    for ch in 0..<c {
+        let s = inverseStd[ch]
+        factors[ch] = gamma[ch] * s
+        factors[c + ch] = Float(sums[ch]) / m
+        factors[2 * c + ch] = Float(sums[c + ch]) / m * s
+        factors[3 * c + ch] = mean[ch]
+    }
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
+    let blocks = c / block
+    factors.withUnsafeBufferPointer { fb in
+        let f = SendableConstPointer(fb.baseAddress!)
+        let chunks = elementwiseChunks(n * c * pixels, threads: threads)
+        Parallel.forEach(chunks, threads: threads, pool: pool) { chunk in
+            for group in chunkRange(chunk, of: chunks, count: n * blocks) {
+                let offset = group * pixels * block
+                for lane in stride(from: 0, to: block, by: 8) {
+                    let first = group % blocks * block + lane
+                    let (k, meanG) = (load8(f.base + first), load8(f.base + c + first))
+                    let (slope, mu) = (load8(f.base + 2 * c + first), load8(f.base + 3 * c + first))
+                    for p in 0..<pixels {
+                        let at = offset + p * block + lane
+                        store8(k * (load8(dys.base + at) - meanG - (load8(xs.base + at) - mu) * slope), dxs.base + at)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// This part's backward sums on blocked tensors, `[2 * channels]`: `sum(dy)` per channel, then
+/// `sum(dy * xhat)` per channel, each channel's sum in Double over the images.
+private func blockedGradientSums(
+    input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, threads: Int,
+    pool: ThreadPool
+) -> [Double] {
+    let (xs, dys) = (SendableConstPointer(x), SendableConstPointer(dy))
     let (meanP, istdP) = (SendableConstPointer(mean), SendableConstPointer(inverseStd))
     let blocks = c / block
-    // sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat over this process's batch.
     var sums = [Double](repeating: 0, count: 2 * c)
     sums.withUnsafeMutableBufferPointer { sb in
         let out = SendablePointer(sb.baseAddress!)
@@ -114,35 +155,7 @@ func batchNormBlockedBackward(
             }
         }
     }
-    statistics.reduceGradientSums(&sums, channels: c, scaleGradient: dgamma, shiftGradient: dbeta)
-    let m = Float(count)
-    var factors = [Float](repeating: 0, count: 4 * c)  // k, mean of dy, slope, mean per channel
-    for ch in 0..<c {
-        let s = inverseStd[ch]
-        factors[ch] = gamma[ch] * s
-        factors[c + ch] = Float(sums[ch]) / m
-        factors[2 * c + ch] = Float(sums[c + ch]) / m * s
-        factors[3 * c + ch] = mean[ch]
-    }
-    factors.withUnsafeBufferPointer { fb in
-        let f = SendableConstPointer(fb.baseAddress!)
-        let groups = n * blocks
-        let chunks = elementwiseChunks(n * c * pixels, threads: threads)
-        Parallel.forEach(chunks, threads: threads, pool: pool) { chunk in
-            for group in chunkRange(chunk, of: chunks, count: groups) {
-                let offset = group * pixels * block
-                for lane in stride(from: 0, to: block, by: 8) {
-                    let first = group % blocks * block + lane
-                    let (k, meanG) = (load8(f.base + first), load8(f.base + c + first))
-                    let (slope, mu) = (load8(f.base + 2 * c + first), load8(f.base + 3 * c + first))
-                    for p in 0..<pixels {
-                        let at = offset + p * block + lane
-                        store8(k * (load8(dys.base + at) - meanG - (load8(xs.base + at) - mu) * slope), dxs.base + at)
-                    }
-                }
-            }
-        }
-    }
+    return sums
 }
 
 /// `out[ch] = sum over the batch and pixels of channel ch of body(values, first)`, in Double per
