@@ -11,11 +11,6 @@ protocol GEMMMicroKernel: Sendable {
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int)
 }
 
-@inline(__always)
-private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
 /// Eight copies of the value at `p`, whose first four floats already hold it four times.
 @inline(__always)
 private func bcast(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

@@ -7,12 +7,11 @@
 /// variance takes the *unbiased* batch variance (`M / (M - 1)` times the biased one).
 /// Evaluation normalises with the running statistics.
 ///
-/// The arithmetic is in free functions: `BatchNormReference.swift` (Swift loops, Double sums;
-/// `BatchNormReferenceBlocked.swift` for channel-blocked input), or oneDNN's
-/// batch-normalization primitives (`BatchNormOneDNN.swift`) when
-/// `context.runsOneDNNNormalizationAndPooling` and no `statisticsReducer` is set. The output
-/// and dL/dx keep the input's layout. A container that runs a `ReLU` right after the layer may
-/// fuse the two on oneDNN (`forward(_:context:fusingReLU:)`).
+/// The arithmetic is `context.batchNormKernels(statistics: statisticsReducer)`'s: oneDNN's
+/// batch-normalization primitives when `context.runsOneDNNNormalizationAndPooling` and no
+/// `statisticsReducer` is set, the Swift loops (Double sums, plain or channel-blocked walks)
+/// otherwise. The output and dL/dx keep the input's layout. `LayerChain` fuses a `ReLU` right
+/// after the layer into it where the kernels can (`forward(_:context:fusingReLU:)`).
 ///
 /// Parameters `scale` (gamma, kind `.normScale`, ones) and `<path>.shift` (beta, kind
 /// `.normShift`, zeros); buffers `runningMean` (zeros) and `runningVariance` (ones), under the layer's path.
@@ -34,17 +33,13 @@ public final class BatchNorm: Layer {
 
     /// The latest training forward's input, kept for backward.
     var cachedInput: Tensor?
-    /// Batch mean of the latest training forward, `[C]`; the biased variance (oneDNN path only:
-    /// its backward reads it) and `1 / sqrt(variance + epsilon)` (reference path only).
+    /// Batch mean and biased variance of the latest training forward, `[C]`.
     var batchMean: [Float] = []
     var batchVariance: [Float] = []
-    private var batchInverseStd: [Float] = []
-    /// Values per channel behind `batchMean`: over all processes when synchronised.
+    /// Values per channel behind `batchMean`: over all replicas and processes when synchronised.
     private var batchCount: Double = 0
-    /// Whether the latest training forward ran on oneDNN, and whether it applied a ReLU too
-    /// (then backward takes the gradient of `relu(bn(x))`).
-    var forwardOnOneDNN = false
-    var forwardFusedReLU = false
+    /// How the latest training forward ran, which its backward follows.
+    var forwardRecord = BatchNormForwardRecord.reference
     /// oneDNN primitives per input shape and mode (used when the context asks for oneDNN).
     let oneDNNCache = OneDNNPrimitiveCache()
     /// How many (shape, mode) combinations have oneDNN primitives in this layer.
@@ -85,67 +80,76 @@ public final class BatchNorm: Layer {
         forward(input, context: context, fusingReLU: false)
     }
 
-    /// Whether `forward` runs on oneDNN in `context` (so a following ReLU can be fused): the
-    /// context asks for it, and no statistics reducer, whose sums oneDNN's primitive cannot take.
-    func runsOnOneDNN(_ context: ExecutionContext) -> Bool {
-        context.runsOneDNNNormalizationAndPooling && statisticsReducer == nil
+    /// The kernels `forward` runs in `context`, which say whether a following ReLU can be fused.
+    func kernels(_ context: ExecutionContext) -> BatchNormKernels {
+        context.batchNormKernels(statistics: statisticsReducer)
     }
 
-    /// The layer's output, or `relu(output)` when `fusingReLU` (only where `runsOnOneDNN`).
+    /// The layer's output, or `relu(output)` when `fusingReLU` (only where the kernels fuse).
     func forward(_ input: Tensor, context: ExecutionContext, fusingReLU: Bool) -> Tensor {
         requireValidInput(input.shape)
+        let kernels = kernels(context)
         let shape = input.shape
-        let (n, c) = (shape[0], featureCount)
         let pixels = shape.count == 4 ? shape[2] * shape[3] : 1
-        let m = n * pixels
-        let reducer = statisticsReducer
+        let m = shape[0] * pixels
         if context.isTraining {
             userPrecondition(m > 0, "\(layerDescription): training needs at least one value per channel, got input \(shape)")
-            if reducer == nil { requireMoreThanOneValue(Double(m), shape: shape) }
+            if statisticsReducer == nil { requireMoreThanOneValue(Double(m), shape: shape) }
         }
-        if runsOnOneDNN(context) {
-            return oneDNNForward(input, batch: n, pixels: pixels, fusingReLU: fusingReLU, context: context)
-        }
-        userPrecondition(!fusingReLU, "\(layerDescription): a fused ReLU needs the oneDNN engine")
+        userPrecondition(!fusingReLU || kernels.fusesReLU, "\(layerDescription): a fused ReLU needs the oneDNN engine")
         var output = Tensor.uninitialized(shape, layout: input.layout)
-        var mean: [Float], inverseStd: [Float]
         if context.isTraining {
-            mean = [Float](repeating: 0, count: c)
-            var variance = [Float](repeating: 0, count: c)
-            inverseStd = [Float](repeating: 0, count: c)
-            let total = input.withUnsafeStorage { xb in
-                withPointers(&mean, &variance, &inverseStd) { mp, vp, sp in
-                    batchNormReferenceStatistics(
-                        mean: mp, variance: vp, inverseStd: sp, input: xb.baseAddress!, batch: n, channels: c,
-                        pixels: pixels, layout: input.layout, epsilon: epsilon, reducer: reducer, threads: context.threads, pool: context.threadPool)
-                }
-            }
-            if reducer != nil { requireMoreThanOneValue(total, shape: shape) }
-            updateRunningStatistics(mean: mean, variance: variance, count: total)
-            cachedInput = input
-            batchMean = mean
-            batchInverseStd = inverseStd
-            batchCount = total
-            forwardOnOneDNN = false
-            forwardFusedReLU = false
+            trainingForward(input, output: &output, pixels: pixels, fusingReLU: fusingReLU, kernels: kernels)
         } else {
-            mean = runningMean.value.scalars
-            inverseStd = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
             cachedInput = nil
-        }
-        input.withUnsafeStorage { xb in
-            output.withUnsafeMutableStorage { yb in
-                scale.withValues { gamma in
-                    shift.withValues { beta in
-                        batchNormReferenceNormalize(
-                            output: yb.baseAddress!, input: xb.baseAddress!, gamma: gamma.baseAddress!,
-                            beta: beta.baseAddress!, mean: mean, inverseStd: inverseStd, batch: n, channels: c,
-                            pixels: pixels, layout: input.layout, threads: context.threads, pool: context.threadPool)
+            let (runningM, runningV) = (runningMean.value, runningVariance.value)
+            input.withUnsafeStorage { xb in
+                output.withUnsafeMutableStorage { yb in
+                    withParameters { gamma, beta in
+                        runningM.withUnsafeBufferPointer { mb in
+                            runningV.withUnsafeBufferPointer { vb in
+                                kernels.inferenceForward(
+                                    output: yb.baseAddress!, input: xb.baseAddress!, scale: gamma, shift: beta,
+                                    mean: mb.baseAddress!, variance: vb.baseAddress!, batch: shape[0],
+                                    channels: featureCount, pixels: pixels, layout: input.layout, epsilon: epsilon,
+                                    fusedReLU: fusingReLU, cache: oneDNNCache)
+                            }
+                        }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// The training half of `forward`: batch statistics, output, running statistics, caches.
+    private func trainingForward(
+        _ input: Tensor, output: inout Tensor, pixels: Int, fusingReLU: Bool, kernels: BatchNormKernels
+    ) {
+        var mean = [Float](repeating: 0, count: featureCount)
+        var variance = [Float](repeating: 0, count: featureCount)
+        let total = input.withUnsafeStorage { xb in
+            output.withUnsafeMutableStorage { yb in
+                withParameters { gamma, beta in
+                    kernels.trainingForward(
+                        output: yb.baseAddress!, input: xb.baseAddress!, scale: gamma, shift: beta, mean: &mean,
+                        variance: &variance, batch: input.shape[0], channels: featureCount, pixels: pixels,
+                        layout: input.layout, epsilon: epsilon, fusedReLU: fusingReLU, cache: oneDNNCache)
+                }
+            }
+        }
+        if statisticsReducer != nil { requireMoreThanOneValue(total, shape: input.shape) }
+        updateRunningStatistics(mean: mean, variance: variance, count: total)
+        cachedInput = input
+        batchMean = mean
+        batchVariance = variance
+        batchCount = total
+        forwardRecord = BatchNormForwardRecord(ranOnOneDNN: kernels.usesOneDNN, fusedReLU: fusingReLU)
+    }
+
+    /// Calls `body` with the addresses of gamma's and beta's values.
+    private func withParameters<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
+        scale.withValues { gamma in shift.withValues { beta in body(gamma.baseAddress!, beta.baseAddress!) } }
     }
 
     /// Stops unless a channel has more than one value (`total`, over all processes when synchronised).
@@ -173,25 +177,23 @@ public final class BatchNorm: Layer {
             outputGradient.shape == input.shape,
             "\(layerDescription): expected output gradient \(input.shape), got \(outputGradient.shape)")
         let shape = input.shape
-        let n = shape[0]
         let pixels = shape.count == 4 ? shape[2] * shape[3] : 1
-        if forwardOnOneDNN { return oneDNNBackward(outputGradient, input: input, batch: n, pixels: pixels, context: context) }
         let outputGradient = outputGradient.stored(as: input.layout)
         var inputGradient = Tensor.uninitialized(shape, layout: input.layout)
-        let (c, count, reducer, layout) = (featureCount, batchCount, statisticsReducer, input.layout)
+        let kernels = kernels(context)
         input.withUnsafeStorage { xb in
             outputGradient.withUnsafeStorage { dyb in
                 inputGradient.withUnsafeMutableStorage { dxb in
-                    scale.withValues { gamma in
+                    withParameters { gamma, beta in
                         scale.withGradients { dgamma in
                             shift.withGradients { dbeta in
-                                batchNormReferenceBackward(
+                                kernels.backward(
                                     inputGradient: dxb.baseAddress!, scaleGradient: dgamma.baseAddress!,
                                     shiftGradient: dbeta.baseAddress!, input: xb.baseAddress!,
-                                    outputGradient: dyb.baseAddress!, gamma: gamma.baseAddress!, mean: batchMean,
-                                    inverseStd: batchInverseStd, batch: n, channels: c, pixels: pixels, layout: layout,
-                                    count: count,
-                                    reducer: reducer, threads: context.threads, pool: context.threadPool)
+                                    outputGradient: dyb.baseAddress!, scale: gamma, shift: beta, mean: batchMean,
+                                    variance: batchVariance, count: batchCount, batch: shape[0], channels: featureCount,
+                                    pixels: pixels, layout: input.layout, epsilon: epsilon, forward: forwardRecord,
+                                    cache: oneDNNCache)
                             }
                         }
                     }
@@ -199,17 +201,5 @@ public final class BatchNorm: Layer {
             }
         }
         return inputGradient
-    }
-}
-
-/// Calls `body` with the base addresses of three arrays.
-func withPointers<R>(
-    _ a: inout [Float], _ b: inout [Float], _ c: inout [Float],
-    _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
-) -> R {
-    a.withUnsafeMutableBufferPointer { ap in
-        b.withUnsafeMutableBufferPointer { bp in
-            c.withUnsafeMutableBufferPointer { cp in body(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!) }
-        }
     }
 }

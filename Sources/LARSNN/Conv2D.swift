@@ -3,11 +3,10 @@
 /// Shapes: input `[N, inputChannels, H, W]`, weight `[outputChannels, inputChannels, k, k]`,
 /// output `[N, outputChannels, Hout, Wout]` with `Hout = (H + 2 padding - k) / stride + 1`.
 ///
-/// The layer keeps the input for backward, checks shapes and hands pointers to the free
-/// functions of the engine `context.convolutionEngine` names, which hold the arithmetic:
-/// `openBLASConvolutionForward`/`Backward` (im2col + `gemm` on `context.backend`, in
-/// `ConvolutionOpenBLAS.swift`) or `oneDNNConvolutionForward`/`Backward` (oneDNN's
-/// primitives, through `Conv2DOneDNN.swift`). Both engines give the same results up to rounding.
+/// The layer keeps the input for backward, checks shapes and hands pointers to
+/// `context.convolutionKernels`, whose engine holds the arithmetic (`im2colConvolutionForward`/
+/// `Backward`: im2col + `gemm` on `context.backend`; or `oneDNNConvolutionForward`/`Backward`:
+/// oneDNN's primitives). Both engines give the same results up to rounding.
 public final class Conv2D: Layer {
     /// Input channels `C`.
     public let inputChannels: Int
@@ -34,18 +33,12 @@ public final class Conv2D: Layer {
     public static let defaultColumnBudget = 1 << 20
 
     private var cachedInput: Tensor?
-    /// The engine of the latest forward, so that oneDNN's backward knows its reordered copy of
-    /// the cached input is current.
-    private var forwardEngine: ConvolutionEngine?
-    /// How the latest oneDNN forward stored its output, and whether it asked for a blocked one
-    /// (part of the plan its backward must use).
-    private var forwardOutput: (layout: TensorLayout, blocked: Bool) = (.plain, false)
-    /// oneDNN primitives per input shape (used when `context.convolutionEngine == .onednn`).
-    let oneDNNCache = OneDNNConvolutionCache()
+    /// How the latest forward stored its output, which its backward reads its gradient as.
+    private var forwardRecord = ConvolutionForwardRecord.none
+    /// The engines' scratch memory and primitives, kept between steps.
+    let kernelState = ConvolutionState()
     /// How many input shapes have oneDNN primitives in this layer (created once per shape).
-    public var oneDNNShapeCount: Int { oneDNNCache.shapeCount }
-    /// Scratch memory of the openblas engine (patch matrices), kept between steps.
-    let openBLASWorkspace = OpenBLASConvolutionWorkspace()
+    public var oneDNNShapeCount: Int { kernelState.oneDNNCache.shapeCount }
 
     /// Creates the layer; weights from `weightInitializer` (He normal with fan-in `C*k*k` by
     /// default), bias zero. Input `[N, inputChannels, H, W]`, output `[N, outputChannels, H', W']`
@@ -105,74 +98,73 @@ public final class Conv2D: Layer {
     /// unless its patch matrix would exceed `columnBudget` (what benchmarks of this layer's
     /// gemms must reproduce).
     public func imagesPerChunk(inputShape: [Int]) -> Int {
-        openBLASConvolutionImagesPerChunk(
+        im2colConvolutionImagesPerChunk(
             batch: inputShape[0], geometry: geometry(for: inputShape), columnBudget: columnBudget)
     }
 
     /// The shape of the input the latest training-mode `forward` cached for `backward`.
     public var cachedInputShape: [Int]? { cachedInput?.shape }
 
-    /// `conv(input) + bias`, `[N, Cout, Hout, Wout]`, on `context.convolutionEngine`; keeps the
+    /// `conv(input) + bias`, `[N, Cout, Hout, Wout]`, on `context.convolutionKernels`; keeps the
     /// input for `backward` in training mode. On oneDNN the output may be channel-blocked
-    /// (`ExecutionContext.runsOneDNNNormalizationAndPooling`); on OpenBLAS it is NCHW.
+    /// (`ExecutionContext.runsOneDNNNormalizationAndPooling`); on im2col it is NCHW.
     public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
         requireValidInput(input.shape)
+        let kernels = context.convolutionKernels
         let g = geometry(for: input.shape)
-        forwardEngine = context.convolutionEngine
-        if context.convolutionEngine == .onednn {
-            cachedInput = context.isTraining ? input : nil
-            let (output, blocked) = oneDNNForward(input, geometry: g, context: context)
-            forwardOutput = (output.layout, blocked)
-            return output
-        }
-        let input = input.stored(as: .plain)
+        let input = input.stored(as: kernels.inputLayout(for: input.layout))
         cachedInput = context.isTraining ? input : nil
-        forwardOutput = (.plain, false)
         let n = input.shape[0]
-        var output = Tensor.uninitialized([n, outputChannels, g.outputHeight, g.outputWidth])
-        guard n > 0 else { return output }
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                openBLASConvolutionForward(
-                    output: y.baseAddress!, input: x.baseAddress!, weights: weight.unsafeValues,
-                    bias: bias?.unsafeValues, batch: n, geometry: g, outputChannels: outputChannels,
-                    columnBudget: columnBudget, workspace: openBLASWorkspace, backend: context.backend,
-                    threads: context.threads)
-            }
+        let shape = [n, outputChannels, g.outputHeight, g.outputWidth]
+        let count = shape.reduce(1, *)
+        // No images (an empty evaluation batch): oneDNN refuses a descriptor with a zero dimension.
+        guard n > 0 else {
+            forwardRecord = .none
+            return Tensor(zeros: shape)
         }
-        return output
+        var record = ConvolutionForwardRecord.none
+        let storage = [Float](unsafeUninitializedCapacity: count) { y, initialized in
+            input.withUnsafeStorage { x in
+                record = kernels.forward(
+                    output: y.baseAddress!, input: x.baseAddress!, inputLayout: input.layout, weights: weight.unsafeValues,
+                    bias: bias?.unsafeValues, batch: n, geometry: g, outputChannels: outputChannels,
+                    columnBudget: columnBudget, state: kernelState)
+            }
+            initialized = count
+        }
+        forwardRecord = record
+        return Tensor(shape: shape, layout: record.outputLayout, storage: storage)
     }
 
     /// dL/dx for `outputGradient` (`[N, Cout, Hout, Wout]`), or an empty tensor when
     /// `computesInputGradient` is off; adds dL/dW and dL/db into the parameters' gradients.
+    /// dL/dx is stored as the kernels read the input (a oneDNN forward's blocked input stays
+    /// blocked on oneDNN and is read as NCHW on im2col).
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
-        guard let input = cachedInput else {
+        guard let cached = cachedInput else {
             userPreconditionFailure("\(layerDescription): backward called without a training-mode forward")
         }
-        let g = geometry(for: input.shape)
-        let n = input.shape[0]
+        let kernels = context.convolutionKernels
+        let g = geometry(for: cached.shape)
+        let n = cached.shape[0]
         let outputShape = [n, outputChannels, g.outputHeight, g.outputWidth]
         userPrecondition(
             outputGradient.shape == outputShape,
             "\(layerDescription): expected output gradient \(outputShape), got \(outputGradient.shape)")
-        if context.convolutionEngine == .onednn {
-            return oneDNNBackward(
-                outputGradient.stored(as: forwardOutput.layout), input: input, geometry: g,
-                blockedOutput: forwardOutput.blocked, inputIsFromForward: forwardEngine == .onednn, context: context)
-        }
-        // A blocked input (oneDNN forward, OpenBLAS backward) is read in NCHW order below.
+        let input = cached.stored(as: kernels.inputLayout(for: cached.layout))
+        let outputGradient = outputGradient.stored(as: kernels.outputGradientLayout(after: forwardRecord))
         let wantsInput = computesInputGradient
-        var inputGradient = wantsInput ? Tensor.uninitialized(input.shape) : Tensor(zeros: [0])
+        var inputGradient = wantsInput ? Tensor.uninitialized(input.shape, layout: input.layout) : Tensor(zeros: [0])
         guard n > 0 else { return inputGradient }
-        input.withUnsafeBufferPointer { x in
-            outputGradient.withUnsafeBufferPointer { dy in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    openBLASConvolutionBackward(
+        input.withUnsafeStorage { x in
+            outputGradient.withUnsafeStorage { dy in
+                inputGradient.withUnsafeMutableStorage { dx in
+                    kernels.backward(
                         inputGradient: wantsInput ? dx.baseAddress! : nil, weightGradient: weight.unsafeGradients,
-                        biasGradient: bias?.unsafeGradients, input: x.baseAddress!, weights: weight.unsafeValues,
-                        outputGradient: dy.baseAddress!, batch: n, geometry: g, outputChannels: outputChannels,
-                        columnBudget: columnBudget, workspace: openBLASWorkspace, backend: context.backend,
-                        threads: context.threads)
+                        biasGradient: bias?.unsafeGradients, input: x.baseAddress!, inputLayout: input.layout,
+                        weights: weight.unsafeValues, outputGradient: dy.baseAddress!, batch: n, geometry: g,
+                        outputChannels: outputChannels, columnBudget: columnBudget, forward: forwardRecord,
+                        state: kernelState)
                 }
             }
         }

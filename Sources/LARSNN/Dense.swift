@@ -1,6 +1,6 @@
 /// A fully connected layer: `y = x W^T + b` for `x` of shape `[N, inputCount]`, `W` of shape
 /// `[outputCount, inputCount]` (PyTorch's layout) and `y` of shape `[N, outputCount]`.
-/// Forward and both backward products are single `gemm` calls.
+/// Forward and both backward products are single `gemm` calls (`denseForward`/`denseBackward`).
 public final class Dense: Layer {
     /// Features per input row.
     public let inputCount: Int
@@ -48,21 +48,12 @@ public final class Dense: Layer {
         requireValidInput(input.shape)
         let n = input.shape[0]
         var output = Tensor.uninitialized([n, outputCount])
-        let (inCount, outCount) = (inputCount, outputCount)
         input.withUnsafeBufferPointer { x in
-            weight.withValues { w in
-                output.withUnsafeMutableBufferPointer { y in
-                    guard let yp = y.baseAddress, n > 0 else { return }
-                    if let bias {
-                        // Broadcast the bias into y, then let gemm add x W^T on top (beta = 1).
-                        bias.withValues { b in
-                            for row in 0..<n { (yp + row * outCount).update(from: b.baseAddress!, count: outCount) }
-                        }
-                    }
-                    context.backend.gemm(
-                        transA: false, transB: true, m: n, n: outCount, k: inCount,
-                        a: x.baseAddress!, b: w.baseAddress!, beta: bias == nil ? 0 : 1, c: yp)
-                }
+            output.withUnsafeMutableBufferPointer { y in
+                guard let yp = y.baseAddress, n > 0 else { return }
+                denseForward(
+                    output: yp, input: x.baseAddress!, weights: weight.unsafeValues, bias: bias?.unsafeValues, batch: n,
+                    inputCount: inputCount, outputCount: outputCount, backend: context.backend)
             }
         }
         cachedInput = context.isTraining ? input : nil
@@ -77,34 +68,16 @@ public final class Dense: Layer {
         userPrecondition(
             outputGradient.shape == [n, outputCount],
             "\(layerDescription): expected output gradient [\(n), \(outputCount)], got \(outputGradient.shape)")
-        let (inCount, outCount) = (inputCount, outputCount)
         var inputGradient = Tensor.uninitialized([n, inputCount])
         if n == 0 { return inputGradient }
         outputGradient.withUnsafeBufferPointer { dy in
-            let dyp = dy.baseAddress!
             input.withUnsafeBufferPointer { x in
-                weight.withGradients { dw in
-                    // dW += dY^T X  ([out, N] x [N, in]).
-                    context.backend.gemm(
-                        transA: true, transB: false, m: outCount, n: inCount, k: n,
-                        a: dyp, b: x.baseAddress!, beta: 1, c: dw.baseAddress!)
-                }
-            }
-            if let bias {
-                bias.withGradients { db in
-                    let dbp = db.baseAddress!
-                    for row in 0..<n {
-                        let r = dyp + row * outCount
-                        for j in 0..<outCount { dbp[j] += r[j] }
-                    }
-                }
-            }
-            weight.withValues { w in
                 inputGradient.withUnsafeMutableBufferPointer { dx in
-                    // dX = dY W  ([N, out] x [out, in]).
-                    context.backend.gemm(
-                        transA: false, transB: false, m: n, n: inCount, k: outCount,
-                        a: dyp, b: w.baseAddress!, beta: 0, c: dx.baseAddress!)
+                    denseBackward(
+                        inputGradient: dx.baseAddress!, weightGradient: weight.unsafeGradients,
+                        biasGradient: bias?.unsafeGradients, input: x.baseAddress!, weights: weight.unsafeValues,
+                        outputGradient: dy.baseAddress!, batch: n, inputCount: inputCount, outputCount: outputCount,
+                        backend: context.backend)
                 }
             }
         }

@@ -14,7 +14,7 @@ public enum LayerChain {
         var i = 0
         while i < layers.count {
             if i + 1 < layers.count, let bn = layers[i] as? BatchNorm, let relu = layers[i + 1] as? ReLU,
-                bn.runsOnOneDNN(context)
+                bn.kernels(context).fusesReLU
             {
                 x = bn.forward(x, context: context, fusingReLU: true)
                 relu.wasFused(context: context)

@@ -1,6 +1,7 @@
 /// The rectifier `y = max(x, 0)`, element-wise, any shape. Backward passes the gradient where
 /// the output is positive (the subgradient at 0 is taken as 0). The output keeps the input's
-/// layout (element-wise work does not care about the order).
+/// layout (element-wise work does not care about the order). The arithmetic is
+/// `reluForward`/`reluBackward`, the same on both engines.
 public final class ReLU: Layer {
     private var cachedOutput: Tensor?
     /// Whether the latest forward was fused into the BatchNorm before it (`LayerChain`), whose
@@ -20,15 +21,12 @@ public final class ReLU: Layer {
         fusedIntoBatchNorm = false
         var output = Tensor.uninitialized(input.shape, layout: input.layout)
         let count = input.count
-        let chunks = elementwiseChunks(count, threads: context.threads)
-        input.withUnsafeStorage { xb in
-            output.withUnsafeMutableStorage { yb in
+        input.withUnsafeStorage { x in
+            output.withUnsafeMutableStorage { y in
                 guard count > 0 else { return }
-                let (x, y) = (SendableConstPointer(xb.baseAddress!), SendablePointer(yb.baseAddress!))
-                Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
-                    let r = chunkRange(chunk, of: chunks, count: count)
-                    VectorLoops.relu(x.base + r.lowerBound, y.base + r.lowerBound, r.count)
-                }
+                reluForward(
+                    output: y.baseAddress!, input: x.baseAddress!, count: count, threads: context.threads,
+                    pool: context.threadPool)
             }
         }
         cachedOutput = context.isTraining ? output : nil
@@ -46,16 +44,13 @@ public final class ReLU: Layer {
         let outputGradient = outputGradient.stored(as: output.layout)
         var inputGradient = Tensor.uninitialized(output.shape, layout: output.layout)
         let count = output.count
-        let chunks = elementwiseChunks(count, threads: context.threads)
-        output.withUnsafeStorage { yb in
-            outputGradient.withUnsafeStorage { gb in
-                inputGradient.withUnsafeMutableStorage { db in
+        output.withUnsafeStorage { y in
+            outputGradient.withUnsafeStorage { dy in
+                inputGradient.withUnsafeMutableStorage { dx in
                     guard count > 0 else { return }
-                    let (y, g, d) = (SendableConstPointer(yb.baseAddress!), SendableConstPointer(gb.baseAddress!), SendablePointer(db.baseAddress!))
-                    Parallel.forEach(chunks, threads: context.threads, pool: context.threadPool) { chunk in
-                        let r = chunkRange(chunk, of: chunks, count: count)
-                        VectorLoops.reluBackward(y.base + r.lowerBound, g.base + r.lowerBound, d.base + r.lowerBound, r.count)
-                    }
+                    reluBackward(
+                        inputGradient: dx.baseAddress!, outputGradient: dy.baseAddress!, output: y.baseAddress!,
+                        count: count, threads: context.threads, pool: context.threadPool)
                 }
             }
         }

@@ -2,7 +2,7 @@
 // oneDNN 2.6's max-pooling primitive with its training workspace is several times slower than
 // this walk even on blocked input (docs/performance.md), and pooling that reorders to
 // NCHW and back would cost more than the pooling. Windows, ties (the first maximum in row-major
-// order wins) and results equal `MaxPool2D`'s NCHW loops exactly.
+// order wins) and results equal the NCHW loops of `MaxPoolReference.swift` exactly.
 //
 // Layout: `x`, `dx` are `[batch, channels / block, height, width, block]`; `y`, `dy`, `argmax` are
 // `[batch, channels / block, outputHeight, outputWidth, block]`; `argmax` holds, per output
@@ -82,46 +82,5 @@ func maxPoolBlockedBackward(
             let (g, a) = (gp + o * block, ap + o * block)
             for lane in 0..<block { dp[Int(a[lane]) * block + lane] += g[lane] }
         }
-    }
-}
-
-extension MaxPool2D {
-    /// The forward on a channel-blocked input (`MaxPoolBlocked.swift`); the output keeps the layout.
-    func blockedForward(_ input: Tensor, context: ExecutionContext) -> Tensor {
-        let s = input.shape
-        let (oh, ow) = window.outputSize(height: s[2], width: s[3])
-        var output = Tensor.uninitialized([s[0], s[1], oh, ow], layout: input.layout)
-        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
-        guard output.count > 0, let b = input.layout.channelBlock else { return output }
-        input.withUnsafeStorage { xb in
-            output.withUnsafeMutableStorage { yb in
-                argmax.withUnsafeMutableBufferPointer { ab in
-                    maxPoolBlockedForward(
-                        output: yb.baseAddress!, argmax: ab.baseAddress!, input: xb.baseAddress!, batch: s[0],
-                        channels: s[1], height: s[2], width: s[3], block: b, kernel: kernelSize, stride: stride,
-                        threads: context.threads, pool: context.threadPool)
-                }
-            }
-        }
-        return output
-    }
-
-    /// The backward of `blockedForward`: dL/dx in the blocked layout of its input.
-    func blockedBackward(_ outputGradient: Tensor, inputShape s: [Int], block: Int, context: ExecutionContext)
-        -> Tensor
-    {
-        var inputGradient = Tensor(shape: s, layout: forwardLayout, storage: [Float](repeating: 0, count: s.reduce(1, *)))
-        guard outputGradient.count > 0 else { return inputGradient }
-        outputGradient.withUnsafeStorage { gb in
-            inputGradient.withUnsafeMutableStorage { db in
-                argmax.withUnsafeBufferPointer { ab in
-                    maxPoolBlockedBackward(
-                        inputGradient: db.baseAddress!, outputGradient: gb.baseAddress!, argmax: ab.baseAddress!,
-                        batch: s[0], channels: s[1], height: s[2], width: s[3], block: block, kernel: kernelSize,
-                        stride: stride, threads: context.threads, pool: context.threadPool)
-                }
-            }
-        }
-        return inputGradient
     }
 }

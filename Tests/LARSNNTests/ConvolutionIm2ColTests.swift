@@ -2,11 +2,11 @@ import Testing
 import LARSNN
 import LARSTestSupport
 
-/// The openblas engine's free functions called directly, against a nested-loop oracle that
+/// The im2col engine's free functions called directly, against a nested-loop oracle that
 /// takes a full `ConvGeometry` (rectangular kernels, separate strides and paddings, which
 /// `Conv2D` never passes), and their pointer contracts: `y` and `dx` overwritten, `dw` and
 /// `db` accumulated into, each gradient skipped on its own when `nil`.
-@Suite struct ConvolutionOpenBLASTests {
+@Suite struct ConvolutionIm2ColTests {
     /// (batch, C, Cout, H, W, kh, kw, sh, sw, ph, pw, columnBudget or 0 for the default).
     static let cases: [(Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)] = [
         (2, 3, 4, 7, 6, 3, 3, 2, 2, 1, 1, 0),  // stride 2, padding 1: dx by col2im
@@ -38,16 +38,16 @@ import LARSTestSupport
         let oracle = oracleConvolution(x: x, weights: weights, bias: bias, outputGradient: dy, batch: n, geometry: g, outputChannels: cout)
         for (name, backend) in Self.backends {
             let label = "case \(index), \(name)"
-            let workspace = OpenBLASConvolutionWorkspace()
+            let workspace = Im2ColConvolutionWorkspace()
             // NaN where the function must overwrite, known values where it must accumulate.
             var y = [Float](repeating: .nan, count: dy.count)
             var dx = [Float](repeating: .nan, count: x.count)
             var dw = startW
             var db = [Float](repeating: 0.5, count: cout)
-            openBLASConvolutionForward(
+            im2colConvolutionForward(
                 output: &y, input: x, weights: weights, bias: bias, batch: n, geometry: g, outputChannels: cout,
                 columnBudget: columnBudget, workspace: workspace, backend: backend, threads: 2)
-            openBLASConvolutionBackward(
+            im2colConvolutionBackward(
                 inputGradient: &dx, weightGradient: &dw, biasGradient: &db, input: x, weights: weights,
                 outputGradient: dy, batch: n, geometry: g, outputChannels: cout, columnBudget: columnBudget,
                 workspace: workspace, backend: backend, threads: 2)
@@ -58,13 +58,13 @@ import LARSTestSupport
 
             // Each gradient alone gives exactly what it gives beside the others.
             var dxAlone = [Float](repeating: .nan, count: x.count)
-            openBLASConvolutionBackward(
+            im2colConvolutionBackward(
                 inputGradient: &dxAlone, weightGradient: nil, biasGradient: nil, input: x, weights: weights,
                 outputGradient: dy, batch: n, geometry: g, outputChannels: cout, columnBudget: columnBudget,
                 workspace: workspace, backend: backend, threads: 2)
             #expect(dxAlone == dx, "dx alone, \(label)")
             var dwAlone = startW
-            openBLASConvolutionBackward(
+            im2colConvolutionBackward(
                 inputGradient: nil, weightGradient: &dwAlone, biasGradient: nil, input: x, weights: weights,
                 outputGradient: dy, batch: n, geometry: g, outputChannels: cout, columnBudget: columnBudget,
                 workspace: workspace, backend: backend, threads: 2)
@@ -75,9 +75,9 @@ import LARSTestSupport
     @Test func imagesPerChunkFollowsTheBudget() {
         let g = ConvGeometry(channels: 16, height: 32, width: 32, kernelHeight: 3, kernelWidth: 3, paddingHeight: 1, paddingWidth: 1)
         // 144 x 1024 floats per image.
-        #expect(openBLASConvolutionImagesPerChunk(batch: 128, geometry: g, columnBudget: 1 << 20) == 7)
-        #expect(openBLASConvolutionImagesPerChunk(batch: 3, geometry: g, columnBudget: 1 << 20) == 3)
-        #expect(openBLASConvolutionImagesPerChunk(batch: 128, geometry: g, columnBudget: 1) == 1)
+        #expect(im2colConvolutionImagesPerChunk(batch: 128, geometry: g, columnBudget: 1 << 20) == 7)
+        #expect(im2colConvolutionImagesPerChunk(batch: 3, geometry: g, columnBudget: 1 << 20) == 3)
+        #expect(im2colConvolutionImagesPerChunk(batch: 128, geometry: g, columnBudget: 1) == 1)
     }
 }
 

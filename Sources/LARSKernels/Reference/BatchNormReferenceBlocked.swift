@@ -9,17 +9,17 @@
 // per-channel vectors are `[channels]`; `block` is a multiple of 8 dividing `channels`.
 
 /// `batchNormReferenceStatistics` on blocked input: the batch mean, biased variance and
-/// `1 / sqrt(variance + epsilon)` per channel (over all processes with `reducer`), two passes.
+/// `1 / sqrt(variance + epsilon)` per channel (over all parts `statistics` sums), two passes.
 /// Returns the value count per channel.
 func batchNormBlockedStatistics(
     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
     input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, epsilon: Float,
-    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) -> Double {
     requireWholeSIMDLanes(block)
-    return batchNormTwoPassStatistics(
+    return statistics.meanAndVariance(
         mean: mean, variance: variance, inverseStd: inverseStd, channels: c, valuesPerChannel: n * pixels,
-        epsilon: epsilon, reducer: reducer,
+        epsilon: epsilon,
         sumValues: { sums in
             blockedChannelReduction(
                 x, into: &sums, batch: n, channels: c, pixels: pixels, block: block, threads: threads, pool: pool
@@ -73,19 +73,60 @@ func batchNormBlockedNormalize(
 
 /// `batchNormReferenceBackward` on blocked tensors:
 /// `dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat))` written, `dgamma += sum(dy * xhat)`,
-/// `dbeta += sum(dy)` (this process's own sums); `reducer` sums the means' sums over processes.
+/// `dbeta += sum(dy)` (this part's own sums); `statistics` sums the means' sums over the parts.
 func batchNormBlockedBackward(
     inputGradient dx: UnsafeMutablePointer<Float>, scaleGradient dgamma: UnsafeMutablePointer<Float>,
     shiftGradient dbeta: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
     inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, count: Double,
-    reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) {
     requireWholeSIMDLanes(block)
+    var sums = blockedGradientSums(
+        input: x, outputGradient: dy, mean: mean, inverseStd: inverseStd, batch: n, channels: c, pixels: pixels,
+        block: block, threads: threads, pool: pool)
+    statistics.reduceGradientSums(&sums, channels: c, scaleGradient: dgamma, shiftGradient: dbeta)
+    let m = Float(count)
+    var factors = [Float](repeating: 0, count: 4 * c)  // k, mean of dy, slope, mean per channel
+    for ch in 0..<c {
+        let s = inverseStd[ch]
+        factors[ch] = gamma[ch] * s
+        factors[c + ch] = Float(sums[ch]) / m
+        factors[2 * c + ch] = Float(sums[c + ch]) / m * s
+        factors[3 * c + ch] = mean[ch]
+    }
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
+    let blocks = c / block
+    factors.withUnsafeBufferPointer { fb in
+        let f = SendableConstPointer(fb.baseAddress!)
+        let chunks = elementwiseChunks(n * c * pixels, threads: threads)
+        Parallel.forEach(chunks, threads: threads, pool: pool) { chunk in
+            for group in chunkRange(chunk, of: chunks, count: n * blocks) {
+                let offset = group * pixels * block
+                for lane in stride(from: 0, to: block, by: 8) {
+                    let first = group % blocks * block + lane
+                    let (k, meanG) = (load8(f.base + first), load8(f.base + c + first))
+                    let (slope, mu) = (load8(f.base + 2 * c + first), load8(f.base + 3 * c + first))
+                    for p in 0..<pixels {
+                        let at = offset + p * block + lane
+                        store8(k * (load8(dys.base + at) - meanG - (load8(xs.base + at) - mu) * slope), dxs.base + at)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// This part's backward sums on blocked tensors, `[2 * channels]`: `sum(dy)` per channel, then
+/// `sum(dy * xhat)` per channel, each channel's sum in Double over the images.
+private func blockedGradientSums(
+    input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, block: Int, threads: Int,
+    pool: ThreadPool
+) -> [Double] {
+    let (xs, dys) = (SendableConstPointer(x), SendableConstPointer(dy))
     let (meanP, istdP) = (SendableConstPointer(mean), SendableConstPointer(inverseStd))
     let blocks = c / block
-    // sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat over this process's batch.
     var sums = [Double](repeating: 0, count: 2 * c)
     sums.withUnsafeMutableBufferPointer { sb in
         let out = SendablePointer(sb.baseAddress!)
@@ -114,39 +155,7 @@ func batchNormBlockedBackward(
             }
         }
     }
-    for ch in 0..<c {
-        dbeta[ch] += Float(sums[ch])
-        dgamma[ch] += Float(sums[c + ch])
-    }
-    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-    let m = Float(count)
-    var factors = [Float](repeating: 0, count: 4 * c)  // k, mean of dy, slope, mean per channel
-    for ch in 0..<c {
-        let s = inverseStd[ch]
-        factors[ch] = gamma[ch] * s
-        factors[c + ch] = Float(sums[ch]) / m
-        factors[2 * c + ch] = Float(sums[c + ch]) / m * s
-        factors[3 * c + ch] = mean[ch]
-    }
-    factors.withUnsafeBufferPointer { fb in
-        let f = SendableConstPointer(fb.baseAddress!)
-        let groups = n * blocks
-        let chunks = elementwiseChunks(n * c * pixels, threads: threads)
-        Parallel.forEach(chunks, threads: threads, pool: pool) { chunk in
-            for group in chunkRange(chunk, of: chunks, count: groups) {
-                let offset = group * pixels * block
-                for lane in stride(from: 0, to: block, by: 8) {
-                    let first = group % blocks * block + lane
-                    let (k, meanG) = (load8(f.base + first), load8(f.base + c + first))
-                    let (slope, mu) = (load8(f.base + 2 * c + first), load8(f.base + 3 * c + first))
-                    for p in 0..<pixels {
-                        let at = offset + p * block + lane
-                        store8(k * (load8(dys.base + at) - meanG - (load8(xs.base + at) - mu) * slope), dxs.base + at)
-                    }
-                }
-            }
-        }
-    }
+    return sums
 }
 
 /// `out[ch] = sum over the batch and pixels of channel ch of body(values, first)`, in Double per
@@ -173,13 +182,5 @@ private func blockedChannelReduction(
                 for l in 0..<8 { o.base[first + l] = totals[l] }
             }
         }
-    }
-}
-
-/// Stops unless `block` is a whole number of 8-float SIMD registers, which every blocked walk
-/// steps by (`TensorLayout.fits` admits only 8 and 16, so this guards the walks' own callers).
-func requireWholeSIMDLanes(_ block: Int) {
-    if block <= 0 || block % 8 != 0 {
-        fatalError("channel-blocked walk: block \(block) is not a multiple of 8")
     }
 }

@@ -1,7 +1,7 @@
-// The `openblas` convolution engine: im2col + `gemm` on a `KernelBackend`, as free functions
-// over raw NCHW pointers with the shapes in their signatures (the oneDNN engine's functions,
-// `oneDNNConvolutionForward`/`Backward`, have the same shape). `Conv2D` only hands them its
-// tensors' pointers and its workspace.
+// The `im2col` convolution engine (`ConvolutionEngine.im2col`): im2col + `gemm` on a
+// `KernelBackend` (OpenBLAS or the Swift kernels), as free functions over raw NCHW pointers with
+// the shapes in their signatures (the oneDNN engine's functions, `oneDNNConvolutionForward`/
+// `Backward`, have the same shape). `ConvolutionKernels` calls them for `Conv2D`.
 //
 // The images of a chunk (the whole batch unless its patch matrix would exceed `columnBudget`
 // floats) are laid side by side as columns (see `Im2Col`), so forward is one `gemm`
@@ -16,7 +16,7 @@
 /// output, flipped kernel), grown on demand and never shrunk, so a steady training loop
 /// allocates it once. Owned by one layer, so each `DataParallel` replica has its own; not for
 /// use by two threads at once.
-public final class OpenBLASConvolutionWorkspace: @unchecked Sendable {
+public final class Im2ColConvolutionWorkspace: @unchecked Sendable {
     enum Slot: Int, CaseIterable {
         /// The patch matrix `[K, n*P]` of one chunk, or `dcols` in backward.
         case columns
@@ -53,7 +53,7 @@ public final class OpenBLASConvolutionWorkspace: @unchecked Sendable {
 /// Images per im2col chunk: the whole `batch` unless its patch matrix
 /// (`g.patchSize x images * g.outputPixels` floats) would exceed `columnBudget` floats; at
 /// least 1.
-public func openBLASConvolutionImagesPerChunk(batch: Int, geometry g: ConvGeometry, columnBudget: Int) -> Int {
+public func im2colConvolutionImagesPerChunk(batch: Int, geometry g: ConvGeometry, columnBudget: Int) -> Int {
     max(1, min(batch, columnBudget / max(1, g.patchSize * g.outputPixels)))
 }
 
@@ -65,12 +65,12 @@ public func openBLASConvolutionImagesPerChunk(batch: Int, geometry g: ConvGeomet
 ///   the `[outputChannels, g.patchSize]` matrix).
 /// - `b`: bias `[outputChannels]`, or `nil` for none.
 /// - `columnBudget`: largest patch matrix built at once, in floats (see
-///   `openBLASConvolutionImagesPerChunk`).
+///   `im2colConvolutionImagesPerChunk`).
 /// - `backend` runs the `gemm`s; `threads` is the thread count of the im2col, permute and bias loops.
-public func openBLASConvolutionForward(
+public func im2colConvolutionForward(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     bias b: UnsafePointer<Float>?, batch: Int, geometry g: ConvGeometry, outputChannels: Int, columnBudget: Int,
-    workspace: OpenBLASConvolutionWorkspace, backend: any KernelBackend, threads: Int
+    workspace: Im2ColConvolutionWorkspace, backend: any KernelBackend, threads: Int
 ) {
     convolveInChunks(
         output: y, input: x, weights: w, batch: batch, geometry: g, outputChannels: outputChannels,
@@ -93,12 +93,12 @@ public func openBLASConvolutionForward(
 /// - `x`: the forward's input `[batch, g.channels, g.height, g.width]`, NCHW.
 /// - `w`: weights `[outputChannels, g.channels, g.kernelHeight, g.kernelWidth]`, OIHW.
 /// - `dy`: output gradient `[batch, outputChannels, g.outputHeight, g.outputWidth]`, NCHW.
-/// - `columnBudget`, `workspace`, `backend`, `threads`: as for `openBLASConvolutionForward`.
-public func openBLASConvolutionBackward(
+/// - `columnBudget`, `workspace`, `backend`, `threads`: as for `im2colConvolutionForward`.
+public func im2colConvolutionBackward(
     inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>?,
     biasGradient db: UnsafeMutablePointer<Float>?, input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int,
-    columnBudget: Int, workspace: OpenBLASConvolutionWorkspace, backend: any KernelBackend, threads: Int
+    columnBudget: Int, workspace: Im2ColConvolutionWorkspace, backend: any KernelBackend, threads: Int
 ) {
     let (pixels, k) = (g.outputPixels, g.patchSize)
     if let db {
@@ -109,7 +109,7 @@ public func openBLASConvolutionBackward(
     let dxByColumns = byConvolution ? nil : dx
     dxByColumns?.update(repeating: 0, count: n * g.channels * g.inputPixels)
     if dw != nil || dxByColumns != nil {
-        let chunk = openBLASConvolutionImagesPerChunk(batch: n, geometry: g, columnBudget: columnBudget)
+        let chunk = im2colConvolutionImagesPerChunk(batch: n, geometry: g, columnBudget: columnBudget)
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start)
             let width = count * pixels
@@ -148,16 +148,16 @@ public func openBLASConvolutionBackward(
     }
 }
 
-/// `y = conv(x, w)` without bias (`y`, `x`, `w` as in `openBLASConvolutionForward`): per chunk
+/// `y = conv(x, w)` without bias (`y`, `x`, `w` as in `im2colConvolutionForward`): per chunk
 /// of images, im2col, one `gemm` into the channel-major `[outputChannels, n*P]` scratch and a
 /// permute to NCHW.
 func convolveInChunks(
     output y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int, columnBudget: Int,
-    workspace: OpenBLASConvolutionWorkspace, backend: any KernelBackend, threads: Int
+    workspace: Im2ColConvolutionWorkspace, backend: any KernelBackend, threads: Int
 ) {
     let (pixels, k) = (g.outputPixels, g.patchSize)
-    let chunk = openBLASConvolutionImagesPerChunk(batch: n, geometry: g, columnBudget: columnBudget)
+    let chunk = im2colConvolutionImagesPerChunk(batch: n, geometry: g, columnBudget: columnBudget)
     for start in stride(from: 0, to: n, by: chunk) {
         let count = min(chunk, n - start)
         let width = count * pixels
@@ -196,7 +196,7 @@ func inputGradientIsConvolution(geometry g: ConvGeometry, outputChannels: Int) -
 func inputGradientByConvolution(
     _ dx: UnsafeMutablePointer<Float>, outputGradient dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
     batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int, columnBudget: Int,
-    workspace: OpenBLASConvolutionWorkspace, backend: any KernelBackend, threads: Int
+    workspace: Im2ColConvolutionWorkspace, backend: any KernelBackend, threads: Int
 ) {
     let (c, area) = (g.channels, g.kernelHeight * g.kernelWidth)
     let flipped = workspace.buffer(.flippedWeights, count: c * cout * area)

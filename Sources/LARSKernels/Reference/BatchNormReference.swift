@@ -1,5 +1,6 @@
 // BatchNorm's reference arithmetic (Swift loops, Double sums per channel), as free functions
-// over pointers; the layer (`BatchNorm.swift`) keeps the caches and picks the engine.
+// over pointers, which `BatchNormKernels` runs where oneDNN does not; the statistics are summed
+// over the whole batch by `BatchStatistics`.
 //
 // Layout everywhere: activations `x`, `y`, `dy`, `dx` are `[batch, channels, pixels]` (NCHW
 // with `pixels = H * W`, or `pixels = 1` for `[N, C]` input), stored as `layout`: a
@@ -9,28 +10,26 @@
 // (`ExecutionContext.threadPool`); neither changes a result.
 
 /// The training statistics of a batch, per channel, over `batch * pixels` values (over all
-/// processes when `reducer` is given): two passes (mean, then squared deviations) avoid the
-/// cancellation of `E[x^2] - E[x]^2`.
+/// parts of the batch that `statistics` sums over), in two passes (`BatchStatistics`).
 ///
 /// - `x`: input `[batch, channels, pixels]`.
 /// - `mean`: written, `[channels]`, the batch mean.
 /// - `variance`: written, `[channels]`, the biased batch variance (divided by the count).
 /// - `inverseStd`: written, `[channels]`, `1 / sqrt(variance + epsilon)`.
-/// - `reducer`: sums the per-channel sums over the processes (synchronised BatchNorm), or `nil`.
-/// - Returns the value count per channel (over all processes with a reducer).
+/// - Returns the value count per channel (over all parts).
 func batchNormReferenceStatistics(
     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
     input x: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, layout: TensorLayout = .plain,
-    epsilon: Float, reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    epsilon: Float, statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) -> Double {
     if let block = layout.channelBlock {
         return batchNormBlockedStatistics(
             mean: mean, variance: variance, inverseStd: inverseStd, input: x, batch: n, channels: c, pixels: pixels,
-            block: block, epsilon: epsilon, reducer: reducer, threads: threads, pool: pool)
+            block: block, epsilon: epsilon, statistics: statistics, threads: threads, pool: pool)
     }
-    return batchNormTwoPassStatistics(
+    return statistics.meanAndVariance(
         mean: mean, variance: variance, inverseStd: inverseStd, channels: c, valuesPerChannel: n * pixels,
-        epsilon: epsilon, reducer: reducer,
+        epsilon: epsilon,
         sumValues: { sums in
             channelReduction(x, into: &sums, batch: n, channels: c, pixels: pixels, threads: threads, pool: pool) {
                 row, _ in Double(VectorLoops.sum(row, pixels))
@@ -41,52 +40,6 @@ func batchNormReferenceStatistics(
                 row, ch in Double(VectorLoops.squaredDeviations(row, pixels, mean: meanP.base[ch]))
             }
         })
-}
-
-/// The two passes of the batch statistics around the walks that sum over the activations (one
-/// per layout): `sumValues` writes each channel's sum of values into `sums[0..<channels]`, then
-/// `sumSquaredDeviations` each channel's sum of `(x - mean)^2` into `squares`, given the mean.
-/// Each pass is one parallel loop over channels, so that a reducer can sum its per-channel results
-/// over the processes in between; `sums[channels]` carries the value count, so one reduction gives
-/// the global count too. Writes `mean`, the biased `variance` and `inverseStd`; returns the count.
-func batchNormTwoPassStatistics(
-    mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
-    channels c: Int, valuesPerChannel: Int, epsilon: Float, reducer: (any BatchStatisticsReducer)?,
-    sumValues: (inout [Double]) -> Void,
-    sumSquaredDeviations: (inout [Double], SendableConstPointer<Float>) -> Void
-) -> Double {
-    var sums = [Double](repeating: 0, count: c + 1)
-    sumValues(&sums)
-    sums[c] = Double(valuesPerChannel)
-    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-    let total = sums[c]
-    for ch in 0..<c { mean[ch] = Float(sums[ch] / total) }
-    var squares = [Double](repeating: 0, count: c)
-    sumSquaredDeviations(&squares, SendableConstPointer(UnsafePointer(mean)))
-    if let reducer { squares.withUnsafeMutableBufferPointer { reducer.sum($0) } }
-    for ch in 0..<c {
-        variance[ch] = Float(squares[ch] / total)
-        inverseStd[ch] = 1 / (variance[ch] + epsilon).squareRoot()
-    }
-    return total
-}
-
-/// Moves the running statistics towards a batch's (PyTorch's convention):
-/// `running = (1 - momentum) * running + momentum * batch`, where the running variance takes the
-/// *unbiased* batch variance, `count / (count - 1)` times the biased one. Both engines use it.
-///
-/// - `runningMean`, `runningVariance`: updated in place, `[channels]`.
-/// - `mean`, `variance`: the batch mean and biased variance, `[channels]`.
-/// - `count`: values per channel behind them (more than one).
-func batchNormUpdateRunningStatistics(
-    runningMean rm: UnsafeMutablePointer<Float>, runningVariance rv: UnsafeMutablePointer<Float>,
-    mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, channels c: Int, momentum mom: Float, count: Double
-) {
-    let unbiased = Float(count) / Float(count - 1)
-    for ch in 0..<c {
-        rm[ch] = (1 - mom) * rm[ch] + mom * mean[ch]
-        rv[ch] = (1 - mom) * rv[ch] + mom * variance[ch] * unbiased
-    }
 }
 
 /// `y = gamma * (x - mean) * inverseStd + beta`, folded into one multiply-add per element.
@@ -135,20 +88,20 @@ func batchNormReferenceNormalize(
 ///   them over processes afterwards).
 /// - `x`, `dy`: the forward's input and the output gradient, `[batch, channels, pixels]`.
 /// - `gamma`, `mean`, `inverseStd`: `[channels]`, as in the forward.
-/// - `count`: values per channel behind `mean` (over all processes with a reducer).
-/// - `reducer`: sums `sum(dy)` and `sum(dy * xhat)` over the processes for `dx`, or `nil`.
+/// - `count`: values per channel behind `mean` (over all parts).
+/// - `statistics` sums `sum(dy)` and `sum(dy * xhat)` over the parts for `dx`.
 func batchNormReferenceBackward(
     inputGradient dx: UnsafeMutablePointer<Float>, scaleGradient dgamma: UnsafeMutablePointer<Float>,
     shiftGradient dbeta: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>,
     outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
     inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, layout: TensorLayout = .plain,
-    count: Double, reducer: (any BatchStatisticsReducer)?, threads: Int, pool: ThreadPool
+    count: Double, statistics: BatchStatistics, threads: Int, pool: ThreadPool
 ) {
     if let block = layout.channelBlock {
         return batchNormBlockedBackward(
             inputGradient: dx, scaleGradient: dgamma, shiftGradient: dbeta, input: x, outputGradient: dy, gamma: gamma,
             mean: mean, inverseStd: inverseStd, batch: n, channels: c, pixels: pixels, block: block, count: count,
-            reducer: reducer, threads: threads, pool: pool)
+            statistics: statistics, threads: threads, pool: pool)
     }
     let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
     let (gammaP, meanP, istdP) = (SendableConstPointer(gamma), SendableConstPointer(mean), SendableConstPointer(inverseStd))
@@ -170,12 +123,8 @@ func batchNormReferenceBackward(
             out.base[c + ch] = sumDyXhat * Double(istdP.base[ch])
         }
     }
-    for ch in 0..<c {
-        dbeta[ch] += Float(sums[ch])
-        dgamma[ch] += Float(sums[c + ch])
-    }
-    // dx depends on the batch means of dy and dy * xhat: over all processes when synchronised.
-    if let reducer { sums.withUnsafeMutableBufferPointer { reducer.sum($0) } }
+    // dx depends on the batch means of dy and dy * xhat: over all parts when synchronised.
+    statistics.reduceGradientSums(&sums, channels: c, scaleGradient: dgamma, shiftGradient: dbeta)
     let m = Float(count)
     sums.withUnsafeBufferPointer { sb in
         let totals = SendableConstPointer(sb.baseAddress!)

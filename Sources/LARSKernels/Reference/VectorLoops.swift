@@ -2,12 +2,12 @@
 // LLVM will not reorder a Float reduction on its own (it would change the rounding), and a
 // data-dependent branch such as ReLU's costs a misprediction on half of the elements.
 
-@usableFromInline typealias Float8 = SIMD8<Float>
+typealias Float8 = SIMD8<Float>
 
-@inline(__always) @usableFromInline
+@inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> Float8 { UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
 
-@inline(__always) @usableFromInline
+@inline(__always)
 func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self) }
 
 enum VectorLoops {
@@ -102,5 +102,13 @@ enum VectorLoops {
             i += 8
         }
         while i < n { dx[i] = y[i] > 0 ? g[i] : 0; i += 1 }
+    }
+}
+
+/// Stops unless `block` is a whole number of 8-float SIMD registers, which every blocked walk
+/// steps by (`TensorLayout.fits` admits only 8 and 16, so this guards the walks' own callers).
+func requireWholeSIMDLanes(_ block: Int) {
+    if block <= 0 || block % 8 != 0 {
+        fatalError("channel-blocked walk: block \(block) is not a multiple of 8")
     }
 }

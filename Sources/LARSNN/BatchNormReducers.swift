@@ -1,14 +1,5 @@
-/// Sums BatchNorm's per-channel batch statistics over the processes of a data-parallel job, so
-/// that every process normalises with the statistics of the *global* batch (synchronised
-/// BatchNorm). LARSNN knows nothing of MPI: `LARSTraining` adapts its process group to this.
-///
-/// Every process must call `sum` the same number of times, in the same order, with buffers of
-/// the same length: BatchNorm makes two calls per training-mode forward and one per backward.
-public protocol BatchStatisticsReducer: AnyObject {
-    /// Replaces `values` with their element-wise sum over all processes. Cannot fail: an
-    /// implementation whose transport fails must stop the job itself.
-    func sum(_ values: UnsafeMutableBufferPointer<Double>)
-}
+// Which `BatchStatisticsReducer` (LARSKernels) each BatchNorm of a model sums its statistics
+// with: set on the whole model at once, `DataParallel` keeping its replicas' own.
 
 extension Layer {
     /// Every `BatchNorm` in this layer and its descendants (through `sublayers`, so a user's
