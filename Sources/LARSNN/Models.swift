@@ -4,6 +4,10 @@ public enum Models {
     /// `conv1` 3x3 32 pad 1 + `bn1` + ReLU, `pool1` max 2, `conv2` 3x3 64 pad 1 + `bn2` + ReLU,
     /// `pool2` max 2, `flatten`, `fc1` dense `64 * (imageSize/4)^2 -> 128` + ReLU, `fc2` dense
     /// `128 -> classes`. Input `[N, inputChannels, imageSize, imageSize]`, output `[N, classes]`.
+    ///
+    /// Convolutions are He-normal; the dense layers take PyTorch's default scale
+    /// (`WeightInitializer.pytorchDefault`), so a fresh model's loss starts near ln(classes)
+    /// rather than well above it.
     public static func smallCNN(
         inputChannels: Int = 1, classes: Int = 10, imageSize: Int = 28, generator: inout SeededGenerator
     ) -> Sequential {
@@ -23,9 +27,10 @@ public enum Models {
             ("relu2", ReLU()),
             ("pool2", MaxPool2D(kernelSize: 2)),
             ("flatten", Flatten()),
-            ("fc1", Dense(inputCount: 64 * side * side, outputCount: 128, generator: &generator)),
+            ("fc1", Dense(
+                inputCount: 64 * side * side, outputCount: 128, weightInitializer: .pytorchDefault, generator: &generator)),
             ("relu3", ReLU()),
-            ("fc2", Dense(inputCount: 128, outputCount: classes, generator: &generator)),
+            ("fc2", Dense(inputCount: 128, outputCount: classes, weightInitializer: .pytorchDefault, generator: &generator)),
         ]
         let model = Sequential(layers)
         model.bindParameters()  // one flat store: one-call gradient sums and zeroing
@@ -39,8 +44,14 @@ public enum Models {
     /// stride 2 and a projection shortcut (1x1 conv + BN), all others identity shortcuts; then
     /// `pool` (global average) and `fc` (dense 64 -> classes). Works for any input channel count
     /// and image size (28 or 32 in practice). ResNet-20 with 3 channels has 272,474 parameters.
+    /// The classifier `fc` takes PyTorch's default scale, so the first loss is near ln(classes).
+    ///
+    /// - Parameter zeroInitResidual: start each block's last BatchNorm scale (`bn2.scale`) at 0, so
+    ///   every block begins as its shortcut (Goyal et al. 2017, section 5.1; torchvision's
+    ///   `zero_init_residual`).
     public static func resNet(
-        depth: Int, inputChannels: Int = 3, imageSize: Int = 32, classes: Int = 10, generator: inout SeededGenerator
+        depth: Int, inputChannels: Int = 3, imageSize: Int = 32, classes: Int = 10, zeroInitResidual: Bool = false,
+        generator: inout SeededGenerator
     ) -> Sequential {
         userPrecondition(depth >= 8 && (depth - 2) % 6 == 0, "resNet: depth must be 6n + 2 (20, 32, 44, 56), got \(depth)")
         userPrecondition(imageSize >= 4, "resNet: imageSize must be at least 4, got \(imageSize)")
@@ -55,14 +66,15 @@ public enum Models {
             var stage: [(String, any Layer)] = []
             for b in 0..<blocks {
                 let stride = (b == 0 && stageIndex > 0) ? 2 : 1
-                stage.append(("block\(b)", ResidualBlock(
-                    inputChannels: channels, outputChannels: width, stride: stride, generator: &generator)))
+                let block = ResidualBlock(inputChannels: channels, outputChannels: width, stride: stride, generator: &generator)
+                if zeroInitResidual { block.bn2.scale.withValues { $0.update(repeating: 0) } }
+                stage.append(("block\(b)", block))
                 channels = width
             }
             layers.append(("stage\(stageIndex + 1)", Sequential(stage)))
         }
         layers.append(("pool", GlobalAvgPool2D()))
-        layers.append(("fc", Dense(inputCount: 64, outputCount: classes, generator: &generator)))
+        layers.append(("fc", Dense(inputCount: 64, outputCount: classes, weightInitializer: .pytorchDefault, generator: &generator)))
         let model = Sequential(layers)
         model.bindParameters()  // one flat store: one-call gradient sums and zeroing
         return model

@@ -8,6 +8,11 @@ public enum WeightInitializer: Sendable, Equatable {
     case heNormal
     /// He (Kaiming) uniform: `U(-b, b)` with `b = sqrt(6 / fanIn)` (same variance as `heNormal`).
     case heUniform
+    /// PyTorch's default for `nn.Linear` and `nn.Conv2d` weights (`kaiming_uniform_` with
+    /// `a = sqrt(5)`): `U(-b, b)` with `b = 1 / sqrt(fanIn)`, a third of He's variance. The
+    /// built-in models draw their dense layers from it so that a fresh model's logits are small
+    /// and its first loss is close to ln(classes).
+    case pytorchDefault
     /// Glorot (Xavier) uniform: `U(-b, b)` with `b = sqrt(6 / (fanIn + fanOut))`.
     case glorotUniform
     /// A (semi-)orthogonal matrix of shape `[shape[0], rest]` times `gain` (Saxe et al. 2014),
@@ -27,6 +32,10 @@ public enum WeightInitializer: Sendable, Equatable {
         case .heUniform:
             userPrecondition(fanIn > 0, "heUniform needs a positive fan-in, got \(fanIn)")
             let bound = (6 / Float(fanIn)).squareRoot()
+            return Tensor(uniform: shape, lower: -bound, upper: bound, generator: &generator)
+        case .pytorchDefault:
+            userPrecondition(fanIn > 0, "pytorchDefault needs a positive fan-in, got \(fanIn)")
+            let bound = 1 / Float(fanIn).squareRoot()
             return Tensor(uniform: shape, lower: -bound, upper: bound, generator: &generator)
         case .glorotUniform:
             userPrecondition(fanIn + fanOut > 0, "glorotUniform needs a positive fan-in + fan-out")

@@ -22,6 +22,7 @@ extension LarsTrain {
         c.validationCount = validationCount
         c.divergenceFactor = divergenceFactor
         c.syncBatchNorm = syncBatchNorm
+        c.zeroInitResidual = zeroInitResidual
         c.epochs = epochs ?? RecipeDefaults.epochs
         c.labelSmoothing = labelSmoothing
         c.seed = seed

@@ -107,6 +107,8 @@ struct LarsTrain: ParsableCommand {
     var microBatches = recipe.microBatches
     @Flag(name: .customLong("sync-bn"), help: "Under mpirun: BatchNorm uses the statistics of the global micro-batch, summed over the processes (default: each process's own shard).")
     var syncBatchNorm = false
+    @Flag(inversion: .prefixedNo, help: "ResNets: start each residual block's last BatchNorm scale at 0, so every block begins as its shortcut and the first loss is near ln(classes) (Goyal et al. 2017). Default: on.")
+    var zeroInitResidual: Bool?
     @Option(help: "Epochs to train.")
     var epochs: Int?
     @Option(name: .customLong("smoothing"), help: "Label smoothing (MLPerf large-batch recipes use 0.1).")

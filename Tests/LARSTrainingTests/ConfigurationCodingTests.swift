@@ -17,6 +17,7 @@ import LARSTraining
         (c.convolutionEngine, c.oneDNNNormalizationAndPooling) = (.im2col, false)
         (c.dataset, c.randomCrop, c.horizontalFlip, c.tensorBoard) = ("cifar10", true, true, false)
         (c.noiseScaleSplit, c.evalEverySteps, c.targets, c.stopAtTarget) = (true, 5, [0.9], true)
+        c.zeroInitResidual = false
         let stored = try Self.json(c)
         #expect(stored.count == Mirror(reflecting: c).children.count, "a field has no CodingKeys case: \(stored.keys.sorted())")
         #expect(stored["accumulationSteps"] as? Int == 1)

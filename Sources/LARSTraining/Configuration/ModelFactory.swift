@@ -22,7 +22,8 @@ public enum ModelFactory {
             return Models.mlp(inputCount: channels * imageSize * imageSize, classes: classes, generator: &generator)
         case .resnet20, .resnet32, .resnet44, .resnet56:
             return Models.resNet(
-                depth: kind.resNetDepth!, inputChannels: channels, imageSize: imageSize, classes: classes, generator: &generator)
+                depth: kind.resNetDepth!, inputChannels: channels, imageSize: imageSize, classes: classes,
+                zeroInitResidual: configuration.zeroInitsResidual, generator: &generator)
         }
     }
 

@@ -101,6 +101,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// normalises each half on its own, which changes the trajectory. Optional so that older
     /// checkpoints still load.
     public var noiseScaleSplit: Bool?
+    /// ResNets only: start each residual block's last BatchNorm scale at 0, so every block begins
+    /// as its shortcut and a deep ResNet's first loss is near ln(classes) (Goyal et al. 2017);
+    /// `nil`: yes (`zeroInitsResidual`). Optional so that older checkpoints still load; it only
+    /// changes the initial weights, which a resumed run replaces.
+    public var zeroInitResidual: Bool?
     /// Epochs to train.
     public var epochs = RecipeDefaults.epochs
     /// Label smoothing of the cross-entropy.
@@ -154,6 +159,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// switches the random crop off for the 28x28 data sets).
     public init() {}
 
+    /// `zeroInitResidual`, resolved: on unless set off.
+    public var zeroInitsResidual: Bool { zeroInitResidual ?? true }
+
     /// `tensorBoard`, resolved: on unless set off.
     public var writesTensorBoard: Bool { tensorBoard ?? true }
 
@@ -168,7 +176,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case microBatches = "accumulationSteps", microBatchLimit = "microBatch"
         case validationCount, divergenceFactor, epochs, labelSmoothing, seed, syncBatchNorm, threads, replicas
         case backend, convolutionEngine, oneDNNNormalizationAndPooling, evalEvery, evalBatchSize, outputDirectory
-        case tensorBoard, noiseScaleSplit, evalEverySteps, targets, stopAtTarget
+        case tensorBoard, noiseScaleSplit, evalEverySteps, targets, stopAtTarget, zeroInitResidual
     }
 
     /// The fields that must agree between a checkpoint and the run that resumes it: everything
