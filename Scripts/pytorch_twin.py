@@ -5,7 +5,7 @@ Same recipe as `lars-train` with no flags: Fashion-MNIST read from the same IDX 
 (/usr/share/datasets/fashion-mnist), normalised with the training images' mean and deviation;
 the small CNN (conv3x3 1->32 + BN + ReLU + maxpool, conv3x3 32->64 + BN + ReLU + maxpool,
 dense 3136->128 + ReLU, dense 128->10); LARS as Algorithm 1 of You, Gitman & Ginsburg (2017)
-(trust ratio eta*||w|| / (||g|| + beta*||w||), rate inside the momentum buffer, eta 0.001,
+(trust ratio eta*||w|| / (||g|| + beta*||w||), rate inside the momentum buffer, eta 0.002,
 momentum 0.9, weight decay 5e-4), with biases and BatchNorm parameters excluded (plain momentum
 SGD, no decay); peak rate 3.0, one epoch of linear warm-up, then power-2 polynomial decay to 0;
 random horizontal flips, no crops; batch 512 with the last partial batch dropped, reshuffled
@@ -71,7 +71,7 @@ class LARS:
     v = m*v + gamma*lambda*(g + beta*w); w -= v, lambda = eta*||w|| / (||g|| + beta*||w||)
     (1 when either norm is 0). Excluded parameters take v = m*v + gamma*g; w -= v."""
 
-    def __init__(self, torch, adapted, excluded, momentum=0.9, weight_decay=5e-4, eta=0.001):
+    def __init__(self, torch, adapted, excluded, momentum=0.9, weight_decay=5e-4, eta=0.002):
         self.torch = torch
         self.groups = [(adapted, True), (excluded, False)]
         self.momentum, self.weight_decay, self.eta = momentum, weight_decay, eta

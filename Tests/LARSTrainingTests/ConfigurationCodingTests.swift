@@ -48,6 +48,7 @@ import LARSTraining
     @Test func theRecipeDefaultsAreTheOnesTheDefaultConfigurationUses() {
         let c = TrainingConfiguration()
         #expect(c.learningRate == 3.0 && c.weightDecay == 5e-4 && c.batchSize == 512 && c.epochs == 8)
+        #expect(c.trustCoefficient == 0.002 && LARS.Options().trustCoefficient == 0.001)
         // Stored as Double for lars-study's rules; as Float they are the literals lars-train had.
         #expect(Float(RecipeDefaults.learningRate(.lamb)) == 0.01 && Float(RecipeDefaults.learningRate(.adamw)) == 0.002)
         #expect(Float(RecipeDefaults.weightDecay(.lamb)) == 0.01 && Float(RecipeDefaults.learningRate(.sgd)) == 0.4)

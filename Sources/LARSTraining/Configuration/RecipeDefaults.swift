@@ -16,6 +16,12 @@ public enum RecipeDefaults {
         }
     }
 
+    /// LARS's trust coefficient eta of the default run. Twice the paper's 0.001: with the
+    /// built-in models' PyTorch-scale dense layers, LARS's steps (relative to each layer's norm)
+    /// at 0.001 left the small CNN under-fitted in 8 epochs; docs/lars-train.md, "The default
+    /// recipe", has the runs. `LARS.Options` keeps the paper's value.
+    public static let trustCoefficient: Float = 0.002
+
     /// Weight decay of conv and dense weights by optimizer.
     public static func weightDecay(_ optimizer: OptimizerKind) -> Double {
         switch optimizer {

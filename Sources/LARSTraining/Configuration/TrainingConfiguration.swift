@@ -45,8 +45,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var beta2: Float = 0.999
     /// Weight decay beta of the adapted (weight) group.
     public var weightDecay = Float(RecipeDefaults.weightDecay(.lars))
-    /// LARS trust coefficient eta.
-    public var trustCoefficient: Float = 0.001
+    /// LARS trust coefficient eta (`RecipeDefaults.trustCoefficient`).
+    public var trustCoefficient = RecipeDefaults.trustCoefficient
     /// Epsilon of the LARS trust ratio denominator, or Adam's epsilon.
     public var epsilon: Float?
     /// LARS denominator: `paper` (||g|| + beta ||w||) or `update-norm` (||g + beta w||).
