@@ -19,22 +19,9 @@ public enum ImageFolder {
     ///   class folders, an empty class, a stray file or folder, a class not in `classNames`,
     ///   images of different sizes, or a PNG that cannot be decoded (see `PNGImage`).
     public static func load(directory: String, name: String, classNames: [String]? = nil) throws -> ImageDataset {
-        let folders = try listing(directory, hint: "Expected a folder with one sub-folder of PNG images per class.")
-        var classes: [String] = []
-        for entry in folders {
-            let path = join(directory, entry)
-            guard isDirectory(path) else {
-                throw DatasetError(path: path, problem: .badLayout(reason: "is not a folder; \(directory) must hold only one folder of PNG images per class"))
-            }
-            classes.append(entry)
-        }
-        guard !classes.isEmpty else {
-            throw DatasetError(path: directory, problem: .badLayout(reason: "holds no class folders; expected one sub-folder of PNG images per class"))
-        }
+        let classes = try classFolders(directory)
         let names = classNames ?? classes
-        var pixels: [UInt8] = []
-        var labels: [Int] = []
-        var shape: (channels: Int, height: Int, width: Int, first: String)?
+        var images = ImageCollector()
         for folder in classes {
             let folderPath = join(directory, folder)
             guard let label = names.firstIndex(of: folder) else {
@@ -50,24 +37,55 @@ public enum ImageFolder {
                 guard !isDirectory(path), file.lowercased().hasSuffix(".png") else {
                     throw DatasetError(path: path, problem: .badLayout(reason: "is not a .png file; class folders hold only PNG images"))
                 }
-                let image = try PNGImage(contentsOf: path)
-                if let shape {
-                    guard (image.channels, image.height, image.width) == (shape.channels, shape.height, shape.width) else {
-                        throw DatasetError(path: path, problem: .shapeMismatch(
-                            expected: "\(shape.channels)x\(shape.height)x\(shape.width) like \(shape.first)",
-                            found: "\(image.channels)x\(image.height)x\(image.width) (channels x height x width)"))
-                    }
-                } else {
-                    shape = (image.channels, image.height, image.width, path)
-                }
-                pixels += image.pixels
-                labels.append(label)
+                try images.append(PNGImage(contentsOf: path), from: path, label: label)
             }
         }
-        let (channels, height, width, _) = shape!
+        let (channels, height, width, _) = images.shape!
         return ImageDataset(
-            name: name, images: pixels, labels: labels, channels: channels, height: height, width: width,
+            name: name, images: images.pixels, labels: images.labels, channels: channels, height: height, width: width,
             classCount: names.count, classNames: names)
+    }
+
+    /// The class folders of `directory` in sorted order.
+    /// - Throws: `DatasetError` for a missing directory, an entry that is not a folder, or no folders.
+    static func classFolders(_ directory: String) throws -> [String] {
+        let folders = try listing(directory, hint: "Expected a folder with one sub-folder of PNG images per class.")
+        var classes: [String] = []
+        for entry in folders {
+            let path = join(directory, entry)
+            guard isDirectory(path) else {
+                throw DatasetError(path: path, problem: .badLayout(reason: "is not a folder; \(directory) must hold only one folder of PNG images per class"))
+            }
+            classes.append(entry)
+        }
+        guard !classes.isEmpty else {
+            throw DatasetError(path: directory, problem: .badLayout(reason: "holds no class folders; expected one sub-folder of PNG images per class"))
+        }
+        return classes
+    }
+
+    /// Pixels and labels of the images read so far, all of the first image's shape.
+    private struct ImageCollector {
+        var pixels: [UInt8] = []
+        var labels: [Int] = []
+        /// Channels, height, width and the path of the first image.
+        var shape: (channels: Int, height: Int, width: Int, first: String)?
+
+        /// Adds `image` (read from `path`) with `label`.
+        /// - Throws: `DatasetError.shapeMismatch` when its shape differs from the first image's.
+        mutating func append(_ image: PNGImage, from path: String, label: Int) throws {
+            if let shape {
+                guard (image.channels, image.height, image.width) == (shape.channels, shape.height, shape.width) else {
+                    throw DatasetError(path: path, problem: .shapeMismatch(
+                        expected: "\(shape.channels)x\(shape.height)x\(shape.width) like \(shape.first)",
+                        found: "\(image.channels)x\(image.height)x\(image.width) (channels x height x width)"))
+                }
+            } else {
+                shape = (image.channels, image.height, image.width, path)
+            }
+            pixels += image.pixels
+            labels.append(label)
+        }
     }
 
     /// Loads the `split` half of `root`: `root/train/<class>/*.png` or `root/test/<class>/*.png`,

@@ -89,41 +89,59 @@ private final class Inflater {
     func inflate(_ data: ArraySlice<UInt8>, upTo wanted: Int, declared: Int, exact: Bool) throws -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(wanted)  // address space only: pages are touched as bytes arrive
-        var buffer = [UInt8](repeating: 0, count: min(max(wanted, 1), Self.chunk))
         var input = Array(data)
         var code = Z_OK
         try input.withUnsafeMutableBufferPointer { source in
             streamPointer.pointee.next_in = source.baseAddress
             var inputLeft = source.count
-            // zlib counts in UInt32: at most 1 GiB of input per call, until the stream ends,
-            // fails, or can make no progress (input used up: Z_BUF_ERROR).
-            while output.count < wanted && code == Z_OK {
-                let inChunk = min(inputLeft, 1 << 30), room = min(buffer.count, wanted - output.count)
-                streamPointer.pointee.avail_in = UInt32(inChunk)
-                let made: Int = buffer.withUnsafeMutableBufferPointer { target in
-                    streamPointer.pointee.next_out = target.baseAddress
-                    streamPointer.pointee.avail_out = UInt32(room)
-                    code = CZlib.inflate(streamPointer, Z_NO_FLUSH)
-                    return room - Int(streamPointer.pointee.avail_out)
-                }
-                let consumed = inChunk - Int(streamPointer.pointee.avail_in)
-                inputLeft -= consumed
-                output.append(contentsOf: buffer[0..<made])
-                if code == Z_OK && consumed == 0 && made == 0 { break }
-            }
-            if code == Z_OK && exact {
-                // Full: the stream must end without another byte.
-                var extra: UInt8 = 0
-                streamPointer.pointee.avail_in = UInt32(min(inputLeft, 1 << 30))
-                let made: Int = withUnsafeMutablePointer(to: &extra) { target in
-                    streamPointer.pointee.next_out = target
-                    streamPointer.pointee.avail_out = 1
-                    code = CZlib.inflate(streamPointer, Z_NO_FLUSH)
-                    return 1 - Int(streamPointer.pointee.avail_out)
-                }
-                if made > 0 { throw fail("\(member) inflates past its declared \(declared) bytes") }
-            }
+            code = inflateChunks(into: &output, upTo: wanted, inputLeft: &inputLeft)
+            if code == Z_OK && exact { code = try refuseAnotherByte(inputLeft: inputLeft, declared: declared) }
         }
+        return try checkedOutput(output, code: code, wanted: wanted, declared: declared, exact: exact)
+    }
+
+    /// Appends inflated bytes to `output` a chunk at a time until it holds `wanted` bytes, and
+    /// returns zlib's last code. `inputLeft` counts the bytes from `next_in` not yet consumed.
+    private func inflateChunks(into output: inout [UInt8], upTo wanted: Int, inputLeft: inout Int) -> Int32 {
+        var buffer = [UInt8](repeating: 0, count: min(max(wanted, 1), Self.chunk))
+        var code = Z_OK
+        // zlib counts in UInt32: at most 1 GiB of input per call, until the stream ends,
+        // fails, or can make no progress (input used up: Z_BUF_ERROR).
+        while output.count < wanted && code == Z_OK {
+            let inChunk = min(inputLeft, 1 << 30), room = min(buffer.count, wanted - output.count)
+            streamPointer.pointee.avail_in = UInt32(inChunk)
+            let made: Int = buffer.withUnsafeMutableBufferPointer { target in
+                streamPointer.pointee.next_out = target.baseAddress
+                streamPointer.pointee.avail_out = UInt32(room)
+                code = CZlib.inflate(streamPointer, Z_NO_FLUSH)
+                return room - Int(streamPointer.pointee.avail_out)
+            }
+            let consumed = inChunk - Int(streamPointer.pointee.avail_in)
+            inputLeft -= consumed
+            output.append(contentsOf: buffer[0..<made])
+            if code == Z_OK && consumed == 0 && made == 0 { break }
+        }
+        return code
+    }
+
+    /// For a full member: the stream must end without another byte. Returns zlib's code.
+    private func refuseAnotherByte(inputLeft: Int, declared: Int) throws -> Int32 {
+        var extra: UInt8 = 0
+        var code = Z_OK
+        streamPointer.pointee.avail_in = UInt32(min(inputLeft, 1 << 30))
+        let made: Int = withUnsafeMutablePointer(to: &extra) { target in
+            streamPointer.pointee.next_out = target
+            streamPointer.pointee.avail_out = 1
+            code = CZlib.inflate(streamPointer, Z_NO_FLUSH)
+            return 1 - Int(streamPointer.pointee.avail_out)
+        }
+        if made > 0 { throw fail("\(member) inflates past its declared \(declared) bytes") }
+        return code
+    }
+
+    /// `output` when zlib's last `code` and the byte count say the stream held what was asked
+    /// (see `inflate`), else the error that says how it did not.
+    private func checkedOutput(_ output: [UInt8], code: Int32, wanted: Int, declared: Int, exact: Bool) throws -> [UInt8] {
         if !exact && (code == Z_STREAM_END || (code == Z_OK && output.count == wanted)) { return output }
         if code == Z_STREAM_END {
             guard output.count == wanted else {

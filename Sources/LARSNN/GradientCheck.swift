@@ -67,35 +67,82 @@ public func checkGradients(
     maxEntriesPerTensor: Int = 48, checkInput: Bool = true, allowOneSided: Bool = false, seed: UInt64 = 7
 ) -> GradientCheckReport {
     var generator = SeededGenerator(seed: seed)
-    let firstOutput = forward(input)
-    let projection = Tensor(normal: firstOutput.shape, generator: &generator)
-    func loss(_ x: Tensor) -> Double {
-        // Read once: a channel-blocked output reorders on every `scalars` read.
-        let (y, p) = (forward(x).scalars, projection.scalars)
-        var total: Double = 0
-        for i in 0..<y.count { total += Double(y[i]) * Double(p[i]) }
-        return total
-    }
+    let projection = Tensor(normal: forward(input).shape, generator: &generator)
+    func loss(_ x: Tensor) -> Double { projectedLoss(forward(x), projection: projection) }
     for p in parameters { p.parameter.zeroGrad() }
     _ = forward(input)
     let inputGradient = backward(projection)
     // Copy the analytic gradients now: perturbed forwards below must not change them.
     let analyticParameters = parameters.map { $0.parameter.grad.scalars }
 
-    var report = GradientCheckReport()
-    func entries(_ count: Int) -> [Int] {
-        if count <= maxEntriesPerTensor { return Array(0..<count) }
-        var chosen = Set<Int>()
-        while chosen.count < maxEntriesPerTensor { chosen.insert(generator.nextInt(below: count)) }
-        return chosen.sorted()
+    var comparison = FiniteDifferenceComparison(
+        step: Double(step), tolerance: tolerance, absoluteFloor: absoluteFloor, allowOneSided: allowOneSided,
+        base: loss(input))
+    func entries(_ count: Int) -> [Int] { sampledEntries(count: count, limit: maxEntriesPerTensor, generator: &generator) }
+    if checkInput {
+        guard inputGradient.shape == input.shape else {
+            fatalError("checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
+        }
+        // Perturbed copies keep the input's layout, so a blocked input is checked blocked.
+        let inputValues = input.scalars
+        comparison.compare("input", analytic: inputGradient.scalars, indices: entries(input.count)) { i in
+            var x = input.stored(as: .plain)
+            x.scalars[i] = inputValues[i] + step
+            let plus = loss(x.stored(as: input.layout))
+            x.scalars[i] = inputValues[i] - step
+            return (plus, loss(x.stored(as: input.layout)))
+        }
     }
-    let h = Double(step)
-    let base = loss(input)
+    for (p, analytic) in zip(parameters, analyticParameters) {
+        let parameter = p.parameter
+        comparison.compare(p.name, analytic: analytic, indices: entries(parameter.value.count)) { i in
+            let original = parameter.value.scalars[i]
+            parameter.value.scalars[i] = original + step
+            let plus = loss(input)
+            parameter.value.scalars[i] = original - step
+            let minus = loss(input)
+            parameter.value.scalars[i] = original
+            return (plus, minus)
+        }
+    }
+    return comparison.report
+}
+
+/// `sum_i r_i y_i` in Double, the scalar loss whose gradient with respect to `y` is `r`.
+private func projectedLoss(_ output: Tensor, projection: Tensor) -> Double {
+    // Read once: a channel-blocked output reorders on every `scalars` read.
+    let (y, p) = (output.scalars, projection.scalars)
+    var total: Double = 0
+    for i in 0..<y.count { total += Double(y[i]) * Double(p[i]) }
+    return total
+}
+
+/// Every index below `count` when there are at most `limit`, else `limit` distinct ones drawn
+/// from `generator`, sorted.
+private func sampledEntries(count: Int, limit: Int, generator: inout SeededGenerator) -> [Int] {
+    if count <= limit { return Array(0..<count) }
+    var chosen = Set<Int>()
+    while chosen.count < limit { chosen.insert(generator.nextInt(below: count)) }
+    return chosen.sorted()
+}
+
+/// Compares analytic derivatives with difference quotients entry by entry and collects the
+/// outcome in a `GradientCheckReport`.
+private struct FiniteDifferenceComparison {
+    let step: Double
+    let tolerance: Double
+    let absoluteFloor: Double
+    let allowOneSided: Bool
+    /// The loss at the unperturbed point, for the one-sided differences.
+    let base: Double
+    var report = GradientCheckReport()
+
     /// `numeric(i)` returns the losses at `v + h` and `v - h`.
-    func compare(_ name: String, analytic: [Float], indices: [Int], numeric: (Int) -> (Double, Double)) {
+    mutating func compare(_ name: String, analytic: [Float], indices: [Int], numeric: (Int) -> (Double, Double)) {
         let largest = analytic.reduce(0) { Swift.max($0, Double(abs($1))) }
         let floor = Swift.max(absoluteFloor, 0.01 * largest)
         func scaledError(_ a: Double, _ n: Double) -> Double { abs(a - n) / Swift.max(abs(a), abs(n), floor) }
+        let h = step
         for i in indices {
             let a = Double(analytic[i])
             let (plus, minus) = numeric(i)
@@ -113,34 +160,6 @@ public func checkGradients(
             if error > tolerance { report.mismatches.append(GradientMismatch(tensor: name, index: i, analytic: a, numeric: n)) }
         }
     }
-
-    if checkInput {
-        guard inputGradient.shape == input.shape else {
-            fatalError("checkGradients: dL/dx shape \(inputGradient.shape) differs from x \(input.shape)")
-        }
-        // Perturbed copies keep the input's layout, so a blocked input is checked blocked.
-        let inputValues = input.scalars
-        compare("input", analytic: inputGradient.scalars, indices: entries(input.count)) { i in
-            var x = input.stored(as: .plain)
-            x.scalars[i] = inputValues[i] + step
-            let plus = loss(x.stored(as: input.layout))
-            x.scalars[i] = inputValues[i] - step
-            return (plus, loss(x.stored(as: input.layout)))
-        }
-    }
-    for (p, analytic) in zip(parameters, analyticParameters) {
-        let parameter = p.parameter
-        compare(p.name, analytic: analytic, indices: entries(parameter.value.count)) { i in
-            let original = parameter.value.scalars[i]
-            parameter.value.scalars[i] = original + step
-            let plus = loss(input)
-            parameter.value.scalars[i] = original - step
-            let minus = loss(input)
-            parameter.value.scalars[i] = original
-            return (plus, minus)
-        }
-    }
-    return report
 }
 
 /// The finite-difference gradient check for a layer you wrote: runs `checkGradients` on

@@ -32,13 +32,35 @@ enum EndToEndGroup {
             backend: OpenBLASBackend(), threads: threads, convolutionEngine: plan.convolutionEngine,
             oneDNNNormalizationAndPooling: plan.oneDNNNormalizationAndPooling)
         let session = TrainGroup.Session(TrainGroup.cases[0], batch: c.batchSize, seed: 71, replicas: plan.replicas)
-        let stepsPerRound = bench.quick ? 2 : 4
+        let times = try interleave(trainer, session, context: context, quick: bench.quick)
+        let shape = "batch \(c.batchSize), \(trainer.stepsPerEpoch) steps/epoch"
+        let layers = plan.convolutionEngine == .onednn && plan.oneDNNNormalizationAndPooling ? "+bn+pool" : ""
+        let backend = "\(plan.convolutionEngine) conv\(layers), \(plan.replicas) replicas"
+        let flops = ModelSpec.smallCNN.trainingFLOPsPerImage
+        let step = BenchRow(
+            group: "end-to-end", name: "small-cnn step", shape: shape, backend: backend, threads: threads,
+            timing: TimingSample(times: times.step), work: Double(c.batchSize), unit: .images, flopsPerImage: flops)
+        bench.add(step)
+        bench.add(BenchRow(
+            group: "end-to-end", name: "small-cnn epoch", shape: shape, backend: "trainer, " + backend, threads: threads,
+            timing: TimingSample(times: times.epoch), work: Double(trainer.stepsPerEpoch * c.batchSize), unit: .images,
+            flopsPerImage: flops))
+        let ratio = (bench.rows.last?.rate ?? 0) / (step.rate ?? .infinity)
+        bench.annotateLast(String(format: "%.2fx the step row; of the epoch: ", ratio) + times.phases.sharesDescription)
+    }
+
+    /// After one warm-up of each, rounds of a few steps then one epoch: the step times, the
+    /// epochs' training times (evaluation excluded) and the epochs' phases summed.
+    static func interleave(
+        _ trainer: Trainer, _ session: TrainGroup.Session, context: ExecutionContext, quick: Bool
+    ) throws -> (step: [Double], epoch: [Double], phases: EpochPhaseTimes) {
+        let stepsPerRound = quick ? 2 : 4
         var stepTimes: [Double] = [], epochTimes: [Double] = []
         var phases = EpochPhaseTimes()
         var failure: (any Error)?
         _ = try trainer.trainEpoch()  // warm-up: pages, caches, thread pools
         _ = try session.step(context)
-        for _ in 0..<(bench.quick ? 2 : 3) {
+        for _ in 0..<(quick ? 2 : 3) {
             for _ in 0..<stepsPerRound {
                 let start = monotonicSeconds()
                 do { try session.step(context) } catch { failure = error }
@@ -49,20 +71,7 @@ enum EndToEndGroup {
             phases = phases + metrics.phases
         }
         if let failure { throw BenchCheckError(message: "end-to-end step failed: \(failure)") }
-        let shape = "batch \(c.batchSize), \(trainer.stepsPerEpoch) steps/epoch"
-        let layers = plan.convolutionEngine == .onednn && plan.oneDNNNormalizationAndPooling ? "+bn+pool" : ""
-        let backend = "\(plan.convolutionEngine) conv\(layers), \(plan.replicas) replicas"
-        let flops = ModelSpec.smallCNN.trainingFLOPsPerImage
-        let step = BenchRow(
-            group: "end-to-end", name: "small-cnn step", shape: shape, backend: backend, threads: threads,
-            timing: TimingSample(times: stepTimes), work: Double(c.batchSize), unit: .images, flopsPerImage: flops)
-        bench.add(step)
-        bench.add(BenchRow(
-            group: "end-to-end", name: "small-cnn epoch", shape: shape, backend: "trainer, " + backend, threads: threads,
-            timing: TimingSample(times: epochTimes), work: Double(trainer.stepsPerEpoch * c.batchSize), unit: .images,
-            flopsPerImage: flops))
-        let ratio = (bench.rows.last?.rate ?? 0) / (step.rate ?? .infinity)
-        bench.annotateLast(String(format: "%.2fx the step row; of the epoch: ", ratio) + phases.sharesDescription)
+        return (stepTimes, epochTimes, phases)
     }
 
     /// A trainer of `lars-train`'s default recipe on the first `trainLimit` images of `train`.

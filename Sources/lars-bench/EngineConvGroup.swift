@@ -48,65 +48,75 @@ enum EngineConvGroup {
         shape: String, threads: Int, blocked: Bool
     ) {
         let conv = ConvLayerGroup.layer(spec, seed: 82)
-        let g = ConvGeometry(
-            channels: spec.inChannels, height: spec.size, width: spec.size, kernelHeight: spec.kernel,
-            kernelWidth: spec.kernel, strideHeight: spec.stride, strideWidth: spec.stride, paddingHeight: spec.padding,
-            paddingWidth: spec.padding)
-        let cache = OneDNNConvolutionCache()
-        // The block oneDNN chooses on this CPU (8 on AVX2, 16 on AVX-512), from what a
-        // convolution of the same layer hands on, so the input is stored as training stores it.
-        let probe = ConvLayerGroup.layer(spec, seed: 82)
-        let handedOn = probe.forward(plainX.batch(0..<1), context: ExecutionContext(threads: threads, convolutionEngine: .onednn)).layout
+        let handedOn = oneDNNHandedOnLayout(spec, x: plainX, threads: threads)
         let inputLayout = blocked && handedOn != .plain && handedOn.fits(plainX.shape) ? handedOn : .plain
         let x = plainX.stored(as: inputLayout)
+        let call = OneDNNConvolutionCall(
+            geometry: ConvGeometry(
+                channels: spec.inChannels, height: spec.size, width: spec.size, kernelHeight: spec.kernel,
+                kernelWidth: spec.kernel, strideHeight: spec.stride, strideWidth: spec.stride,
+                paddingHeight: spec.padding, paddingWidth: spec.padding),
+            batch: batch, outputChannels: spec.outChannels, inputLayout: inputLayout, blockedOutput: blocked,
+            cache: OneDNNConvolutionCache(), threads: threads)
         var y = Tensor(zeros: plainDY.shape)
         // The layout oneDNN writes the output in, which the output gradient must have too.
         let outputLayout = y.withUnsafeMutableStorage { yb in
             x.withUnsafeStorage { xb in
                 conv.weight.value.withUnsafeBufferPointer { wb in
-                    oneDNNConvolutionForward(
-                        output: yb.baseAddress!, input: xb.baseAddress!, weights: wb.baseAddress!, bias: nil,
-                        batch: batch, geometry: g, outputChannels: spec.outChannels, inputLayout: inputLayout,
-                        blockedOutput: blocked, cache: cache, threads: threads)
+                    call.forward(output: yb.baseAddress!, input: xb.baseAddress!, weights: wb.baseAddress!)
                 }
             }
         }
         let dy = plainDY.stored(as: outputLayout)
         let name = blocked ? "onednn \(handedOn == .plain ? "blocked" : "\(handedOn)")" : "onednn"
+        let row = OneDNNRow(bench: bench, spec: spec, name: name, shape: shape, flops: flops)
+        timeOneDNNPasses(row, call, x: x, dy: dy, weights: conv.weight.value, output: &y)
+    }
+
+    /// The layout a oneDNN convolution of `spec`'s layer hands on: the block oneDNN chooses on
+    /// this CPU (8 on AVX2, 16 on AVX-512), so that the input can be stored as training stores it.
+    static func oneDNNHandedOnLayout(_ spec: ConvSpec, x: Tensor, threads: Int) -> TensorLayout {
+        let probe = ConvLayerGroup.layer(spec, seed: 82)
+        return probe.forward(x.batch(0..<1), context: ExecutionContext(threads: threads, convolutionEngine: .onednn)).layout
+    }
+
+    /// What every oneDNN row of one convolution shares.
+    struct OneDNNRow {
+        let bench: BenchRunner
+        let spec: ConvSpec
+        let name: String
+        let shape: String
+        let flops: Double
+
+        func time(_ pass: String, threads: Int, _ body: () -> Void) {
+            bench.time("engines", "conv \(pass) \(spec.label)", shape: shape, backend: name,
+                       threads: threads, work: flops, unit: .gflops, body)
+        }
+    }
+
+    /// Times forward, backward-data (when the layer computes it) and backward-weights.
+    static func timeOneDNNPasses(
+        _ row: OneDNNRow, _ call: OneDNNConvolutionCall, x: Tensor, dy: Tensor, weights: Tensor, output y: inout Tensor
+    ) {
         var dx = Tensor(zeros: x.shape)
-        var dw = Tensor(zeros: conv.weight.value.shape)
+        var dw = Tensor(zeros: weights.shape)
         x.withUnsafeStorage { xb in
             dy.withUnsafeStorage { dyb in
-                conv.weight.value.withUnsafeBufferPointer { wb in
+                weights.withUnsafeBufferPointer { wb in
                     y.withUnsafeMutableStorage { yb in
                         dx.withUnsafeMutableStorage { dxb in
                             dw.withUnsafeMutableBufferPointer { dwb in
                                 let (xp, dyp, wp) = (xb.baseAddress!, dyb.baseAddress!, wb.baseAddress!)
-                                let cout = spec.outChannels
-                                bench.time("engines", "conv fwd \(spec.label)", shape: shape, backend: name,
-                                           threads: threads, work: flops, unit: .gflops) {
-                                    oneDNNConvolutionForward(
-                                        output: yb.baseAddress!, input: xp, weights: wp, bias: nil, batch: batch,
-                                        geometry: g, outputChannels: cout, inputLayout: inputLayout,
-                                        blockedOutput: blocked, cache: cache, threads: threads)
+                                row.time("fwd", threads: call.threads) {
+                                    _ = call.forward(output: yb.baseAddress!, input: xp, weights: wp)
                                 }
-                                if spec.computesInputGradient {
-                                    bench.time("engines", "conv bwd-data \(spec.label)", shape: shape, backend: name,
-                                               threads: threads, work: flops, unit: .gflops) {
-                                        oneDNNConvolutionBackward(
-                                            inputGradient: dxb.baseAddress!, weightGradient: nil, biasGradient: nil,
-                                            input: xp, weights: wp, outputGradient: dyp, batch: batch, geometry: g,
-                                            outputChannels: cout, inputLayout: inputLayout, blockedOutput: blocked,
-                                            inputIsFromForward: false, cache: cache, threads: threads)
+                                if row.spec.computesInputGradient {
+                                    row.time("bwd-data", threads: call.threads) {
+                                        call.backward(inputGradient: dxb.baseAddress!, input: xp, weights: wp, outputGradient: dyp)
                                     }
                                 }
-                                bench.time("engines", "conv bwd-weights \(spec.label)", shape: shape, backend: name,
-                                           threads: threads, work: flops, unit: .gflops) {
-                                    oneDNNConvolutionBackward(
-                                        inputGradient: nil, weightGradient: dwb.baseAddress!, biasGradient: nil,
-                                        input: xp, weights: wp, outputGradient: dyp, batch: batch, geometry: g,
-                                        outputChannels: cout, inputLayout: inputLayout, blockedOutput: blocked,
-                                        inputIsFromForward: false, cache: cache, threads: threads)
+                                row.time("bwd-weights", threads: call.threads) {
+                                    call.backward(weightGradient: dwb.baseAddress!, input: xp, weights: wp, outputGradient: dyp)
                                 }
                             }
                         }
@@ -165,5 +175,36 @@ enum EngineConvGroup {
                 throw BenchCheckError(message: "conv \(spec.label), \(engine) \(threads) threads: \(what) differs from the naive gemm by \(diff) (scale \(scale))")
             }
         }
+    }
+}
+
+/// One oneDNN convolution's fixed arguments: geometry, layouts, primitive cache and threads.
+struct OneDNNConvolutionCall {
+    let geometry: ConvGeometry
+    let batch: Int
+    let outputChannels: Int
+    let inputLayout: TensorLayout
+    let blockedOutput: Bool
+    let cache: OneDNNConvolutionCache
+    let threads: Int
+
+    /// `oneDNNConvolutionForward` without bias; returns the output's layout.
+    func forward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weights: UnsafePointer<Float>) -> TensorLayout {
+        oneDNNConvolutionForward(
+            output: output, input: input, weights: weights, bias: nil, batch: batch, geometry: geometry,
+            outputChannels: outputChannels, inputLayout: inputLayout, blockedOutput: blockedOutput, cache: cache,
+            threads: threads)
+    }
+
+    /// `oneDNNConvolutionBackward` for dL/dx or dL/dW (whichever is given), without bias.
+    func backward(
+        inputGradient: UnsafeMutablePointer<Float>? = nil, weightGradient: UnsafeMutablePointer<Float>? = nil,
+        input: UnsafePointer<Float>, weights: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    ) {
+        oneDNNConvolutionBackward(
+            inputGradient: inputGradient, weightGradient: weightGradient, biasGradient: nil, input: input,
+            weights: weights, outputGradient: outputGradient, batch: batch, geometry: geometry,
+            outputChannels: outputChannels, inputLayout: inputLayout, blockedOutput: blockedOutput,
+            inputIsFromForward: false, cache: cache, threads: threads)
     }
 }

@@ -108,11 +108,7 @@ struct LarsBench: ParsableCommand {
         HeapTuning.keepLargeBlocksInHeap()
         let bench = BenchRunner(quick: quick, threadCounts: threadCounts, openBLASOnly: genericChild, verbose: !quiet)
         let loadAtStart = MachineInfo.loadAverage
-        var header = BenchHeader(
-            cpu: MachineInfo.cpuDescription(), processors: MachineInfo.processors, blas: blas,
-            build: MachineInfo.buildDescription,
-            mode: "\(quick ? "quick" : "full"); groups \(groups.joined(separator: ",")); threads \(threadCounts.map(String.init).joined(separator: ","))",
-            date: ISO8601DateFormatter().string(from: Date()))
+        var header = makeHeader(blas: blas, groups: groups, threadCounts: threadCounts)
         if !quiet && !genericChild {
             FileHandle.standardError.write("CPU \(header.cpu)\nBLAS \(blas)\nmeasuring the ceiling...\n".data(using: .utf8)!)
         }
@@ -120,26 +116,7 @@ struct LarsBench: ParsableCommand {
         let start = Date()
         let ceilingThreads = MachineInfo.processors > 1 ? [1, MachineInfo.processors] : [1]
         let ceiling = genericChild ? Ceiling() : try CeilingGroup.run(bench, threads: ceilingThreads)
-        for group in groups {
-            switch group {
-            case "gemm":
-                try GEMMGroup.run(bench)
-                try OverheadGroup.run(bench)
-            case "vector": try VectorGroup.run(bench)
-            case "conv": try ConvGroup.run(bench)
-            case "optimizer": try OptimizerGroup.run(bench)
-            case "train": try TrainGroup.run(bench)
-            case "microbatch": if !genericChild { try MicroBatchGroup.run(bench) }
-            case "engines":
-                if !genericChild {
-                    try EngineConvGroup.run(bench, engines: try engines())
-                    try EngineNormPoolGroup.run(bench, engines: try engines())
-                }
-            case "engine-train": if !genericChild { try EngineTrainGroup.run(bench, engines: try engines()) }
-            case "end-to-end": if !genericChild { try EndToEndGroup.run(bench) }
-            default: break
-            }
-        }
+        for group in groups { try run(group: group, bench) }
         if genericCore && !genericChild {
             let child = try GenericCoreChild.run(groups: groups, quick: quick, threads: threads)
             bench.append(contentsOf: child.rows)
@@ -148,11 +125,47 @@ struct LarsBench: ParsableCommand {
 
         header.loadAverage = "\(loadAtStart) -> \(MachineInfo.loadAverage)"
         let report = BenchReport(header: header, ceiling: ceiling, rows: Report.derive(bench.rows, ceiling: ceiling))
-        if let json { try Report.json(report).write(to: URL(fileURLWithPath: json)) }
-        if let csv { try Report.csv(report).write(toFile: csv, atomically: true, encoding: .utf8) }
+        try write(report)
         if !genericChild {
             print(Report.table(report))
             print(String(format: "total %.1f s", Date().timeIntervalSince(start)))
         }
+    }
+
+    /// The machine, the BLAS, the build, what is run and when.
+    func makeHeader(blas: String, groups: [String], threadCounts: [Int]) -> BenchHeader {
+        BenchHeader(
+            cpu: MachineInfo.cpuDescription(), processors: MachineInfo.processors, blas: blas,
+            build: MachineInfo.buildDescription,
+            mode: "\(quick ? "quick" : "full"); groups \(groups.joined(separator: ",")); threads \(threadCounts.map(String.init).joined(separator: ","))",
+            date: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// Runs one `--filter` group's rows; the generic-core child runs only the OpenBLAS groups.
+    func run(group: String, _ bench: BenchRunner) throws {
+        switch group {
+        case "gemm":
+            try GEMMGroup.run(bench)
+            try OverheadGroup.run(bench)
+        case "vector": try VectorGroup.run(bench)
+        case "conv": try ConvGroup.run(bench)
+        case "optimizer": try OptimizerGroup.run(bench)
+        case "train": try TrainGroup.run(bench)
+        case "microbatch": if !genericChild { try MicroBatchGroup.run(bench) }
+        case "engines":
+            if !genericChild {
+                try EngineConvGroup.run(bench, engines: try engines())
+                try EngineNormPoolGroup.run(bench, engines: try engines())
+            }
+        case "engine-train": if !genericChild { try EngineTrainGroup.run(bench, engines: try engines()) }
+        case "end-to-end": if !genericChild { try EndToEndGroup.run(bench) }
+        default: break
+        }
+    }
+
+    /// Writes the `--json` and `--csv` files asked for.
+    func write(_ report: BenchReport) throws {
+        if let json { try Report.json(report).write(to: URL(fileURLWithPath: json)) }
+        if let csv { try Report.csv(report).write(toFile: csv, atomically: true, encoding: .utf8) }
     }
 }

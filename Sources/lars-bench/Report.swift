@@ -51,6 +51,12 @@ enum Report {
 
     /// The terminal table: one line per row, grouped as measured.
     static func table(_ report: BenchReport) -> String {
+        let (cells, groupStarts) = tableCells(report.rows)
+        return (headerLines(report) + alignedLines(cells, ruleBefore: groupStarts)).joined(separator: "\n")
+    }
+
+    /// The machine, the ceiling and how to read the columns.
+    static func headerLines(_ report: BenchReport) -> [String] {
         var lines: [String] = []
         let h = report.header
         lines.append("lars-bench (\(h.mode)), \(h.date)")
@@ -66,11 +72,17 @@ enum Report {
         lines.append("Times are per call: median [min-max] over the timed repetitions; rate at the median; ")
         lines.append("'x openblas' = rate / OpenBLAS rate on the same row and threads; '% ceil' = share of the ceiling at the same threads")
         lines.append("(FLOP and image rows vs gemm 2048, GB/s rows vs stream triad; image rows count the model's training FLOPs).")
+        return lines
+    }
+
+    /// The column titles, then one line of cells per row; also the indices of the lines that
+    /// start a group.
+    static func tableCells(_ rows: [BenchRow]) -> (cells: [[String]], groupStarts: [Int]) {
         let header = ["row", "shape", "backend", "thr", "median ms", "[min-max] ms", "rate", "unit", "x openblas", "% ceil", "note"]
         var table: [[String]] = [header]
         var groups: [Int] = []
         var lastGroup = ""
-        for r in report.rows {
+        for r in rows {
             if r.group != lastGroup { groups.append(table.count); lastGroup = r.group }
             let name = "\(r.group): \(r.name)"
             guard let t = r.timing, let rate = r.rate else {
@@ -87,9 +99,16 @@ enum Report {
                 r.note ?? "",
             ])
         }
-        var widths = [Int](repeating: 0, count: header.count)
+        return (table, groups)
+    }
+
+    /// The cells padded to their column's width (numbers right-aligned), joined by ` | `, with a
+    /// rule under the titles and before each line in `ruleBefore`.
+    static func alignedLines(_ table: [[String]], ruleBefore groups: [Int]) -> [String] {
+        var widths = [Int](repeating: 0, count: table[0].count)
         for row in table { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         let rightAligned: Set<Int> = [3, 4, 5, 6, 8, 9]
+        var lines: [String] = []
         for (index, row) in table.enumerated() {
             if groups.contains(index) || index == 1 {
                 lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
@@ -100,7 +119,7 @@ enum Report {
             }
             lines.append(cells.joined(separator: " | "))
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// The report as pretty-printed JSON.

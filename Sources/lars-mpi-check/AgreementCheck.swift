@@ -51,7 +51,24 @@ func runAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) throws 
     guard settings.batch >= group.size else {
         throw ValidationFailure("--batch \(settings.batch) is smaller than the \(group.size) ranks: some would get no rows")
     }
+    let (parameters, lastLoss) = try trainDataParallel(model, data, settings, group: group, backend: backend)
+    // All ranks must hold identical weights: compare with rank 0's.
+    let spread = try rankSpread(parameters, group: group)
 
+    guard group.rank == 0 else { return true }
+    let (reference, referenceLoss) = trainSingleProcess(model, data, settings, backend: backend)
+    print("ranks: \(group.size), steps: \(settings.steps), global batch: \(settings.batch), parameters: \(model.parameterCount)"
+        + (settings.skipAllReduce ? ", allreduce SKIPPED (negative control)" : ""))
+    print("final loss: data-parallel \(lastLoss), single process \(referenceLoss)")
+    return reportAgreement(parameters, reference: reference, spread: spread, tolerance: settings.tolerance)
+}
+
+/// This rank's share of every step, gradients summed over the ranks (unless
+/// `skipAllReduce`); returns the weights and the last step's mean loss over the global batch.
+private func trainDataParallel(
+    _ model: TinyMLP, _ data: SyntheticData, _ settings: AgreementSettings, group: MPIProcessGroup,
+    backend: any KernelBackend
+) throws -> (parameters: [Float], loss: Double) {
     // Every rank starts from rank 0's weights: the others start from a different seed on purpose,
     // so that a missing broadcast shows up as a mismatch.
     var parameters = model.initialParameters(seed: settings.seed &+ UInt64(group.rank))
@@ -62,15 +79,7 @@ func runAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) throws 
     var gradient = [Float](repeating: 0, count: model.parameterCount)
     var lastLoss = 0.0
     for step in 0..<settings.steps {
-        if let failRank = settings.failRank, failRank == group.rank, step == settings.failStep {
-            let note = "lars-mpi-check: rank \(group.rank) fails on purpose at step \(step) (--fail-how \(settings.failureMode.rawValue))\n"
-            writeToStandardError(note)
-            switch settings.failureMode {
-            case .exit: Glibc.exit(3)
-            case .abort: group.abort(message: "lars-mpi-check: aborting on purpose (--fail-rank \(group.rank))", code: 4)
-            case .throw: throw OnPurposeFailure(rank: group.rank)
-            }
-        }
+        try failOnPurposeIfAsked(settings, group: group, step: step)
         let first = step * settings.batch + rows.lowerBound
         for i in gradient.indices { gradient[i] = 0 }
         var loss = [
@@ -83,17 +92,29 @@ func runAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) throws 
         lastLoss = loss[0] / Double(settings.batch)
         optimizer.step(parameters: &parameters, gradient: gradient, segments: model.segments, backend: backend)
     }
+    return (parameters, lastLoss)
+}
 
-    // All ranks must hold identical weights: compare with rank 0's.
-    var rootParameters = parameters
-    try rootParameters.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
-    var spread = [Double(maxAbsDifference(parameters, rootParameters))]
-    try spread.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+/// Exits, aborts or throws as `--fail-rank`/`--fail-step`/`--fail-how` ask, on that rank and step.
+private func failOnPurposeIfAsked(_ settings: AgreementSettings, group: MPIProcessGroup, step: Int) throws {
+    guard let failRank = settings.failRank, failRank == group.rank, step == settings.failStep else { return }
+    let note = "lars-mpi-check: rank \(group.rank) fails on purpose at step \(step) (--fail-how \(settings.failureMode.rawValue))\n"
+    writeToStandardError(note)
+    switch settings.failureMode {
+    case .exit: Glibc.exit(3)
+    case .abort: group.abort(message: "lars-mpi-check: aborting on purpose (--fail-rank \(group.rank))", code: 4)
+    case .throw: throw OnPurposeFailure(rank: group.rank)
+    }
+}
 
-    guard group.rank == 0 else { return true }
-    // The reference: one process, the whole global batch per step, same code.
+/// The reference: one process, the whole global batch per step, same code. Returns the weights
+/// and the last step's mean loss.
+private func trainSingleProcess(
+    _ model: TinyMLP, _ data: SyntheticData, _ settings: AgreementSettings, backend: any KernelBackend
+) -> (parameters: [Float], loss: Double) {
     var reference = model.initialParameters(seed: settings.seed)
     var referenceOptimizer = InlineLARS(parameterCount: model.parameterCount)
+    var gradient = [Float](repeating: 0, count: model.parameterCount)
     var referenceLoss = 0.0
     for step in 0..<settings.steps {
         for i in gradient.indices { gradient[i] = 0 }
@@ -102,14 +123,26 @@ func runAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) throws 
             into: &gradient, backend: backend) / Double(settings.batch)
         referenceOptimizer.step(parameters: &reference, gradient: gradient, segments: model.segments, backend: backend)
     }
-    let difference = maxAbsDifference(parameters, reference)
+    return (reference, referenceLoss)
+}
+
+/// The sum over the ranks of `max |w_r - w_0|`: zero when every rank holds rank 0's `weights`.
+func rankSpread(_ weights: [Float], group: MPIProcessGroup) throws -> Double {
+    var rootWeights = weights
+    try rootWeights.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
+    var spread = [Double(maxAbsDifference(weights, rootWeights))]
+    try spread.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+    return spread[0]
+}
+
+/// Prints the rank spread and the largest difference from the single-process `reference`, and
+/// the verdict; true when the spread is zero and the difference within `tolerance * max(1, max |w|)`.
+func reportAgreement(_ weights: [Float], reference: [Float], spread: Double, tolerance: Float) -> Bool {
+    let difference = maxAbsDifference(weights, reference)
     let largest = reference.reduce(0) { max($0, abs($1)) }
-    let allowed = settings.tolerance * max(1, largest)
-    let agrees = difference <= allowed && spread[0] == 0
-    print("ranks: \(group.size), steps: \(settings.steps), global batch: \(settings.batch), parameters: \(model.parameterCount)"
-        + (settings.skipAllReduce ? ", allreduce SKIPPED (negative control)" : ""))
-    print("final loss: data-parallel \(lastLoss), single process \(referenceLoss)")
-    print("rank spread (sum over ranks of max |w_r - w_0|): \(spread[0])")
+    let allowed = tolerance * max(1, largest)
+    let agrees = difference <= allowed && spread == 0
+    print("rank spread (sum over ranks of max |w_r - w_0|): \(spread)")
     print("max |w_mpi - w_single| = \(difference) (allowed \(allowed), max |w| = \(largest))")
     print(agrees ? "AGREEMENT OK" : "AGREEMENT FAILED")
     return agrees

@@ -17,7 +17,34 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
     let data = SyntheticData(
         count: settings.steps * settings.batch, inputs: settings.inputs, classes: settings.classes, seed: settings.seed)
     let context = ExecutionContext(threads: 1)
+    let model = try trainLayersDataParallel(data, settings, group: group, context: context)
+    // With BatchNorm the running statistics are compared too: synchronised, they are the
+    // whole batch's on every rank.
+    let weights = parametersAndBuffers(model)
+    let spread = try rankSpread(weights, group: group)
+    guard group.rank == 0 else { return true }
 
+    let reference = makeLayersModel(settings, seed: settings.seed)
+    let referenceOptimizer = makeLayersOptimizer(reference)
+    for step in 0..<settings.steps {
+        try layersStep(
+            reference, referenceOptimizer, data, first: step * settings.batch, rows: settings.batch, share: 1,
+            context: context) { _ in }
+    }
+    let layers = settings.batchNorm
+        ? "Dense/BatchNorm(\(settings.syncBatchNorm ? "synchronised" : "local statistics"))/ReLU" : "Dense/ReLU"
+    print("model: LARSNN \(layers) + LARSOptimizers.LARS, ranks: \(group.size), steps: \(settings.steps), "
+        + "global batch: \(settings.batch), parameters and buffers: \(weights.count)"
+        + (settings.skipAllReduce ? ", allreduce SKIPPED (negative control)" : ""))
+    return reportAgreement(
+        weights, reference: parametersAndBuffers(reference), spread: spread, tolerance: settings.tolerance)
+}
+
+/// Trains this rank's model on its share of every step, gradients summed over the ranks
+/// through one flat buffer (unless `skipAllReduce`), BatchNorm synchronised if asked.
+private func trainLayersDataParallel(
+    _ data: SyntheticData, _ settings: AgreementSettings, group: MPIProcessGroup, context: ExecutionContext
+) throws -> Sequential {
     // A different seed per rank, so that only the broadcast makes the starting points equal.
     let model = makeLayersModel(settings, seed: settings.seed &+ UInt64(group.rank))
     for p in model.namedParameters {
@@ -27,8 +54,7 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
         model.setBatchStatisticsReducer(ProcessGroupStatisticsReducer(group: group))
     }
     let rows = shard(batch: settings.batch, rank: group.rank, size: group.size)
-    let optimizer = LARS(groups: ParameterGroup.byKind(model.namedParameters, weightDecay: 5e-4),
-                         options: LARS.Options(trustCoefficient: 0.01))
+    let optimizer = makeLayersOptimizer(model)
     let parameters = model.namedParameters.map(\.parameter)
     var flat = [Float](repeating: 0, count: parameters.reduce(0) { $0 + $1.value.count })
     for step in 0..<settings.steps {
@@ -43,41 +69,17 @@ func runLayersAgreement(_ settings: AgreementSettings, group: MPIProcessGroup) t
                 copyGradients(from: flat, into: parameters)
             }
     }
-    // With BatchNorm the running statistics are compared too: synchronised, they are the
-    // whole batch's on every rank.
-    var weights: [Float] = []
-    copyValues(parameters, into: &weights)
-    weights += model.namedBuffers.flatMap(\.buffer.value.scalars)
-    var rootWeights = weights
-    try rootWeights.withUnsafeMutableBufferPointer { try group.broadcast($0, root: 0) }
-    var spread = [Double(maxAbsDifference(weights, rootWeights))]
-    try spread.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
-    guard group.rank == 0 else { return true }
+    return model
+}
 
-    let reference = makeLayersModel(settings, seed: settings.seed)
-    let referenceOptimizer = LARS(groups: ParameterGroup.byKind(reference.namedParameters, weightDecay: 5e-4),
-                                  options: LARS.Options(trustCoefficient: 0.01))
-    for step in 0..<settings.steps {
-        try layersStep(
-            reference, referenceOptimizer, data, first: step * settings.batch, rows: settings.batch, share: 1,
-            context: context) { _ in }
-    }
-    var referenceWeights: [Float] = []
-    copyValues(reference.namedParameters.map(\.parameter), into: &referenceWeights)
-    referenceWeights += reference.namedBuffers.flatMap(\.buffer.value.scalars)
-    let difference = maxAbsDifference(weights, referenceWeights)
-    let largest = referenceWeights.reduce(0) { max($0, abs($1)) }
-    let allowed = settings.tolerance * max(1, largest)
-    let agrees = difference <= allowed && spread[0] == 0
-    let layers = settings.batchNorm
-        ? "Dense/BatchNorm(\(settings.syncBatchNorm ? "synchronised" : "local statistics"))/ReLU" : "Dense/ReLU"
-    print("model: LARSNN \(layers) + LARSOptimizers.LARS, ranks: \(group.size), steps: \(settings.steps), "
-        + "global batch: \(settings.batch), parameters and buffers: \(weights.count)"
-        + (settings.skipAllReduce ? ", allreduce SKIPPED (negative control)" : ""))
-    print("rank spread (sum over ranks of max |w_r - w_0|): \(spread[0])")
-    print("max |w_mpi - w_single| = \(difference) (allowed \(allowed), max |w| = \(largest))")
-    print(agrees ? "AGREEMENT OK" : "AGREEMENT FAILED")
-    return agrees
+private func makeLayersOptimizer(_ model: Sequential) -> LARS {
+    LARS(groups: ParameterGroup.byKind(model.namedParameters, weightDecay: 5e-4),
+         options: LARS.Options(trustCoefficient: 0.01))
+}
+
+/// Every parameter's values, then every buffer's (BatchNorm's running statistics), flat.
+private func parametersAndBuffers(_ model: Sequential) -> [Float] {
+    model.namedParameters.flatMap(\.parameter.value.scalars) + model.namedBuffers.flatMap(\.buffer.value.scalars)
 }
 
 private func makeLayersModel(_ settings: AgreementSettings, seed: UInt64) -> Sequential {
@@ -121,8 +123,4 @@ private func copyGradients(from flat: [Float], into parameters: [Parameter]) {
         p.grad = Tensor(shape: p.grad.shape, scalars: Array(flat[offset..<(offset + p.grad.count)]))
         offset += p.grad.count
     }
-}
-
-private func copyValues(_ parameters: [Parameter], into flat: inout [Float]) {
-    flat = parameters.flatMap(\.value.scalars)
 }

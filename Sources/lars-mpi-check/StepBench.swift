@@ -20,12 +20,7 @@ enum BenchModel: String, CaseIterable {
 func runStepBench(
     model kind: BenchModel, globalBatch: Int, steps: Int, warmup: Int, threads: Int, group: MPIProcessGroup
 ) throws {
-    var generator = SeededGenerator(seed: 7)
-    let (model, inputShape): (Sequential, [Int]) =
-        switch kind {
-        case .smallCNN: (Models.smallCNN(generator: &generator), [1, 28, 28])
-        case .resNet20: (Models.resNet(depth: 20, generator: &generator), [3, 32, 32])
-        }
+    let (model, inputShape) = makeBenchModel(kind)
     let parameterCount = model.parameterCount
     // The model's one flat store: collectives are single calls on its buffers, as in the trainer.
     let store = model.bindParameters()
@@ -37,10 +32,40 @@ func runStepBench(
     var dataGenerator = SeededGenerator(seed: 11 &+ UInt64(group.rank))
     let x = Tensor(normal: [rows.count] + inputShape, generator: &dataGenerator)
     let labels = (0..<rows.count).map { _ in dataGenerator.nextInt(below: 10) }
-    let context = ExecutionContext(threads: threads)
     // softmaxCrossEntropy averages over the local rows; the global mean needs rows/B instead.
     let localShare = Float(rows.count) / Float(globalBatch)
+    let elapsed = try timeSteps(
+        model, store, x: x, labels: labels, rate: 0.01 * localShare, steps: steps, warmup: warmup,
+        context: ExecutionContext(threads: threads), group: group)
+    let allReduceMilliseconds = group.statistics.allReduceSeconds / Double(steps) * 1000
+    // The slowest rank's allreduce time is mostly waiting; report rank 0's and the mean.
+    var total = [group.statistics.allReduceSeconds]
+    try total.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+    guard group.rank == 0 else { return }
+    let imagesPerSecond = Double(globalBatch * steps) / elapsed
+    print(
+        "step-bench model=\(kind.rawValue) ranks=\(group.size) threads/rank=\(threads) global batch=\(globalBatch) "
+            + "parameters=\(parameterCount) steps=\(steps): \(format2(imagesPerSecond)) images/s, "
+            + "\(format3(elapsed / Double(steps) * 1000)) ms/step, MPI_Allreduce \(format3(allReduceMilliseconds)) ms/step on rank 0 "
+            + "(mean over ranks \(format3(total[0] / Double(group.size) / Double(steps) * 1000)) ms)")
+}
 
+/// The model of `kind` (seed 7) and its input shape per image.
+private func makeBenchModel(_ kind: BenchModel) -> (model: Sequential, inputShape: [Int]) {
+    var generator = SeededGenerator(seed: 7)
+    return switch kind {
+    case .smallCNN: (Models.smallCNN(generator: &generator), [1, 28, 28])
+    case .resNet20: (Models.resNet(depth: 20, generator: &generator), [3, 32, 32])
+    }
+}
+
+/// Runs `warmup + steps` steps (forward, backward, allReduceSum of the gradients, SGD) and
+/// returns the seconds the last `steps` took, between barriers; the MPI statistics are reset
+/// when the timed steps begin.
+private func timeSteps(
+    _ model: Sequential, _ store: ParameterStore, x: Tensor, labels: [Int], rate: Float, steps: Int, warmup: Int,
+    context: ExecutionContext, group: MPIProcessGroup
+) throws -> Double {
     var start = 0.0
     for step in 0..<(warmup + steps) {
         if step == warmup {
@@ -53,21 +78,10 @@ func runStepBench(
         let (_, gradient) = softmaxCrossEntropy(logits: logits, labels: labels)
         _ = model.backward(gradient, context: context)
         try group.allReduceSum(store.gradientBuffer)
-        sgdStep(store, rate: 0.01 * localShare)
+        sgdStep(store, rate: rate)
     }
     try group.barrier()
-    let elapsed = MPIProcessGroup.now() - start
-    let allReduceMilliseconds = group.statistics.allReduceSeconds / Double(steps) * 1000
-    // The slowest rank's allreduce time is mostly waiting; report rank 0's and the mean.
-    var total = [group.statistics.allReduceSeconds]
-    try total.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
-    guard group.rank == 0 else { return }
-    let imagesPerSecond = Double(globalBatch * steps) / elapsed
-    print(
-        "step-bench model=\(kind.rawValue) ranks=\(group.size) threads/rank=\(threads) global batch=\(globalBatch) "
-            + "parameters=\(parameterCount) steps=\(steps): \(format2(imagesPerSecond)) images/s, "
-            + "\(format3(elapsed / Double(steps) * 1000)) ms/step, MPI_Allreduce \(format3(allReduceMilliseconds)) ms/step on rank 0 "
-            + "(mean over ranks \(format3(total[0] / Double(group.size) / Double(steps) * 1000)) ms)")
+    return MPIProcessGroup.now() - start
 }
 
 /// `w -= rate * g` over the whole store (the padding stays zero).

@@ -83,24 +83,7 @@ struct TinyMLP {
                         for j in 0..<hidden { a[r * hidden + j] = tanhf(a[r * hidden + j] + b1[j]) }
                     }
                     backend.gemm(transA: false, transB: false, m: n, n: classes, k: hidden, a: a, b: w2, c: z)
-                    // Softmax cross-entropy; z becomes dL/dz = scale * (softmax - onehot).
-                    for r in 0..<n {
-                        let row = z + r * classes
-                        var largest = -Float.infinity
-                        for c in 0..<classes {
-                            row[c] += b2[c]
-                            largest = max(largest, row[c])
-                        }
-                        var total: Float = 0
-                        for c in 0..<classes {
-                            row[c] = expf(row[c] - largest)
-                            total += row[c]
-                        }
-                        let label = Int(labels[r])
-                        loss -= Double(logf(row[label] / total))
-                        for c in 0..<classes { row[c] = scale * row[c] / total }
-                        row[label] -= scale
-                    }
+                    loss = softmaxCrossEntropyGradient(logits: z, bias: b2, labels: labels, rows: n, scale: scale)
                     // Backward.
                     backend.gemm(transA: true, transB: false, m: hidden, n: classes, k: n, a: a, b: z, beta: 1, c: gw2)
                     for r in 0..<n {
@@ -114,6 +97,33 @@ struct TinyMLP {
                     }
                 }
             }
+        }
+        return loss
+    }
+
+    /// Adds `bias` to each of the `rows` rows of `logits` (`[rows, classes]`), then overwrites
+    /// them with `dL/dz = scale * (softmax - onehot)`; returns the sum of the rows' losses.
+    private func softmaxCrossEntropyGradient(
+        logits z: UnsafeMutablePointer<Float>, bias b2: UnsafePointer<Float>, labels: UnsafeBufferPointer<Int32>,
+        rows n: Int, scale: Float
+    ) -> Double {
+        var loss = 0.0
+        for r in 0..<n {
+            let row = z + r * classes
+            var largest = -Float.infinity
+            for c in 0..<classes {
+                row[c] += b2[c]
+                largest = max(largest, row[c])
+            }
+            var total: Float = 0
+            for c in 0..<classes {
+                row[c] = expf(row[c] - largest)
+                total += row[c]
+            }
+            let label = Int(labels[r])
+            loss -= Double(logf(row[label] / total))
+            for c in 0..<classes { row[c] = scale * row[c] / total }
+            row[label] -= scale
         }
         return loss
     }

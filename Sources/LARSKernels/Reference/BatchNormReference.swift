@@ -103,42 +103,68 @@ func batchNormReferenceBackward(
             mean: mean, inverseStd: inverseStd, batch: n, channels: c, pixels: pixels, block: block, count: count,
             statistics: statistics, threads: threads, pool: pool)
     }
-    let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
-    let (gammaP, meanP, istdP) = (SendableConstPointer(gamma), SendableConstPointer(mean), SendableConstPointer(inverseStd))
     // Phase 1: sums[0..<c] = Σ dy, sums[c..<2c] = Σ dy * xhat over this process's batch.
     var sums = [Double](repeating: 0, count: 2 * c)
     sums.withUnsafeMutableBufferPointer { sb in
-        let out = SendablePointer(sb.baseAddress!)
-        Parallel.forEach(c, threads: threads, pool: pool) { ch in
-            var sumDy: Double = 0
-            var sumDyXhat: Double = 0
-            for i in 0..<n {
-                let offset = (i * c + ch) * pixels
-                let (pd, pdx) = VectorLoops.sumAndCentredDot(
-                    dys.base + offset, xs.base + offset, pixels, mean: meanP.base[ch])
-                sumDy += Double(pd)
-                sumDyXhat += Double(pdx)
-            }
-            out.base[ch] = sumDy
-            out.base[c + ch] = sumDyXhat * Double(istdP.base[ch])
-        }
+        batchNormGradientSums(
+            into: sb.baseAddress!, input: x, outputGradient: dy, mean: mean, inverseStd: inverseStd, batch: n,
+            channels: c, pixels: pixels, threads: threads, pool: pool)
     }
     // dx depends on the batch means of dy and dy * xhat: over all parts when synchronised.
     statistics.reduceGradientSums(&sums, channels: c, scaleGradient: dgamma, shiftGradient: dbeta)
-    let m = Float(count)
     sums.withUnsafeBufferPointer { sb in
-        let totals = SendableConstPointer(sb.baseAddress!)
-        Parallel.forEach(c, threads: threads, pool: pool) { ch in
-            let (mu, s) = (meanP.base[ch], istdP.base[ch])
-            let k = gammaP.base[ch] * s
-            let meanDy = Float(totals.base[ch]) / m
-            let slope = Float(totals.base[c + ch]) / m * s
-            for i in 0..<n {
-                let offset = (i * c + ch) * pixels
-                VectorLoops.batchNormInputGradient(
-                    dys.base + offset, xs.base + offset, dxs.base + offset, pixels,
-                    k: k, meanG: meanDy, mean: mu, slope: slope)
-            }
+        writeBatchNormInputGradient(
+            dx, sums: sb.baseAddress!, input: x, outputGradient: dy, gamma: gamma, mean: mean,
+            inverseStd: inverseStd, batch: n, channels: c, pixels: pixels, count: count, threads: threads, pool: pool)
+    }
+}
+
+/// Writes `sums[ch] = Σ dy` and `sums[c + ch] = Σ dy * xhat` over the batch and pixels of
+/// channel `ch` (`sums` holds `2 * channels`), one parallel task per channel.
+private func batchNormGradientSums(
+    into sums: UnsafeMutablePointer<Double>, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int,
+    threads: Int, pool: ThreadPool
+) {
+    let (xs, dys, out) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(sums))
+    let (meanP, istdP) = (SendableConstPointer(mean), SendableConstPointer(inverseStd))
+    Parallel.forEach(c, threads: threads, pool: pool) { ch in
+        var sumDy: Double = 0
+        var sumDyXhat: Double = 0
+        for i in 0..<n {
+            let offset = (i * c + ch) * pixels
+            let (pd, pdx) = VectorLoops.sumAndCentredDot(
+                dys.base + offset, xs.base + offset, pixels, mean: meanP.base[ch])
+            sumDy += Double(pd)
+            sumDyXhat += Double(pdx)
+        }
+        out.base[ch] = sumDy
+        out.base[c + ch] = sumDyXhat * Double(istdP.base[ch])
+    }
+}
+
+/// `dx = gamma * istd * (dy - mean(dy) - xhat * mean(dy * xhat))`, the means taken from the
+/// reduced `sums` (as `batchNormGradientSums` lays them out) over `count` values per channel.
+private func writeBatchNormInputGradient(
+    _ dx: UnsafeMutablePointer<Float>, sums: UnsafePointer<Double>, input x: UnsafePointer<Float>,
+    outputGradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    inverseStd: UnsafePointer<Float>, batch n: Int, channels c: Int, pixels: Int, count: Double, threads: Int,
+    pool: ThreadPool
+) {
+    let (xs, dys, dxs) = (SendableConstPointer(x), SendableConstPointer(dy), SendablePointer(dx))
+    let (gammaP, meanP, istdP) = (SendableConstPointer(gamma), SendableConstPointer(mean), SendableConstPointer(inverseStd))
+    let totals = SendableConstPointer(sums)
+    let m = Float(count)
+    Parallel.forEach(c, threads: threads, pool: pool) { ch in
+        let (mu, s) = (meanP.base[ch], istdP.base[ch])
+        let k = gammaP.base[ch] * s
+        let meanDy = Float(totals.base[ch]) / m
+        let slope = Float(totals.base[c + ch]) / m * s
+        for i in 0..<n {
+            let offset = (i * c + ch) * pixels
+            VectorLoops.batchNormInputGradient(
+                dys.base + offset, xs.base + offset, dxs.base + offset, pixels,
+                k: k, meanG: meanDy, mean: mu, slope: slope)
         }
     }
 }

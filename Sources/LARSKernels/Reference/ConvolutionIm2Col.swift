@@ -100,7 +100,7 @@ public func im2colConvolutionBackward(
     outputGradient dy: UnsafePointer<Float>, batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int,
     columnBudget: Int, workspace: Im2ColConvolutionWorkspace, backend: any KernelBackend, threads: Int
 ) {
-    let (pixels, k) = (g.outputPixels, g.patchSize)
+    let pixels = g.outputPixels
     if let db {
         ChannelOps.accumulateChannelSums(of: dy, into: db, images: n, channels: cout, pixels: pixels, threads: threads)
     }
@@ -109,42 +109,58 @@ public func im2colConvolutionBackward(
     let dxByColumns = byConvolution ? nil : dx
     dxByColumns?.update(repeating: 0, count: n * g.channels * g.inputPixels)
     if dw != nil || dxByColumns != nil {
-        let chunk = im2colConvolutionImagesPerChunk(batch: n, geometry: g, columnBudget: columnBudget)
-        for start in stride(from: 0, to: n, by: chunk) {
-            let count = min(chunk, n - start)
-            let width = count * pixels
-            let cols = workspace.buffer(.columns, count: k * width)
-            if dw != nil {
-                Im2Col.im2col(
-                    input: x + start * g.channels * g.inputPixels, imageCount: count, geometry: g, columns: cols,
-                    threads: threads)
-            }
-            // dY of the chunk as the channel-major matrix [Cout, count*P]; one image already is.
-            let dyChunk = dy + start * cout * pixels
-            var dyMatrix = dyChunk
-            if count > 1 {
-                let permuted = workspace.buffer(.gemmOutput, count: cout * width)
-                ChannelPermute.channelMajor(
-                    from: dyChunk, to: permuted, images: count, channels: cout, pixels: pixels, threads: threads)
-                dyMatrix = UnsafePointer(permuted)
-            }
-            if let dw {
-                // dW += dY[Cout, n*P] x cols^T.
-                backend.gemm(transA: false, transB: true, m: cout, n: k, k: width, a: dyMatrix, b: cols, beta: 1, c: dw)
-            }
-            if let dxByColumns {
-                // dcols = W^T dY, written over the patches no longer needed.
-                backend.gemm(transA: true, transB: false, m: k, n: width, k: cout, a: w, b: dyMatrix, beta: 0, c: cols)
-                Im2Col.col2im(
-                    columns: cols, imageCount: count, geometry: g,
-                    output: dxByColumns + start * g.channels * g.inputPixels, threads: threads)
-            }
-        }
+        backwardByColumns(
+            inputGradient: dxByColumns, weightGradient: dw, input: x, weights: w, outputGradient: dy, batch: n,
+            geometry: g, outputChannels: cout, columnBudget: columnBudget, workspace: workspace, backend: backend,
+            threads: threads)
     }
     if byConvolution, let dx {
         inputGradientByConvolution(
             dx, outputGradient: dy, weights: w, batch: n, geometry: g, outputChannels: cout,
             columnBudget: columnBudget, workspace: workspace, backend: backend, threads: threads)
+    }
+}
+
+/// The column path of the backward, per chunk of images: im2col of `x` and `dW += dY cols^T`
+/// (when `dw` is given), then `dcols = W^T dY` and its col2im added into `dx` (when `dx` is
+/// given, zeroed by the caller). Arguments as in `im2colConvolutionBackward`.
+private func backwardByColumns(
+    inputGradient dx: UnsafeMutablePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>?,
+    input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    batch n: Int, geometry g: ConvGeometry, outputChannels cout: Int, columnBudget: Int,
+    workspace: Im2ColConvolutionWorkspace, backend: any KernelBackend, threads: Int
+) {
+    let (pixels, k) = (g.outputPixels, g.patchSize)
+    let chunk = im2colConvolutionImagesPerChunk(batch: n, geometry: g, columnBudget: columnBudget)
+    for start in stride(from: 0, to: n, by: chunk) {
+        let count = min(chunk, n - start)
+        let width = count * pixels
+        let cols = workspace.buffer(.columns, count: k * width)
+        if dw != nil {
+            Im2Col.im2col(
+                input: x + start * g.channels * g.inputPixels, imageCount: count, geometry: g, columns: cols,
+                threads: threads)
+        }
+        // dY of the chunk as the channel-major matrix [Cout, count*P]; one image already is.
+        let dyChunk = dy + start * cout * pixels
+        var dyMatrix = dyChunk
+        if count > 1 {
+            let permuted = workspace.buffer(.gemmOutput, count: cout * width)
+            ChannelPermute.channelMajor(
+                from: dyChunk, to: permuted, images: count, channels: cout, pixels: pixels, threads: threads)
+            dyMatrix = UnsafePointer(permuted)
+        }
+        if let dw {
+            // dW += dY[Cout, n*P] x cols^T.
+            backend.gemm(transA: false, transB: true, m: cout, n: k, k: width, a: dyMatrix, b: cols, beta: 1, c: dw)
+        }
+        if let dx {
+            // dcols = W^T dY, written over the patches no longer needed.
+            backend.gemm(transA: true, transB: false, m: k, n: width, k: cout, a: w, b: dyMatrix, beta: 0, c: cols)
+            Im2Col.col2im(
+                columns: cols, imageCount: count, geometry: g, output: dx + start * g.channels * g.inputPixels,
+                threads: threads)
+        }
     }
 }
 

@@ -26,41 +26,49 @@ func maxPoolBlockedForward(
                 let out = (oy * ow + ox) * block
                 let corner = oy * st * w + ox * st
                 for lane in stride(from: 0, to: block, by: 8) {
-                    let origin = xp + lane
-                    var best = load8(origin + corner * block)
-                    var bestIndex = SIMD8<Int32>(repeating: Int32(corner))
-                    if k == 2 {
-                        // The models' 2x2 windows, unrolled: three candidates after the corner.
-                        let (b, c, d) = (load8(origin + (corner + 1) * block), load8(origin + (corner + w) * block),
-                                         load8(origin + (corner + w + 1) * block))
-                        var better = b .> best
-                        best.replace(with: b, where: better)
-                        bestIndex.replace(with: SIMD8(repeating: Int32(corner + 1)), where: better)
-                        better = c .> best
-                        best.replace(with: c, where: better)
-                        bestIndex.replace(with: SIMD8(repeating: Int32(corner + w)), where: better)
-                        better = d .> best
-                        best.replace(with: d, where: better)
-                        bestIndex.replace(with: SIMD8(repeating: Int32(corner + w + 1)), where: better)
-                        store8(best, yp + out + lane)
-                        (ap + (out + lane) * 4).storeBytes(of: bestIndex, as: SIMD8<Int32>.self)
-                        continue
-                    }
-                    for i in 0..<k {
-                        let row = corner + i * w
-                        for j in 0..<k where i > 0 || j > 0 {
-                            let v = load8(origin + (row + j) * block)
-                            let better = v .> best
-                            best.replace(with: v, where: better)
-                            bestIndex.replace(with: SIMD8(repeating: Int32(row + j)), where: better)
-                        }
-                    }
+                    let (best, bestIndex) = windowMaximum8(xp + lane, corner: corner, width: w, block: block, kernel: k)
                     store8(best, yp + out + lane)
                     (ap + (out + lane) * 4).storeBytes(of: bestIndex, as: SIMD8<Int32>.self)
                 }
             }
         }
     }
+}
+
+/// The maximum of one `k x k` window for eight channels, and where its first occurrence in
+/// row-major order lies (`row * width + column` within the plane). `origin` is the plane's
+/// first pixel at these channels' lane; `corner` the window's top-left pixel.
+@inline(__always)
+private func windowMaximum8(
+    _ origin: UnsafePointer<Float>, corner: Int, width w: Int, block: Int, kernel k: Int
+) -> (value: Float8, index: SIMD8<Int32>) {
+    var best = load8(origin + corner * block)
+    var bestIndex = SIMD8<Int32>(repeating: Int32(corner))
+    if k == 2 {
+        // The models' 2x2 windows, unrolled: three candidates after the corner.
+        let (b, c, d) = (load8(origin + (corner + 1) * block), load8(origin + (corner + w) * block),
+                         load8(origin + (corner + w + 1) * block))
+        var better = b .> best
+        best.replace(with: b, where: better)
+        bestIndex.replace(with: SIMD8(repeating: Int32(corner + 1)), where: better)
+        better = c .> best
+        best.replace(with: c, where: better)
+        bestIndex.replace(with: SIMD8(repeating: Int32(corner + w)), where: better)
+        better = d .> best
+        best.replace(with: d, where: better)
+        bestIndex.replace(with: SIMD8(repeating: Int32(corner + w + 1)), where: better)
+        return (best, bestIndex)
+    }
+    for i in 0..<k {
+        let row = corner + i * w
+        for j in 0..<k where i > 0 || j > 0 {
+            let v = load8(origin + (row + j) * block)
+            let better = v .> best
+            best.replace(with: v, where: better)
+            bestIndex.replace(with: SIMD8(repeating: Int32(row + j)), where: better)
+        }
+    }
+    return (best, bestIndex)
 }
 
 /// dL/dx of `maxPoolBlockedForward`: each output gradient added to the pixel that held its
