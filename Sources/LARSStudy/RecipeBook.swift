@@ -139,6 +139,12 @@ public struct RecipeBook: Codable, Sendable, Equatable {
     public func validate(for settings: StudySettings) throws {
         func fail(_ problem: String) -> StudyError { .invalidSettings("--recipes \(path ?? "recipes.json"): \(problem)") }
         if !settings.rateOverrides.isEmpty { throw fail("--rates and --recipes both set rates: give one of them") }
+        if dataset != settings.dataset || model != settings.model {
+            throw fail("searched on \(dataset) with \(model), this study trains \(settings.model) on \(settings.dataset)")
+        }
+        if settings.extraArguments.contains(where: { $0.split(separator: "=").first == "--warmup-epochs" }) {
+            throw fail("--extra may not hold --warmup-epochs: the recipes set each cell's warm-up")
+        }
         var seen = Set<String>()
         let rates = StudySettings.minimumLearningRate...TrainingConfiguration.maximumLearningRate
         let longest = WarmupGrid.longestAllowed(epochs: settings.epochs)

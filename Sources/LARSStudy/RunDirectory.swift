@@ -133,7 +133,8 @@ func parseDivergence(_ lines: [String]) -> RunOutcome? {
         guard let range = line.range(of: "diverged at epoch ") else { continue }
         let rest = line[range.upperBound...]
         let parts = rest.split(separator: ":", maxSplits: 1)
-        let numbers = parts[0].split(separator: ",").map { $0.filter(\.isNumber) }
+        guard let head = parts.first else { continue }
+        let numbers = head.split(separator: ",").map { $0.filter(\.isNumber) }
         guard let epoch = numbers.first.flatMap({ Int($0) }) else { continue }
         let step = numbers.count > 1 ? Int(numbers[1]) ?? 0 : 0
         let reason = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""

@@ -65,8 +65,9 @@ public struct RunResult: Sendable, Equatable {
         self.directory = directory
     }
 
-    /// Reads the state of `run` from its directory. `collapseThreshold` is the test accuracy at
-    /// or below which a finished run counts as diverged ("collapsed to chance").
+    /// Reads the state of `run` from its directory. `collapseThreshold` is the accuracy (the
+    /// validation split's when the run has one, else the test set's) at or below which a
+    /// finished run counts as diverged ("collapsed to chance").
     public static func read(run: StudyRun, epochs: Int, directory: String, collapseThreshold: Double) -> RunResult {
         var r = RunResult(run: run, epochs: epochs, directory: directory)
         let files = RunDirectory(path: directory)
@@ -92,7 +93,9 @@ public struct RunResult: Sendable, Equatable {
                 r.divergedEpoch = outcome.epoch
                 r.reason = outcome.reason
                 r.divergedStep = outcome.step
-            } else if let accuracy = r.finalTestAccuracy, accuracy <= collapseThreshold {
+            } else if let accuracy = r.validationAccuracy ?? r.finalTestAccuracy, accuracy <= collapseThreshold {
+                // On the validation split when the run has one, so that the test set never
+                // removes a search's trial.
                 r.state = .diverged
                 r.reason = "collapsed to chance"
                 // The first epoch from which the run stayed at chance.

@@ -52,7 +52,8 @@ public enum SearchOutputs {
         for (key, value) in header.lines { out += "- \(key): \(value)\n" }
         out += "\n## Choices\n\nEach cell's rate and warm-up chosen by final validation accuracy at seed \(s.seeds[0]), "
         out += "then rerun at seeds \(s.seeds.dropFirst().map(String.init).joined(separator: ", ")); mean ± sample standard deviation "
-        out += "(range) over the seeds that finished. The test accuracy is reported, never used to choose. "
+        out += "(range) over the seeds that finished, the chosen trial's seed among them (so its validation mean leans high; "
+        out += "the test column does not, since the test set never chose). The test accuracy is reported, never used to choose. "
         out += "`recipes.json` holds the choices: `lars-study --recipes \(s.output)/recipes.json` runs a study from them.\n\n"
         out += "| optimizer | batch | rate (x centre) | warm-up (epochs) | validation | test | grid |\n"
         out += "|---|---:|---|---:|---|---|---|\n"

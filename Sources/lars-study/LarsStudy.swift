@@ -132,6 +132,9 @@ struct LarsStudyCommand: ParsableCommand {
                     return value
                 }
             }
+            if warmupCount != nil && warmups != nil {
+                throw StudyError.invalidSettings("--warmups and --warmup-search both set the warm-ups: give one of them")
+            }
             s.warmupGrid = WarmupGrid(count: warmupCount ?? WarmupGrid.defaultCount, lengths: lengths)
         } else if warmupCount != nil || warmups != nil {
             throw StudyError.invalidSettings("--warmup-search and --warmups set a search's warm-ups: give --search too")

@@ -100,13 +100,16 @@ import LARSTestSupport
             // addends) on OpenBLAS and 0 on the Swift gemm for one element (image 2, channel 13,
             // y 10, x 23); its upstream gradient -1.3e-3 passes on one backend only, which is the
             // whole 0.56% on stage1.block0.bn2.shift and the 0.3% on the tensors before it. In a
-            // release build (6x8 kernel) nothing flips and every tensor agrees to ~1e-6. Hence the
-            // bound 1e-2; a wrong backward pass gives errors of order 1.
+            // release build (6x8 kernel) nothing flips and every tensor agrees to ~1e-6. A flip
+            // moves only the tensors upstream of it, and how far depends on the summation order
+            // (oneDNN's changes with the threads it gets: 1.1 % in one CI run), so the worst tensor
+            // is bounded at 5e-2 and the median one at 1e-2; a wrong backward pass gives errors of
+            // order 1 in every tensor of the layer it is wrong in.
             var squares: Double = 0
             var entries = 0
             for ga in a.grads { for v in ga.scalars { squares += Double(v) * Double(v) }; entries += ga.count }
             let typical = (squares / Double(entries)).squareRoot()
-            var worst: Double = 0
+            var errors: [Double] = []
             for (ga, gb) in zip(a.grads, b.grads) {
                 var difference: Double = 0
                 var norm: Double = 0
@@ -116,9 +119,11 @@ import LARSTestSupport
                     norm += Double(ga.scalars[i]) * Double(ga.scalars[i])
                 }
                 let floor = 0.1 * typical * Double(ga.count).squareRoot()
-                worst = max(worst, difference.squareRoot() / max(norm.squareRoot(), floor))
+                errors.append(difference.squareRoot() / max(norm.squareRoot(), floor))
             }
-            #expect(worst < 1e-2, "\(name): worst relative L2 gradient difference \(worst)")
+            let sorted = errors.sorted()
+            #expect(sorted.last! < 5e-2, "\(name): worst relative L2 gradient difference \(sorted.last!)")
+            #expect(sorted[sorted.count / 2] < 1e-2, "\(name): median relative L2 gradient difference \(sorted[sorted.count / 2])")
         }
     }
 }

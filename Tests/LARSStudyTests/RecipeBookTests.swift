@@ -112,6 +112,9 @@ struct RecipeBookTests {
         #expect(try message(sgd.replacingOccurrences(of: "0.1", with: "-1")).contains("sgd at batch 64: learning rate -1 is outside"))
         #expect(try message(sgd) { $0.epochs = 2 }.contains("a warm-up of 2 epochs does not fit this study's 2-epoch runs (at most 1)"))
         #expect(try message(sgd) { $0.rateOverrides = [.sgd: 1] }.contains("--rates and --recipes both set rates"))
+        #expect(try message(sgd) { $0.dataset = "mnist" }.contains("searched on fashion-mnist with small-cnn, this study trains small-cnn on mnist"))
+        #expect(try message(sgd) { $0.model = "mlp" }.contains("searched on fashion-mnist with small-cnn"))
+        #expect(try message(sgd) { $0.extraArguments = ["--warmup-epochs=3"] }.contains("--extra may not hold --warmup-epochs"))
         #expect(throws: StudyError.self) { try RecipeBook.read(from: "/nonexistent/recipes.json") }
     }
 }

@@ -54,6 +54,7 @@ struct RunDirectoryTests {
     }
 
     @Test func theDivergenceMessageAndEpochLinesAreParsed() {
+        #expect(parseDivergence(["lars-train: diverged at epoch ", "diverged at epoch :"]) == nil)
         let o = parseDivergence(["x", "lars-train: diverged at epoch 2, step 17: loss is nan"])
         #expect(o == RunOutcome(state: .diverged, epoch: 2, step: 17, reason: "loss is nan"))
         #expect(completedEpoch(inLine: "epoch 3/6  train loss 0.5 acc 80.00%") == 3)

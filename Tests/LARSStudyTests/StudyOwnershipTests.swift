@@ -27,6 +27,7 @@ import Testing
         (["--search", "--seeds", "1"], "--search reruns each choice over at least 2 seeds"),
         (["--search", "--warmups", "1,9"], "--warmups: 9 epochs is outside 0...2"),
         (["--warmup-search", "2"], "--warmup-search and --warmups set a search's warm-ups: give --search too"),
+        (["--search", "--warmups", "1,2", "--warmup-search", "2"], "--warmups and --warmup-search both set the warm-ups: give one of them"),
         (["--recipes", "/nonexistent/recipes.json"], "--recipes /nonexistent/recipes.json: no such file"),
     ])
     func aStudyThatCannotBeRunIsRefusedBeforeWritingAnything(arguments: [String], message: String) throws {

@@ -14,10 +14,14 @@ import LARSTestSupport
             "Fashion-MNIST is missing: apt-get install dataset-fashion-mnist")
         let output = temporaryDirectory("lars-train-old-checkpoint")
         try FileManager.default.copyItem(atPath: Self.checkpoint, toPath: output + "/checkpoint.safetensors")
-        let (status, text) = try LarsTrainExecutableTests.run([
+        // The run's flags then; its trust coefficient was the default of the time (0.001).
+        let flags = [
             "--model", "mlp", "--epochs", "2", "--train-limit", "2048", "--test-limit", "256", "-b", "256",
             "--micro-batch", "128", "--threads", "2", "--output", output, "--resume", output + "/checkpoint.safetensors",
-        ])
+        ]
+        let (refused, refusal) = try LarsTrainExecutableTests.run(flags)
+        #expect(refused != 0 && refusal.contains("trustCoefficient was 0.001, now 0.002"), "\(refusal)")
+        let (status, text) = try LarsTrainExecutableTests.run(flags + ["--trust-coefficient", "0.001"])
         #expect(status == 0, "the old checkpoint did not resume:\n\(text)")
         #expect(text.contains("after epoch 1, step 8"), "\(text)")
         // The old run's epoch-2 steps, to the last printed digit.

@@ -189,6 +189,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         var copy = self
         copy.outputDirectory = ""
         copy.tensorBoard = nil  // logging, not the trajectory
+        copy.zeroInitResidual = nil  // initial weights only, which a resumed run replaces
         // The same directory spelled another way is the same data (the data's fingerprint in
         // the checkpoint catches different content behind the same path).
         copy.dataDirectory = dataDirectory.map(resolvedPath)
