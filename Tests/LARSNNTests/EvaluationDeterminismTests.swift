@@ -30,8 +30,11 @@ import LARSNN
         let threads = 1
         var generator = SeededGenerator(seed: 11)
         let model = Models.smallCNN(generator: &generator)
-        let training = ExecutionContext(backend: OpenBLASBackend(), isTraining: true, threads: threads)
-        let evaluation = ExecutionContext(backend: OpenBLASBackend(), isTraining: false, threads: threads)
+        // The Swift gemm with its own thread count: OpenBLAS's is process-wide, and tests running
+        // beside this one (a Trainer sets it) change its summation order between two calls.
+        let backend = SwiftBackend(gemm: .tuned, threads: threads)
+        let training = ExecutionContext(backend: backend, isTraining: true, threads: threads)
+        let evaluation = ExecutionContext(backend: backend, isTraining: false, threads: threads)
         for _ in 0..<2 {
             let batch = Tensor(normal: [128, 1, 28, 28], generator: &generator)
             let logits = model.forward(batch, context: training)
