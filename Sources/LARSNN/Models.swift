@@ -45,10 +45,9 @@ public enum Models {
     /// `pool` (global average) and `fc` (dense 64 -> classes). Works for any input channel count
     /// and image size (28 or 32 in practice). ResNet-20 with 3 channels has 272,474 parameters.
     /// The classifier `fc` takes PyTorch's default scale, so the first loss is near ln(classes).
-    ///
-    /// - Parameter zeroInitResidual: start each block's last BatchNorm scale (`bn2.scale`) at 0, so
-    ///   every block begins as its shortcut (Goyal et al. 2017, section 5.1; torchvision's
-    ///   `zero_init_residual`).
+    /// With `zeroInitResidual` each block's last BatchNorm scale (`bn2.scale`) starts at 0, so
+    /// every block begins as its shortcut (Goyal et al. 2017, section 5.1; torchvision's
+    /// `zero_init_residual`).
     public static func resNet(
         depth: Int, inputChannels: Int = 3, imageSize: Int = 32, classes: Int = 10, zeroInitResidual: Bool = false,
         generator: inout SeededGenerator
