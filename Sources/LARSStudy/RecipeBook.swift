@@ -76,6 +76,8 @@ public struct RecipeBook: Codable, Sendable, Equatable {
     public var recipes: [SearchedRecipe]
     /// The file this book was read from (not stored in it).
     public var path: String?
+    /// Whether this is the default study's book compiled into lars-study (`BuiltInRecipes`; not stored).
+    public var isBuiltIn = false
 
     enum CodingKeys: String, CodingKey {
         case format, dataset, model, epochs, validation, budget, recipes
@@ -108,6 +110,11 @@ public struct RecipeBook: Codable, Sendable, Equatable {
         recipes.first { $0.optimizer == optimizer && $0.batch == batch }
     }
 
+    /// Where the book came from, for `study.md`: `--recipes PATH` or the built-in recipes.
+    public var origin: String {
+        isBuiltIn ? "built-in recipes, \(BuiltInRecipes.location)" : "--recipes \(path ?? "recipes.json")"
+    }
+
     /// `fashion-mnist, small-cnn, 10 epochs`: what the search ran on.
     public var provenance: String { "\(dataset), \(model), \(epochs) epochs" }
 
@@ -137,7 +144,7 @@ public struct RecipeBook: Codable, Sendable, Equatable {
 
     /// Throws a readable error when the book cannot set the cells of a study with `settings`.
     public func validate(for settings: StudySettings) throws {
-        func fail(_ problem: String) -> StudyError { .invalidSettings("--recipes \(path ?? "recipes.json"): \(problem)") }
+        func fail(_ problem: String) -> StudyError { .invalidSettings("\(origin): \(problem)") }
         if !settings.rateOverrides.isEmpty { throw fail("--rates and --recipes both set rates: give one of them") }
         if dataset != settings.dataset || model != settings.model {
             throw fail("searched on \(dataset) with \(model), this study trains \(settings.model) on \(settings.dataset)")

@@ -143,5 +143,11 @@ extension StudySettings {
             throw StudyError.invalidSettings("--extra may not hold --warmup-epochs in a search: the search sets each trial's warm-up (--warmups)")
         }
         try warmupGrid.validate(epochs: epochs)
+        guard (0...Self.maximumWidenings).contains(searchWidenings) else {
+            throw StudyError.invalidSettings("--widen must be in 0...\(Self.maximumWidenings), got \(searchWidenings)")
+        }
     }
+
+    /// The most rates `--widen` may add past either end of a cell's grid.
+    public static let maximumWidenings = 6
 }

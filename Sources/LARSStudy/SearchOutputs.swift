@@ -50,6 +50,11 @@ public enum SearchOutputs {
         let s = header.settings
         var out = "# lars-study --search: \(s.optimizers.map { $0.rawValue.uppercased() }.joined(separator: " vs "))\n\n"
         for (key, value) in header.lines { out += "- \(key): \(value)\n" }
+        let widened = s.optimizers.map { optimizer in
+            let tried = choices.filter { $0.optimizer == optimizer }.map(\.trials.count).reduce(0, +)
+            return "\(optimizer.rawValue) \(max(0, tried - s.searchBudget.trials))"
+        }
+        out += "- widening trials run: \(widened.joined(separator: ", "))\n"
         out += "\n## Choices\n\nEach cell's rate and warm-up chosen by final validation accuracy at seed \(s.seeds[0]), "
         out += "then rerun at seeds \(s.seeds.dropFirst().map(String.init).joined(separator: ", ")); mean ± sample standard deviation "
         out += "(range) over the seeds that finished, the chosen trial's seed among them (so its validation mean leans high; "

@@ -96,7 +96,7 @@ public enum SearchSelection {
                 choice.seedRuns = [best] + settings.seeds.dropFirst().compactMap { seed in
                     cell.first { $0.run == best.run.withSeed(seed) }
                 }
-                choice.edges = edges(of: best.run, settings: settings)
+                choice.edges = edges(of: best.run, trials: choice.trials, settings: settings)
                 return choice
             }
         }
@@ -112,10 +112,11 @@ public enum SearchSelection {
         return best
     }
 
-    /// The edges of `settings`' grid that `run` lies on; a dimension of one value has none.
-    public static func edges(of run: StudyRun, settings: StudySettings) -> [GridEdge] {
+    /// The edges of its cell's tried grid (`trials`, widened or not) that `run` lies on; a
+    /// dimension of one value has none.
+    public static func edges(of run: StudyRun, trials: [RunResult], settings: StudySettings) -> [GridEdge] {
         var out: [GridEdge] = []
-        let factors = StudyRecipes.searchFactors(count: settings.searchCount)
+        let factors = trials.map(\.run.rateFactor).uniqued().sorted()
         if factors.count > 1 {
             if run.rateFactor == factors.first { out.append(.lowestRate) }
             if run.rateFactor == factors.last { out.append(.highestRate) }

@@ -50,6 +50,9 @@ public struct StudySettings: Sendable, Equatable {
     public var mode: StudyMode = .study
     /// The warm-up lengths a search tries per cell (`--search` only).
     public var warmupGrid = WarmupGrid()
+    /// How many rates a search may add past either end of a cell's grid when the choice lies on
+    /// that end (`--widen`; 0: the grid only). See `SearchWidening`.
+    public var searchWidenings = 2
     /// A search's choices that replace the rules for the cells they cover (`--recipes`).
     public var recipes: RecipeBook?
     /// Rates that replace a rule's value, per optimizer (`--rates sgd=1e6`).

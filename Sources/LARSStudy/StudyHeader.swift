@@ -58,6 +58,10 @@ public struct StudyHeader: Sendable {
             return [
                 ("search grid", "learning rates: \(s.searchCount) per cell, factors \(factors) of the rule; warm-ups: \(warmupText)"),
                 ("budget", s.searchBudget.line),
+                ("widening", s.searchWidenings == 0
+                    ? "none (--widen 0)"
+                    : "a choice on the lowest or highest rate adds the next rate past it at every warm-up, "
+                        + "at most \(s.searchWidenings) per side (the same rule for every optimizer)"),
             ]
         case .study:
             let rates = s.searchCount > 1 ? "\(s.searchCount) rates per cell, factors \(factors) of its centre; " : ""
@@ -76,7 +80,7 @@ public struct StudyHeader: Sendable {
             guard let n = counts[source] else { return nil }
             var name = source.summary
             if source == .recipes, let book = s.recipes {
-                name = "the search (--recipes \(book.path ?? "recipes.json"), searched on \(book.provenance))"
+                name = "the search (\(book.origin), searched on \(book.provenance))"
             }
             return "\(name) for \(n) cell\(n == 1 ? "" : "s")"
         }.joined(separator: ", ")

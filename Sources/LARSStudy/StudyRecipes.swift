@@ -94,11 +94,12 @@ public enum StudyRecipes {
 
     /// The default study (no flags): a baseline batch of 64, so that 32x (2,048) still takes a
     /// hundred steps over 4 epochs and 64x (4,096) shows where scaling ends; equal epochs for the
-    /// accuracy table, steps to 90 and 92 % validation accuracy beside it. About 2.2 million
-    /// training images and 1.6 million validation evaluations (docs/study.md has its time).
+    /// accuracy table, steps to 90 and 92 % validation accuracy beside it; two seeds, so that every
+    /// cell has a mean and a spread. lars-study runs it at the searched settings of
+    /// `BuiltInRecipes` (docs/study.md has the search and the study's time).
     public static let fullDefaults = StudySettings(
         dataset: "fashion-mnist", model: "small-cnn", optimizers: [.sgd, .lars],
-        batches: [64, 256, 1024, 2048, 4096], seeds: [1], epochs: 4, validation: 5000, trainLimit: nil)
+        batches: [64, 256, 1024, 2048, 4096], seeds: [1, 2], epochs: 4, validation: 5000, trainLimit: nil)
 
     /// `--quick`: the same span from 64 to 2,048 (32x) on 20,000 training images for 2 epochs,
     /// about a seventh of the default study's images; large batches get only a few dozen steps,

@@ -6,7 +6,8 @@ public enum SettingSource: String, Sendable, Hashable, CaseIterable {
     case rule
     /// `--rates`: the flag's rate, the rule's warm-up.
     case override
-    /// A `--recipes` file written by `lars-study --search`.
+    /// A search's choices: a `--recipes` file written by `lars-study --search`, or the built-in
+    /// recipes of the default study (`BuiltInRecipes`).
     case recipes
     /// A trial or a rerun of `lars-study --search`.
     case search
@@ -21,7 +22,7 @@ public enum SettingSource: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .rule: return "the rule (StudyRecipes.swift)"
         case .override: return "--rates, the rule's warm-up"
-        case .recipes: return "the search (--recipes)"
+        case .recipes: return "the search's recipes"
         case .search: return "a search trial"
         }
     }

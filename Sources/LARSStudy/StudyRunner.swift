@@ -30,6 +30,7 @@ public struct StudyRunner {
                     "  " + command.arguments(for: run, resume: state.resume).joined(separator: " ")]
         }
         if settings.mode == .search {
+            lines.append("then, where a choice lies on the lowest or highest rate, the next rate past it (at most \(settings.searchWidenings) per side)")
             lines.append("then each cell's choice again at seeds \(settings.seeds.dropFirst().map(String.init).joined(separator: ", ")); \(settings.searchBudget.line)")
         }
         return lines
@@ -65,7 +66,7 @@ public struct StudyRunner {
         switch settings.mode {
         case .study: return RateSelection.markSelected(read(settings.runs))
         case .search:
-            let trials = read(settings.searchTrials)
+            let trials = read(SearchWidening.trials(settings, read: read))
             let reruns = settings.reruns(of: SearchSelection.choices(trials, settings: settings))
             return RateSelection.markSelected(trials + read(reruns))
         }
@@ -101,6 +102,7 @@ public struct StudyRunner {
             // The trials first; the reruns follow from their choices.
             let reruns = settings.searchBudget.reruns * settings.optimizers.count
             try execute(settings.searchTrials, label: "trial", laterRuns: reruns) { try write(results()) }
+            try widen(laterRuns: reruns) { try write(results()) }
             let choices = SearchSelection.choices(results(), settings: settings)
             try execute(settings.reruns(of: choices), label: "rerun", laterRuns: 0) { try write(results()) }
         } else {
@@ -112,6 +114,22 @@ public struct StudyRunner {
             ? "search: \(settings.output)/search.md, search.csv, recipes.json"
             : "study: \(settings.output)/study.md, study.csv, study.html, accuracy_vs_batch.svg, steps_vs_batch.svg")
         return final
+    }
+
+    /// Runs the trials that widen the grid past edge choices (`SearchWidening`), pass by pass,
+    /// until no cell's choice calls for more.
+    func widen(laterRuns: Int, written: () throws -> Void) throws {
+        let grid = Set(settings.searchTrials)
+        var tried = Set<StudyRun>()
+        while true {
+            let wider = SearchWidening.trials(settings, read: read).filter { !grid.contains($0) }
+            // A trial still pending after its turn (its process left nothing) is not run again here.
+            let todo = read(wider).filter { $0.state == .pending && !tried.contains($0.run) }.map(\.run)
+            if todo.isEmpty { return }
+            tried.formUnion(todo)
+            say("widening: \(todo.count) trials past the edge choices")
+            try execute(todo, label: "widening trial", laterRuns: laterRuns, written: written)
+        }
     }
 
     /// Runs `runs` in order, each as its own lars-train process: skips finished ones, resumes

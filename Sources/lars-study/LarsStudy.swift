@@ -25,7 +25,7 @@ struct LarsStudyCommand: ParsableCommand {
     var optimizers: String?
     @Option(help: "Batch sizes, comma-separated (default: 64,256,1024,2048,4096; --quick: 64,256,1024,2048).")
     var batches: String?
-    @Option(help: "Seeds: one number N runs seeds 1...N; a comma-separated list runs those seeds (default: 1; --search: 1,2).")
+    @Option(help: "Seeds: one number N runs seeds 1...N; a comma-separated list runs those seeds (default: 1,2; --quick: 1).")
     var seeds: String?
     @Option(help: "Epochs of every run (default: 4; --quick: 2; --full: 10).")
     var epochs: Int?
@@ -55,10 +55,14 @@ struct LarsStudyCommand: ParsableCommand {
     var search = false
     @Option(name: .customLong("warmup-search"), help: "With --search: warm-ups per cell, a factor 2 apart up to min(5 epochs, half the run) (default: 3; 1: the rule's).")
     var warmupCount: Int?
+    @Option(help: "With --search: rates a cell may add past either end of its grid while its choice lies on that end (default: 2; 0: the grid only).")
+    var widen: Int?
     @Option(help: "With --search: the warm-up lengths in epochs, comma-separated, instead of --warmup-search (1,2,5); at most half the run.")
     var warmups: String?
     @Option(help: "A recipes.json written by --search: its cells run at the searched rate and warm-up, the others at the rule's.")
     var recipes: String?
+    @Flag(help: "Every cell at the rules' rate and warm-up (StudyRecipes.swift), not the default study's built-in searched recipes.")
+    var rules = false
     @Option(help: "Validation accuracies whose first step every run records, comma-separated (default: 0.90,0.92).")
     var targets: String?
     @Option(help: "Rates that replace the rule's value, per optimizer: sgd=0.4,lars=6.")
@@ -136,10 +140,15 @@ struct LarsStudyCommand: ParsableCommand {
                 throw StudyError.invalidSettings("--warmups and --warmup-search both set the warm-ups: give one of them")
             }
             s.warmupGrid = WarmupGrid(count: warmupCount ?? WarmupGrid.defaultCount, lengths: lengths)
-        } else if warmupCount != nil || warmups != nil {
-            throw StudyError.invalidSettings("--warmup-search and --warmups set a search's warm-ups: give --search too")
+            if let widen { s.searchWidenings = widen }
+        } else if warmupCount != nil || warmups != nil || widen != nil {
+            throw StudyError.invalidSettings("--warmup-search, --warmups and --widen shape a search: give --search too")
         }
-        if let recipes { s.recipes = try RecipeBook.read(from: recipes) }
+        if let recipes {
+            if rules { throw StudyError.invalidSettings("--rules and --recipes choose different settings: give one of them") }
+            s.recipes = try RecipeBook.read(from: recipes)
+        }
+        if !rules { s = BuiltInRecipes.applied(to: s) }
     }
 
     func run() throws {

@@ -59,7 +59,7 @@ struct RecipeBookTests {
             return r
         }
         let text = StudyMarkdown.render(results, header: StudyHeader(settings: s, machine: "m"))
-        #expect(text.contains("| 256 | sgd | 0.2 | 1 | the search (--recipes) |"), "\(text)")
+        #expect(text.contains("| 256 | sgd | 0.2 | 1 | the search's recipes |"), "\(text)")
         #expect(text.contains("| 1024 | sgd | 0.4 | 1 | the rule (StudyRecipes.swift) |"), "\(text)")
         #expect(text.contains("the rule (StudyRecipes.swift) for 2 cells, the search (--recipes "), "\(text)")
         #expect(text.contains("searched on fashion-mnist, small-cnn, 4 epochs) for 2 cells"), "\(text)")

@@ -18,7 +18,8 @@ import LARSStudy
         try StudyExecutableTests.requireData()
         let output = StudyExecutableTests.studyDirectory("search")
         let grid = StudyExecutableTests.tiny + [
-            "--search", "--lr-search", "2", "--warmup-search", "2", "--optimizers", "sgd,lars", "--batches", "16", "--output", output,
+            "--search", "--lr-search", "2", "--warmup-search", "2", "--widen", "0", "--optimizers", "sgd,lars", "--batches", "16",
+            "--output", output,
         ]
         let (status, text) = try StudyExecutableTests.study(grid)
         #expect(status == 0, "\(text)")
@@ -54,7 +55,7 @@ import LARSStudy
         let recipe = book.recipes[0]
         let studyOutput = StudyExecutableTests.studyDirectory("from-recipes")
         let study = try StudyExecutableTests.study(StudyExecutableTests.tiny + [
-            "--recipes", output + "/recipes.json", "--optimizers", recipe.optimizer.rawValue, "--batches", "16", "--output", studyOutput,
+            "--recipes", output + "/recipes.json", "--seeds", "1", "--optimizers", recipe.optimizer.rawValue, "--batches", "16", "--output", studyOutput,
         ])
         #expect(study.status == 0, "\(study.output)")
         let lr = shortNumber(recipe.learningRate), warmup = shortNumber(recipe.warmupEpochs)
@@ -62,7 +63,24 @@ import LARSStudy
         let row = try #require(try Self.rows(studyOutput + "/study.csv").first)
         #expect(row["learning_rate"] == lr && row["warmup_epochs"] == warmup, "\(row)")
         let studyMarkdown = try String(contentsOfFile: studyOutput + "/study.md", encoding: .utf8)
-        #expect(studyMarkdown.contains("| 16 | \(recipe.optimizer.rawValue) | \(lr) | \(warmup) | the search (--recipes) |"), "\(studyMarkdown)")
+        #expect(studyMarkdown.contains("| 16 | \(recipe.optimizer.rawValue) | \(lr) | \(warmup) | the search's recipes |"), "\(studyMarkdown)")
         #expect(studyMarkdown.contains("no search ran in this study"), "\(studyMarkdown)")
+    }
+
+    /// Two rates put every choice on an edge, so `--widen 1` adds exactly one rate past it.
+    @Test func aSearchWidensPastAnEdgeChoiceOnce() throws {
+        try StudyExecutableTests.requireData()
+        let output = StudyExecutableTests.studyDirectory("widen")
+        let (status, text) = try StudyExecutableTests.study(StudyExecutableTests.tiny + [
+            "--search", "--lr-search", "2", "--warmup-search", "1", "--widen", "1", "--optimizers", "lars", "--batches", "16",
+            "--output", output,
+        ])
+        #expect(status == 0 && text.contains("widening: 1 trials past the edge choices"), "\(text)")
+        let trials = try Self.rows(output + "/search.csv").filter { $0["role"] == "trial" }
+        // The grid's x1 and x2, then x0.5 or x4 past whichever the choice was.
+        let factors = trials.map { $0["rate_factor"]! }.sorted()
+        #expect(factors == ["0.5", "1", "2"] || factors == ["1", "2", "4"], "\(trials)")
+        let markdown = try String(contentsOfFile: output + "/search.md", encoding: .utf8)
+        #expect(markdown.contains("- widening trials run: lars 1"), "\(markdown)")
     }
 }

@@ -125,7 +125,9 @@ struct SearchTests {
         #expect(text.contains("the search chooses each cell's rate and warm-up by their accuracy, never the test set's"))
         var inside = s
         inside.warmupGrid = WarmupGrid(count: 3)
-        #expect(SearchSelection.edges(of: StudyRun(optimizer: .sgd, batch: 256, learningRate: 0.1, warmupEpochs: 1, seed: 1), settings: inside).isEmpty)
+        let grid = inside.searchTrials.filter { $0.optimizer == .sgd }.map { Self.result($0, validation: 0.8, test: 0.8) }
+        let centre = try #require(grid.first { $0.run.rateFactor == 1 && $0.run.warmupEpochs == 1 })
+        #expect(SearchSelection.edges(of: centre.run, trials: grid, settings: inside).isEmpty)
         #expect(SearchOutputs.edgeText([]) == "inside")
     }
 

@@ -53,7 +53,7 @@ import LARSTraining
     @Test func writesTheReportsAndSkipsFinishedCellsWhenRunAgain() throws {
         try Self.requireData()
         let output = Self.studyDirectory("reports")
-        let arguments = Self.tiny + ["--optimizers", "sgd,lars", "--batches", "16,32", "--output", output]
+        let arguments = Self.tiny + ["--seeds", "1", "--optimizers", "sgd,lars", "--batches", "16,32", "--output", output]
         let (status, text) = try Self.study(arguments)
         #expect(status == 0, "lars-study failed:\n\(text)")
         #expect(text.contains("cell 1/4: sgd b16 lr 0.00625 seed 1"), "\(text)")
@@ -97,7 +97,7 @@ import LARSTraining
         try Self.requireData()
         let output = Self.studyDirectory("diverge")
         let (status, text) = try Self.study(
-            Self.tiny + ["--optimizers", "sgd", "--batches", "16,32", "--rates", "sgd=1e6", "--output", output])
+            Self.tiny + ["--seeds", "1", "--optimizers", "sgd", "--batches", "16,32", "--rates", "sgd=1e6", "--output", output])
         #expect(status == 0, "\(text)")
         let rows = try Self.csvRows(output)
         #expect(rows.count == 2, "the study stopped after the first divergence:\n\(text)")
@@ -119,7 +119,7 @@ import LARSTraining
         try Self.requireData()
         let output = Self.studyDirectory("resume")
         let arguments = Self.tiny.filter { $0 != "2" && $0 != "--epochs" } + [
-            "--epochs", "4", "--optimizers", "lars", "--batches", "16", "--output", output,
+            "--epochs", "4", "--seeds", "1", "--optimizers", "lars", "--batches", "16", "--output", output,
         ]
         let cell = output + "/cells/lars-b16-lr0.9449-s1"
         let process = Process()
@@ -159,7 +159,7 @@ import LARSTraining
 
     @Test func aDryRunPrintsEveryRunOfTheSearchAndItsCommandWithoutRunningIt() throws {
         let output = Self.studyDirectory("dry")
-        let (status, text) = try Self.study(["--dry-run", "--lr-search", "3", "--batches", "512", "--output", output])
+        let (status, text) = try Self.study(["--dry-run", "--seeds", "1", "--lr-search", "3", "--batches", "512", "--output", output])
         #expect(status == 0, "\(text)")
         #expect(text.contains("cell 6/6: lars b512 lr 6 seed 1 (x2 of the rule)"), "\(text)")
         for rate in ["0.1", "0.2", "0.4"] {

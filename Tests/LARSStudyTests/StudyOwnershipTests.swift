@@ -26,7 +26,10 @@ import Testing
         (["--lars-train", "/tmp"], "--lars-train /tmp is not an executable file"),
         (["--search", "--seeds", "1"], "--search reruns each choice over at least 2 seeds"),
         (["--search", "--warmups", "1,9"], "--warmups: 9 epochs is outside 0...2"),
-        (["--warmup-search", "2"], "--warmup-search and --warmups set a search's warm-ups: give --search too"),
+        (["--warmup-search", "2"], "--warmup-search, --warmups and --widen shape a search: give --search too"),
+        (["--widen", "1"], "--warmup-search, --warmups and --widen shape a search: give --search too"),
+        (["--search", "--widen", "7"], "--widen must be in 0...6, got 7"),
+        (["--rules", "--recipes", "/x.json"], "--rules and --recipes choose different settings: give one of them"),
         (["--search", "--warmups", "1,2", "--warmup-search", "2"], "--warmups and --warmup-search both set the warm-ups: give one of them"),
         (["--recipes", "/nonexistent/recipes.json"], "--recipes /nonexistent/recipes.json: no such file"),
     ])
@@ -52,7 +55,7 @@ import Testing
     @Test(arguments: [["--launcher", "echo"], ["--lars-train", "/bin/true"]])
     func aCleanExitWithoutAnOutcomeIsAFailureNotAFinish(arguments: [String]) throws {
         let output = StudyExecutableTests.studyDirectory("fake")
-        let (status, text) = try Self.study(StudyExecutableTests.tiny + arguments + ["--optimizers", "lars", "--batches", "16", "--output", output])
+        let (status, text) = try Self.study(StudyExecutableTests.tiny + arguments + ["--seeds", "1", "--optimizers", "lars", "--batches", "16", "--output", output])
         #expect(!text.contains("finished:"), "\(text)")
         #expect(text.contains("failed (it exited 0 without writing outcome.json)"), "\(text)")
         let cells = try FileManager.default.contentsOfDirectory(atPath: output + "/cells")
@@ -64,7 +67,7 @@ import Testing
         let rows = try StudyExecutableTests.csvRows(output)
         #expect(rows.map { $0["state"] } == ["failed"], "\(rows)")
         // A rerun runs the cell again instead of skipping it as done.
-        let again = try Self.study(StudyExecutableTests.tiny + arguments + ["--optimizers", "lars", "--batches", "16", "--output", output])
+        let again = try Self.study(StudyExecutableTests.tiny + arguments + ["--seeds", "1", "--optimizers", "lars", "--batches", "16", "--output", output])
         #expect(!again.output.contains("skipped"), "\(again.output)")
         _ = status
     }
@@ -74,7 +77,7 @@ import Testing
     /// writes the outcome, instead of failing the cell on every rerun.
     @Test func aCellWhoseMetricsReachTheEndIsFinishedWithoutItsOutcome() throws {
         let output = StudyExecutableTests.studyDirectory("no-outcome")
-        let grid = StudyExecutableTests.tiny + ["--optimizers", "lars", "--batches", "16", "--output", output]
+        let grid = StudyExecutableTests.tiny + ["--seeds", "1", "--optimizers", "lars", "--batches", "16", "--output", output]
         let first = try Self.study(grid)
         #expect(first.status == 0, "\(first.output)")
         let cells = try FileManager.default.contentsOfDirectory(atPath: output + "/cells")
@@ -99,7 +102,7 @@ import Testing
         try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
         let pid = "\(getpid())\n"
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
-        let (status, text) = try Self.study(StudyExecutableTests.tiny + ["--optimizers", "lars", "--batches", "16", "--output", output])
+        let (status, text) = try Self.study(StudyExecutableTests.tiny + ["--seeds", "1", "--optimizers", "lars", "--batches", "16", "--output", output])
         #expect(status != 0)
         #expect(text.contains("in use by another study (process \(getpid()))"), "\(text)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: output + "/cells").isEmpty)

@@ -53,6 +53,7 @@ struct StudyRecipesTests {
         var settings = StudySettings(output: "/tmp/x")
         settings.optimizers = [.sgd, .lars]
         settings.batches = [2048]
+        settings.seeds = [1]
         settings.searchCount = 3
         let runs = settings.runs
         #expect(runs.count == 6)
@@ -70,7 +71,7 @@ struct StudyRecipesTests {
         #expect(s.optimizers == [.sgd, .lars])
         // A baseline of 64: 32x is 2,048, and 4,096 looks past it.
         #expect(s.batches == [64, 256, 1024, 2048, 4096])
-        #expect(s.seeds == [1] && s.epochs == 4 && s.validation == 5000 && s.searchCount == 1)
+        #expect(s.seeds == [1, 2] && s.epochs == 4 && s.validation == 5000 && s.searchCount == 1)
         #expect(s.targets == [0.9, 0.92])
         #expect(s.runs.map(\.directoryName).contains("lars-b4096-lr6-s1"))
         let quick = StudyRecipes.quickDefaults
