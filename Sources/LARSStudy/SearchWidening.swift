@@ -2,9 +2,10 @@ import LARSTraining
 
 /// Widening a search past an edge: a cell whose choice lies on the lowest or the highest rate of
 /// its grid may do better beyond it, so the search tries the next rate out (half the lowest or
-/// twice the highest factor) at every warm-up of the cell's grid, and chooses again. The rule is
-/// the same for every optimizer, and `searchWidenings` bounds it, so a cell that keeps choosing
-/// its edge ends flagged "widen the grid" instead of searching forever.
+/// twice the highest factor) at the chosen warm-up, and chooses again. The rule is the same for
+/// every optimizer, and `searchWidenings` bounds it, so a cell that keeps choosing its edge ends
+/// flagged "widen the grid" instead of searching forever. One trial per step keeps a widening
+/// to one run per cell; the warm-up was already chosen over the grid's lengths.
 ///
 /// Warm-ups are not widened: the longest is the longest a run may have (half of it, at most
 /// Goyal et al.'s 5 epochs), and a choice of the shortest is reported as an edge.
@@ -24,7 +25,7 @@ public enum SearchWidening {
         return trials
     }
 
-    /// The trials that widen `choice`'s cell by one rate past the edge its choice lies on, or none
+    /// The trial that widens `choice`'s cell by one rate past the edge its choice lies on, or none
     /// when the choice is inside, undecided, or the widening limit is reached.
     static func widening(of choice: SearchChoice, settings: StudySettings) -> [StudyRun] {
         guard settings.searchWidenings > 0, let chosen = choice.chosen, let first = choice.trials.first else { return [] }
@@ -43,10 +44,8 @@ public enum SearchWidening {
         let rate = roundedRate(settings.setting(choice.optimizer, batch: choice.batch).learningRate * factor)
         let allowed = StudySettings.minimumLearningRate...TrainingConfiguration.maximumLearningRate
         guard allowed.contains(rate) else { return [] }
-        return settings.warmupGrid.lengths(batch: choice.batch, epochs: settings.epochs).map { warmup in
-            StudyRun(
-                optimizer: choice.optimizer, batch: choice.batch, learningRate: rate, rateFactor: factor, warmupEpochs: warmup,
-                seed: first.run.seed, source: .search)
-        }
+        return [StudyRun(
+            optimizer: choice.optimizer, batch: choice.batch, learningRate: rate, rateFactor: factor,
+            warmupEpochs: chosen.run.warmupEpochs, seed: first.run.seed, source: .search)]
     }
 }

@@ -60,7 +60,7 @@ public struct StudyHeader: Sendable {
                 ("budget", s.searchBudget.line),
                 ("widening", s.searchWidenings == 0
                     ? "none (--widen 0)"
-                    : "a choice on the lowest or highest rate adds the next rate past it at every warm-up, "
+                    : "a choice on the lowest or highest rate adds the next rate past it at the chosen warm-up, "
                         + "at most \(s.searchWidenings) per side (the same rule for every optimizer)"),
             ]
         case .study:

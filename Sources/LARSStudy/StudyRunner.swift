@@ -127,7 +127,7 @@ public struct StudyRunner {
             let todo = read(wider).filter { $0.state == .pending && !tried.contains($0.run) }.map(\.run)
             if todo.isEmpty { return }
             tried.formUnion(todo)
-            say("widening: \(todo.count) trials past the edge choices")
+            say("widening: \(todo.count) trial\(todo.count == 1 ? "" : "s") past the edge choices")
             try execute(todo, label: "widening trial", laterRuns: laterRuns, written: written)
         }
     }

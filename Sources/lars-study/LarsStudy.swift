@@ -55,7 +55,7 @@ struct LarsStudyCommand: ParsableCommand {
     var search = false
     @Option(name: .customLong("warmup-search"), help: "With --search: warm-ups per cell, a factor 2 apart up to min(5 epochs, half the run) (default: 3; 1: the rule's).")
     var warmupCount: Int?
-    @Option(help: "With --search: rates a cell may add past either end of its grid while its choice lies on that end (default: 2; 0: the grid only).")
+    @Option(help: "With --search: rates a cell may add past either end of its grid, at the chosen warm-up, while its choice lies on that end (default: 2; 0: the grid only).")
     var widen: Int?
     @Option(help: "With --search: the warm-up lengths in epochs, comma-separated, instead of --warmup-search (1,2,5); at most half the run.")
     var warmups: String?

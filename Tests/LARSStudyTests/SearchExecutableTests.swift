@@ -75,7 +75,7 @@ import LARSStudy
             "--search", "--lr-search", "2", "--warmup-search", "1", "--widen", "1", "--optimizers", "lars", "--batches", "16",
             "--output", output,
         ])
-        #expect(status == 0 && text.contains("widening: 1 trials past the edge choices"), "\(text)")
+        #expect(status == 0 && text.contains("widening: 1 trial past the edge choices"), "\(text)")
         let trials = try Self.rows(output + "/search.csv").filter { $0["role"] == "trial" }
         // The grid's x1 and x2, then x0.5 or x4 past whichever the choice was.
         let factors = trials.map { $0["rate_factor"]! }.sorted()
