@@ -61,6 +61,7 @@ public enum DivergencePolicy {
     public static let arguments = ["--divergence-factor", "0"]
     /// The policy in one sentence.
     public static let description =
-        "only a non-finite loss stops a run (--divergence-factor 0); a run that ends at chance accuracy counts as diverged; "
+        "only a non-finite loss or a broken model state (NaN, infinity or a value past 1e18) stops a run "
+        + "(--divergence-factor 0); a run that ends at chance accuracy counts as diverged; "
         + "each run's largest step loss is reported, so a transient spike shows"
 }
