@@ -121,10 +121,12 @@ public enum SearchSelection {
             if run.rateFactor == factors.first { out.append(.lowestRate) }
             if run.rateFactor == factors.last { out.append(.highestRate) }
         }
-        let warmups = settings.warmupGrid.lengths(batch: run.batch, epochs: settings.epochs)
+        let warmups = trials.map(\.run.warmupEpochs).uniqued().sorted()
+        // The longest a run may have is a limit, not an edge a wider grid could pass.
+        let longestAllowed = min(WarmupGrid.longestEpochs, WarmupGrid.longestAllowed(epochs: settings.epochs))
         if warmups.count > 1 {
             if run.warmupEpochs == warmups.first { out.append(.shortestWarmup) }
-            if run.warmupEpochs == warmups.last { out.append(.longestWarmup) }
+            if run.warmupEpochs == warmups.last, warmups.last! < longestAllowed { out.append(.longestWarmup) }
         }
         return out
     }
