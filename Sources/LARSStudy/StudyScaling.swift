@@ -100,12 +100,22 @@ public enum StudyScaling {
     static func bendLine(_ points: [ScalingPoint], settings: StudySettings, predicted: Double?) -> String {
         let bends = settings.optimizers.map { o -> String in
             let mine = points.filter { $0.optimizer == o }
-            let text = measuredBend(mine).map { "about \(Int($0.rounded()))" }
-                ?? (mine.filter { $0.meanSteps != nil }.count >= 2 ? "beyond \(settings.batches.max() ?? 0)" : "not measurable")
+            let text = measuredBend(mine).map { "about \(Int($0.rounded()))" } ?? unbentText(mine)
             return "\(o.rawValue.uppercased()) \(text)"
         }
         let prediction = predicted.map { "about \(Int($0.rounded())) images" } ?? "not measured (no run had several micro-batches)"
-        return "Measured bend (steps twice the perfect-scaling line through the smallest batch): " + bends.joined(separator: ", ")
+        return "Measured bend (steps twice the perfect-scaling line through the smallest batch): " + bends.joined(separator: "; ")
             + ". Predicted critical batch (gradient noise scale B_simple of the measured run with the lowest training loss): \(prediction)."
+    }
+
+    /// Where the bend lies when the reached batches do not show it: beyond the largest batch that
+    /// reached the target, with the larger ones that never did (their steps are unknown, so the
+    /// bend may lie below them).
+    static func unbentText(_ points: [ScalingPoint]) -> String {
+        let reached = points.filter { $0.meanSteps != nil }.map(\.batch)
+        guard reached.count >= 2, let largest = reached.max() else { return "not measurable" }
+        let unreached = points.filter { $0.meanSteps == nil && $0.batch > largest }.map { String($0.batch) }
+        guard !unreached.isEmpty else { return "beyond \(largest)" }
+        return "beyond \(largest), the largest batch that reached the target (\(unreached.joined(separator: ", ")) did not)"
     }
 }

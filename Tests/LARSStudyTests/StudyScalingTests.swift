@@ -56,6 +56,14 @@ struct StudyScalingTests {
         let text = StudyScaling.bendLine(points, settings: Self.settings, predicted: 500)
         #expect(text.contains("SGD about \(Int(bend.rounded()))") && text.contains("LARS beyond 4096"))
         #expect(text.contains("about 500 images"))
+        // Without its largest batch's point, LARS's curve is known up to 1024 only.
+        let cut = points.map { p -> ScalingPoint in
+            var q = p
+            if q.optimizer == .lars && q.batch == 4096 { q.meanSteps = nil }
+            return q
+        }
+        let cutText = StudyScaling.bendLine(cut, settings: Self.settings, predicted: nil)
+        #expect(cutText.contains("LARS beyond 1024, the largest batch that reached the target (4096 did not)"), "\(cutText)")
     }
 
     @Test func thePredictionIsTheNoiseScaleOfTheMostTrainedMeasuredRun() {
