@@ -16,7 +16,8 @@ public enum SearchWidening {
     /// their directories show them; a cell widens only once all its trials have ended.
     public static func trials(_ settings: StudySettings, read: ([StudyRun]) -> [RunResult]) -> [StudyRun] {
         var trials = settings.searchTrials
-        // Each pass adds at most one rate per cell, so this bound is never what stops it.
+        // A pass adds at most one trial per cell: a cell widens its rates one way, then its
+        // warm-up, each at most searchWidenings times, so this bound is never what stops it.
         for _ in 0..<(2 * settings.searchWidenings + 1) {
             let choices = SearchSelection.choices(read(trials), settings: settings)
             let added = choices.flatMap { widening(of: $0, settings: settings) }
