@@ -34,8 +34,7 @@ public enum BuiltInRecipes {
     /// setting of its own (no `--recipes`, `--rates` or `--extra --warmup-epochs`) and the book fits
     /// it; otherwise `settings` unchanged.
     public static func applied(to settings: StudySettings) -> StudySettings {
-        let setsWarmup = settings.extraArguments.contains { $0.split(separator: "=").first == "--warmup-epochs" }
-        guard settings.mode == .study, settings.recipes == nil, settings.rateOverrides.isEmpty, !setsWarmup,
+        guard settings.mode == .study, settings.recipes == nil, settings.rateOverrides.isEmpty, !settings.extraSetsWarmup,
             fits(settings)
         else { return settings }
         var out = settings

@@ -149,7 +149,7 @@ public struct RecipeBook: Codable, Sendable, Equatable {
         if dataset != settings.dataset || model != settings.model {
             throw fail("searched on \(dataset) with \(model), this study trains \(settings.model) on \(settings.dataset)")
         }
-        if settings.extraArguments.contains(where: { $0.split(separator: "=").first == "--warmup-epochs" }) {
+        if settings.extraSetsWarmup {
             throw fail("--extra may not hold --warmup-epochs: the recipes set each cell's warm-up")
         }
         var seen = Set<String>()

@@ -139,13 +139,18 @@ extension StudySettings {
         guard recipes == nil else {
             throw StudyError.invalidSettings("--recipes runs a study from a search's choices and --search makes them: give one of them")
         }
-        if extraArguments.contains(where: { $0.split(separator: "=").first == "--warmup-epochs" }) {
+        if extraSetsWarmup {
             throw StudyError.invalidSettings("--extra may not hold --warmup-epochs in a search: the search sets each trial's warm-up (--warmups)")
         }
         try warmupGrid.validate(epochs: epochs)
         guard (0...Self.maximumWidenings).contains(searchWidenings) else {
             throw StudyError.invalidSettings("--widen must be in 0...\(Self.maximumWidenings), got \(searchWidenings)")
         }
+    }
+
+    /// Whether `--extra` sets lars-train's warm-up, which a search or a book of recipes sets per cell.
+    var extraSetsWarmup: Bool {
+        extraArguments.contains { $0.split(separator: "=").first == "--warmup-epochs" }
     }
 
     /// The most rates `--widen` may add past either end of a cell's grid.
